@@ -1,0 +1,254 @@
+//! The in-memory catalog of published articles and categories, one snapshot per load.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use super::error::ArticleError;
+use super::render::Heading;
+
+/// One parsed, rendered article.
+#[derive(Debug, Clone)]
+pub struct Article {
+    /// Locale folder (`en`).
+    pub locale: String,
+    /// Category folder (`billing`).
+    pub category: String,
+    /// File stem, unique within a locale (`refunds`).
+    pub slug: String,
+    /// Path relative to the articles root (`en/billing/refunds.md`).
+    pub path: PathBuf,
+    /// Path relative to the locale folder (`billing/refunds.md`): the translation key.
+    pub translation_key: String,
+    /// Title from front matter.
+    pub title: String,
+    /// Summary from front matter.
+    pub description: String,
+    /// Tags.
+    pub tags: Vec<String>,
+    /// Extra search terms.
+    pub keywords: Vec<String>,
+    /// Order within the category.
+    pub order: i64,
+    /// Draft articles are not published.
+    pub draft: bool,
+    /// Last update.
+    pub updated: Option<time::Date>,
+    /// Old slugs that redirect here.
+    pub aliases: Vec<String>,
+    /// Sanitized HTML body.
+    pub html: String,
+    /// Plain text body for search.
+    pub text: String,
+    /// Heading outline.
+    pub headings: Vec<Heading>,
+    /// Internal links (target relative to the locale folder, anchor), for `check`.
+    pub links: Vec<(String, Option<String>)>,
+    /// Relative images (relative to the articles root), for `check`.
+    pub images: Vec<String>,
+    /// Hash of the path and bytes: the index is updated when it changes.
+    pub hash: u64,
+}
+
+impl Article {
+    /// `en/refunds`: the document id in the index.
+    pub fn id(&self) -> String {
+        format!("{}/{}", self.locale, self.slug)
+    }
+
+    /// Portal URL of the article.
+    pub fn url(&self) -> String {
+        format!("/{}/articles/{}", self.locale, self.slug)
+    }
+
+    /// `updated` as `YYYY-MM-DD`, or empty.
+    pub fn updated_iso(&self) -> String {
+        self.updated.map(|d| d.to_string()).unwrap_or_default()
+    }
+}
+
+/// A category folder within one locale.
+#[derive(Debug, Clone)]
+pub struct Category {
+    /// Locale folder.
+    pub locale: String,
+    /// Folder name, used in URLs.
+    pub slug: String,
+    /// Display title (from `_category.md`, or the folder name humanised).
+    pub title: String,
+    /// Description from `_category.md`.
+    pub description: String,
+    /// Order among categories.
+    pub order: i64,
+}
+
+impl Category {
+    /// Portal URL of the category page.
+    pub fn url(&self) -> String {
+        format!("/{}/categories/{}", self.locale, self.slug)
+    }
+}
+
+/// A category with its published article count, for listings.
+#[derive(Debug, Clone)]
+pub struct CategorySummary {
+    /// The category.
+    pub category: Category,
+    /// Number of published articles in it.
+    pub count: usize,
+    /// The first few articles by order.
+    pub top: Vec<Arc<Article>>,
+}
+
+/// The same article in another locale.
+#[derive(Debug, Clone)]
+pub struct Translation {
+    /// Locale of the translation.
+    pub locale: String,
+    /// Its title.
+    pub title: String,
+    /// Its URL.
+    pub url: String,
+}
+
+/// Every published article and category, with lookups the portal needs.
+#[derive(Debug, Default)]
+pub struct Library {
+    pub(crate) locales: Vec<String>,
+    pub(crate) articles: BTreeMap<(String, String), Arc<Article>>,
+    pub(crate) categories: BTreeMap<(String, String), Category>,
+    pub(crate) aliases: HashMap<(String, String), String>,
+    pub(crate) by_translation_key: HashMap<String, Vec<Arc<Article>>>,
+    /// Problems found while loading (errors and warnings).
+    pub problems: Vec<ArticleError>,
+    /// Drafts that were loaded but are not published.
+    pub drafts: usize,
+}
+
+impl Library {
+    /// The locales that have at least one folder, sorted.
+    pub fn locales(&self) -> &[String] {
+        &self.locales
+    }
+
+    /// True when `locale` is served.
+    pub fn has_locale(&self, locale: &str) -> bool {
+        self.locales.iter().any(|l| l == locale)
+    }
+
+    /// All published articles.
+    pub fn articles(&self) -> impl Iterator<Item = &Arc<Article>> {
+        self.articles.values()
+    }
+
+    /// Number of published articles.
+    pub fn len(&self) -> usize {
+        self.articles.len()
+    }
+
+    /// True when nothing is published.
+    pub fn is_empty(&self) -> bool {
+        self.articles.is_empty()
+    }
+
+    /// The article `slug` in `locale`.
+    pub fn article(&self, locale: &str, slug: &str) -> Option<&Arc<Article>> {
+        self.articles.get(&(locale.to_owned(), slug.to_owned()))
+    }
+
+    /// The current slug for an old slug listed in some article's `aliases`.
+    pub fn resolve_alias(&self, locale: &str, old_slug: &str) -> Option<&str> {
+        self.aliases.get(&(locale.to_owned(), old_slug.to_owned())).map(String::as_str)
+    }
+
+    /// The category `slug` in `locale`.
+    pub fn category(&self, locale: &str, slug: &str) -> Option<&Category> {
+        self.categories.get(&(locale.to_owned(), slug.to_owned()))
+    }
+
+    /// Published articles of a category, by order then title.
+    pub fn articles_in(&self, locale: &str, category: &str) -> Vec<Arc<Article>> {
+        let mut list: Vec<Arc<Article>> = self
+            .articles
+            .range((locale.to_owned(), String::new())..)
+            .take_while(|((l, _), _)| l == locale)
+            .filter(|(_, a)| a.category == category)
+            .map(|(_, a)| Arc::clone(a))
+            .collect();
+        list.sort_by(|a, b| a.order.cmp(&b.order).then_with(|| a.title.cmp(&b.title)));
+        list
+    }
+
+    /// Categories of a locale that have published articles, by order then title.
+    pub fn category_summaries(&self, locale: &str, top: usize) -> Vec<CategorySummary> {
+        let mut list: Vec<CategorySummary> = self
+            .categories
+            .range((locale.to_owned(), String::new())..)
+            .take_while(|((l, _), _)| l == locale)
+            .map(|(_, c)| {
+                let articles = self.articles_in(locale, &c.slug);
+                CategorySummary {
+                    category: c.clone(),
+                    count: articles.len(),
+                    top: articles.into_iter().take(top).collect(),
+                }
+            })
+            .filter(|s| s.count > 0)
+            .collect();
+        list.sort_by(|a, b| {
+            a.category.order.cmp(&b.category.order).then_with(|| a.category.title.cmp(&b.category.title))
+        });
+        list
+    }
+
+    /// The same article in the other locales.
+    pub fn translations(&self, article: &Article) -> Vec<Translation> {
+        self.by_translation_key
+            .get(&article.translation_key)
+            .map(|list| {
+                list.iter()
+                    .filter(|a| a.locale != article.locale)
+                    .map(|a| Translation { locale: a.locale.clone(), title: a.title.clone(), url: a.url() })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Up to `n` related articles: shared tags count most, then the same category.
+    pub fn related(&self, article: &Article, n: usize) -> Vec<Arc<Article>> {
+        let mut scored: Vec<(usize, &Arc<Article>)> = self
+            .articles
+            .range((article.locale.clone(), String::new())..)
+            .take_while(|((l, _), _)| *l == article.locale)
+            .map(|(_, a)| a)
+            .filter(|a| a.slug != article.slug)
+            .map(|a| {
+                let shared = a.tags.iter().filter(|t| article.tags.contains(t)).count();
+                let same_category = usize::from(a.category == article.category);
+                (shared * 2 + same_category, a)
+            })
+            .filter(|(score, _)| *score > 0)
+            .collect();
+        scored.sort_by(|(sa, a), (sb, b)| {
+            sb.cmp(sa).then_with(|| a.order.cmp(&b.order)).then_with(|| a.slug.cmp(&b.slug))
+        });
+        scored.into_iter().take(n).map(|(_, a)| Arc::clone(a)).collect()
+    }
+
+    /// Articles to feature on a locale's home page: the given slugs that exist, else the first
+    /// article of each category.
+    pub fn popular(&self, locale: &str, pinned: &[String], n: usize) -> Vec<Arc<Article>> {
+        let mut list: Vec<Arc<Article>> =
+            pinned.iter().filter_map(|slug| self.article(locale, slug)).cloned().collect();
+        if list.is_empty() {
+            list = self.category_summaries(locale, 1).into_iter().flat_map(|s| s.top).collect();
+        }
+        list.truncate(n);
+        list
+    }
+
+    /// Errors (not warnings) found while loading.
+    pub fn errors(&self) -> impl Iterator<Item = &ArticleError> {
+        self.problems.iter().filter(|p| p.severity == super::Severity::Error)
+    }
+}

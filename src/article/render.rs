@@ -1,0 +1,387 @@
+//! Markdown → sanitized HTML, plain search text and a heading outline.
+//!
+//! Relative links to other articles (`../billing/refunds.md#timing`) become portal URLs,
+//! relative images are served from the articles directory under `/media/`, headings get
+//! stable ids (also for CJK headings), raw HTML is sanitized, and template syntax found in
+//! real documentation (`{{ … }}`, `{% … %}`, MDX `import` lines and `<Component>` tags)
+//! is kept out of the search text and rendered as harmless text.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use pulldown_cmark::{CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+
+/// A heading of the article, for the table of contents and the search index.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Heading {
+    /// 1–6.
+    pub level: u8,
+    /// Plain text.
+    pub text: String,
+    /// Anchor id, unique within the article.
+    pub id: String,
+}
+
+/// The rendered body of an article.
+#[derive(Debug, Clone, Default)]
+pub struct Rendered {
+    /// Sanitized HTML.
+    pub html: String,
+    /// Plain text for search and snippets (no template syntax).
+    pub text: String,
+    /// All headings in order.
+    pub headings: Vec<Heading>,
+    /// Internal links found: (target path relative to the locale dir, anchor), for `check`.
+    pub links: Vec<(String, Option<String>)>,
+    /// Relative images found, as paths relative to the articles root, for `check`.
+    pub images: Vec<String>,
+}
+
+/// Where the article sits, to resolve relative links and images.
+#[derive(Debug, Clone, Copy)]
+pub struct Location<'a> {
+    /// Locale folder, e.g. `en`.
+    pub locale: &'a str,
+    /// Category folder, e.g. `billing`.
+    pub category: &'a str,
+}
+
+/// Turns a heading's text into a stable anchor id: lowercase, letters and digits of any
+/// script kept, spaces to `-`, other punctuation dropped (`Refund timing` → `refund-timing`,
+/// `パスワードの再設定` → `パスワードの再設定`).
+pub fn anchor_id(text: &str) -> String {
+    let mut id = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_alphanumeric() || c == '_' {
+            id.extend(c.to_lowercase());
+        } else if (c.is_whitespace() || c == '-') && !id.ends_with('-') && !id.is_empty() {
+            id.push('-');
+        }
+    }
+    while id.ends_with('-') {
+        id.pop();
+    }
+    if id.is_empty() { "section".to_owned() } else { id }
+}
+
+/// Removes `{{ … }}` and `{% … %}` template expressions from text.
+pub fn strip_template_syntax(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.contains("{{") && !text.contains("{%") {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    loop {
+        let next = [rest.find("{{").map(|i| (i, "}}")), rest.find("{%").map(|i| (i, "%}"))]
+            .into_iter()
+            .flatten()
+            .min_by_key(|(i, _)| *i);
+        let Some((start, close)) = next else {
+            out.push_str(rest);
+            break;
+        };
+        out.push_str(&rest[..start]);
+        match rest[start + 2..].find(close) {
+            Some(end) => rest = &rest[start + 2 + end + 2..],
+            None => break, // unclosed: drop the tail, it is template noise
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// Drops MDX `import …`/`export …` lines outside code fences, so they neither render nor
+/// reach the search text.
+fn strip_mdx_statements(body: &str) -> std::borrow::Cow<'_, str> {
+    if !body.contains("import ") && !body.contains("export ") {
+        return std::borrow::Cow::Borrowed(body);
+    }
+    let mut out = String::with_capacity(body.len());
+    let mut fence: Option<&str> = None;
+    for line in body.split_inclusive('\n') {
+        let trimmed = line.trim_start();
+        if let Some(f) = fence {
+            if trimmed.starts_with(f) {
+                fence = None;
+            }
+        } else if trimmed.starts_with("```") {
+            fence = Some("```");
+        } else if trimmed.starts_with("~~~") {
+            fence = Some("~~~");
+        } else if is_mdx_statement(trimmed) {
+            out.push('\n'); // keep line numbers stable
+            continue;
+        }
+        out.push_str(line);
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+fn is_mdx_statement(line: &str) -> bool {
+    let line = line.trim_end();
+    (line.starts_with("import ") && (line.contains(" from ") || line.ends_with(['\'', '"', ';'])))
+        || line.starts_with("export const ")
+        || line.starts_with("export default ")
+}
+
+fn markdown_options() -> Options {
+    Options::ENABLE_TABLES
+        | Options::ENABLE_FOOTNOTES
+        | Options::ENABLE_STRIKETHROUGH
+        | Options::ENABLE_TASKLISTS
+        | Options::ENABLE_HEADING_ATTRIBUTES
+}
+
+/// Renders an article body.
+pub fn render(body: &str, at: Location<'_>) -> Rendered {
+    let body = strip_mdx_statements(body);
+    let mut events: Vec<Event<'_>> = Parser::new_ext(&body, markdown_options()).collect();
+    let mut rendered = Rendered::default();
+
+    assign_heading_ids(&mut events, &mut rendered.headings);
+    let mut in_code_block = false;
+    let mut text = String::with_capacity(body.len());
+    for event in &mut events {
+        match event {
+            Event::Start(Tag::Link { dest_url, .. }) => {
+                if let Some((url, target)) = rewrite_link(dest_url, at) {
+                    rendered.links.push(target);
+                    *dest_url = CowStr::from(url);
+                }
+            }
+            Event::Start(Tag::Image { dest_url, .. }) => {
+                if let Some((url, source)) = rewrite_image(dest_url, at) {
+                    rendered.images.push(source);
+                    *dest_url = CowStr::from(url);
+                }
+            }
+            Event::Start(Tag::CodeBlock(_)) => in_code_block = true,
+            Event::End(TagEnd::CodeBlock) => {
+                in_code_block = false;
+                text.push('\n');
+            }
+            Event::Text(t) => {
+                if in_code_block {
+                    text.push_str(t);
+                } else {
+                    text.push_str(&strip_template_syntax(t));
+                }
+            }
+            Event::Code(t) => text.push_str(&strip_template_syntax(t)),
+            Event::SoftBreak | Event::HardBreak => text.push(' '),
+            Event::End(
+                TagEnd::Paragraph | TagEnd::Heading(_) | TagEnd::Item | TagEnd::TableCell | TagEnd::BlockQuote(_),
+            ) => text.push('\n'),
+            _ => {}
+        }
+    }
+    let mut html = String::with_capacity(body.len() * 2);
+    pulldown_cmark::html::push_html(&mut html, events.into_iter());
+    rendered.html = sanitizer().clean(&html).to_string();
+    rendered.text = collapse_blank_lines(&text);
+    rendered
+}
+
+fn collapse_blank_lines(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        out.push_str(line);
+        out.push('\n');
+    }
+    out
+}
+
+/// Gives every heading an id (its `{#custom}` id or [`anchor_id`] of its text), unique
+/// within the article, and collects the outline.
+fn assign_heading_ids(events: &mut [Event<'_>], headings: &mut Vec<Heading>) {
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut i = 0;
+    while i < events.len() {
+        if let Event::Start(Tag::Heading { level, id, .. }) = &events[i] {
+            let level = heading_level(*level);
+            let custom = id.as_ref().map(|s| s.to_string());
+            let mut text = String::new();
+            let mut j = i + 1;
+            while j < events.len() && !matches!(events[j], Event::End(TagEnd::Heading(_))) {
+                if let Event::Text(t) | Event::Code(t) = &events[j] {
+                    text.push_str(&strip_template_syntax(t));
+                }
+                j += 1;
+            }
+            let text = text.trim().to_owned();
+            let base = custom.unwrap_or_else(|| anchor_id(&text));
+            let count = seen.entry(base.clone()).or_insert(0);
+            let unique = if *count == 0 { base.clone() } else { format!("{base}-{count}") };
+            *count += 1;
+            if let Event::Start(Tag::Heading { id, .. }) = &mut events[i] {
+                *id = Some(CowStr::from(unique.clone()));
+            }
+            headings.push(Heading { level, text, id: unique });
+            i = j;
+        }
+        i += 1;
+    }
+}
+
+fn heading_level(level: HeadingLevel) -> u8 {
+    match level {
+        HeadingLevel::H1 => 1,
+        HeadingLevel::H2 => 2,
+        HeadingLevel::H3 => 3,
+        HeadingLevel::H4 => 4,
+        HeadingLevel::H5 => 5,
+        HeadingLevel::H6 => 6,
+    }
+}
+
+fn is_external(url: &str) -> bool {
+    url.starts_with('/')
+        || url.starts_with('#')
+        || url.contains("://")
+        || url.starts_with("mailto:")
+        || url.starts_with("tel:")
+        || url.starts_with("data:")
+}
+
+/// Resolves `rel` against `base` components, refusing to climb above the root.
+fn resolve(base: &[&str], rel: &str) -> Option<Vec<String>> {
+    let mut parts: Vec<String> = base.iter().map(|s| (*s).to_owned()).collect();
+    for part in rel.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            p => parts.push(p.to_owned()),
+        }
+    }
+    Some(parts)
+}
+
+/// `../billing/refunds.md#timing` → (`/en/articles/refunds#timing`, (`billing/refunds.md`, `timing`)).
+fn rewrite_link(dest: &str, at: Location<'_>) -> Option<(String, (String, Option<String>))> {
+    if is_external(dest) {
+        return None;
+    }
+    let (path, anchor) = match dest.split_once('#') {
+        Some((p, a)) => (p, Some(a.to_owned())),
+        None => (dest, None),
+    };
+    let path = path.split('?').next().unwrap_or(path);
+    if !path.ends_with(".md") {
+        return None;
+    }
+    let parts = resolve(&[at.category], path)?;
+    let file = parts.last()?;
+    let slug = file.strip_suffix(".md")?;
+    let mut url = format!("/{}/articles/{}", at.locale, slug);
+    if let Some(a) = &anchor {
+        url.push('#');
+        url.push_str(a);
+    }
+    Some((url, (parts.join("/"), anchor)))
+}
+
+/// `images/x.png` in `en/getting-started/` → (`/media/en/getting-started/images/x.png`, that path).
+fn rewrite_image(dest: &str, at: Location<'_>) -> Option<(String, String)> {
+    if is_external(dest) {
+        return None;
+    }
+    let path = dest.split(['?', '#']).next().unwrap_or(dest);
+    let parts = resolve(&[at.locale, at.category], path)?;
+    if parts.is_empty() {
+        return None;
+    }
+    let joined = parts.join("/");
+    Some((format!("/media/{joined}"), joined))
+}
+
+/// The HTML sanitizer: Markdown output plus the safe subset of raw HTML writers use.
+fn sanitizer() -> &'static ammonia::Builder<'static> {
+    static BUILDER: OnceLock<ammonia::Builder<'static>> = OnceLock::new();
+    BUILDER.get_or_init(|| {
+        let mut b = ammonia::Builder::default();
+        b.add_tags(["input", "kbd", "mark", "details", "summary", "figure", "figcaption", "section"])
+            .add_generic_attributes(["id", "class", "title"])
+            .add_tag_attributes("input", ["type", "checked", "disabled"])
+            .add_tag_attributes("img", ["loading"])
+            .add_tag_attributes("ol", ["start"])
+            .add_tag_attributes("th", ["style"])
+            .add_tag_attributes("td", ["style"])
+            .link_rel(Some("noopener noreferrer"));
+        b
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const AT: Location<'static> = Location { locale: "en", category: "billing" };
+
+    #[test]
+    fn anchors_are_stable_for_latin_and_cjk() {
+        assert_eq!(anchor_id("Refund timing"), "refund-timing");
+        assert_eq!(anchor_id("What's new in v2.3?"), "whats-new-in-v23");
+        assert_eq!(anchor_id("パスワードの再設定"), "パスワードの再設定");
+        assert_eq!(anchor_id("비밀번호 재설정"), "비밀번호-재설정");
+        assert_eq!(anchor_id("!!!"), "section");
+    }
+
+    #[test]
+    fn duplicate_headings_get_unique_ids() {
+        let r = render("## Steps\n\n## Steps\n\n## Custom {#mine}\n", AT);
+        let ids: Vec<_> = r.headings.iter().map(|h| h.id.as_str()).collect();
+        assert_eq!(ids, vec!["steps", "steps-1", "mine"]);
+        assert!(r.html.contains(r#"<h2 id="steps-1">"#), "{}", r.html);
+    }
+
+    #[test]
+    fn internal_links_and_images_are_rewritten() {
+        let r = render("[a](../account/reset-password.md#step-2) ![x](images/a.png) [b](https://x.example)", AT);
+        assert!(r.html.contains(r#"href="/en/articles/reset-password#step-2""#), "{}", r.html);
+        assert!(r.html.contains(r#"src="/media/en/billing/images/a.png""#), "{}", r.html);
+        assert!(r.html.contains("https://x.example"));
+        assert_eq!(r.links, vec![("account/reset-password.md".to_owned(), Some("step-2".to_owned()))]);
+        assert_eq!(r.images, vec!["en/billing/images/a.png".to_owned()]);
+    }
+
+    #[test]
+    fn images_cannot_escape_the_articles_root() {
+        let r = render("![x](../../../etc/passwd)", AT);
+        assert!(!r.html.contains("/media/"), "{}", r.html);
+    }
+
+    #[test]
+    fn raw_html_is_sanitized() {
+        let r = render(
+            "<script>alert(1)</script>\n\n<img src=x onerror=alert(1)> <a href=\"javascript:alert(1)\">x</a> <kbd>Ctrl</kbd>",
+            AT,
+        );
+        assert!(!r.html.contains("<script"), "{}", r.html);
+        assert!(!r.html.contains("onerror"), "{}", r.html);
+        assert!(!r.html.contains("javascript:"), "{}", r.html);
+        assert!(r.html.contains("<kbd>Ctrl</kbd>"));
+    }
+
+    #[test]
+    fn template_syntax_stays_out_of_search_text() {
+        let body = "import Tabs from '@components/Tabs.astro';\n\nUse {{ site.name }} here {% include \"x\" %} ok.\n\n<Tabs client:load>inside</Tabs>\n\n```js\nimport x from 'y';\n```\n";
+        let r = render(body, AT);
+        assert!(!r.text.contains("site.name"), "{}", r.text);
+        assert!(!r.text.contains("include"), "{}", r.text);
+        assert!(!r.text.contains("@components"), "{}", r.text);
+        assert!(r.text.contains("Use  here  ok.") || r.text.contains("Use here ok."), "{}", r.text);
+        assert!(r.text.contains("import x from 'y';"), "code blocks keep their text: {}", r.text);
+        assert!(!r.html.contains("<tabs"), "{}", r.html);
+        assert!(r.html.contains("inside"));
+    }
+
+    #[test]
+    fn gfm_extensions_render() {
+        let r = render("| a | b |\n|---|---|\n| 1 | 2 |\n\n- [x] done\n\n~~old~~ text[^1]\n\n[^1]: note\n", AT);
+        assert!(r.html.contains("<table>"), "{}", r.html);
+        assert!(r.html.contains(r#"type="checkbox""#), "{}", r.html);
+        assert!(r.html.contains("<del>old</del>"), "{}", r.html);
+        assert!(r.html.contains("footnote"), "{}", r.html);
+    }
+}

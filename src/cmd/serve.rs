@@ -1,0 +1,92 @@
+//! `helpcenter serve`: load the articles, bring the index up to date by content hash,
+//! and serve the portal until Ctrl-C or SIGTERM.
+
+use std::process::ExitCode;
+
+use anyhow::Context;
+use tokio::net::TcpListener;
+use tracing::{info, warn};
+
+use crate::config::Config;
+use crate::http::{AppState, serve};
+use crate::search::{Indexer, Searcher, open_or_create};
+
+/// Everything `serve` sets up before it listens; tests use it to run the real stack.
+pub struct Prepared {
+    /// The application state.
+    pub state: AppState,
+    /// The single index writer, kept for reloads.
+    pub indexer: Indexer,
+}
+
+/// Loads articles and syncs the index: the part of `serve` that does not touch the network.
+pub fn prepare(config: Config) -> anyhow::Result<Prepared> {
+    let library = super::load(&config)?;
+    for problem in &library.problems {
+        warn!("{problem}");
+    }
+    let (index, fresh) = open_or_create(&config.index)
+        .with_context(|| format!("cannot open the index in {}", config.index.display()))?;
+    let mut indexer =
+        Indexer::new(index.clone()).context("cannot lock the index for writing (is another `helpcenter` using it?)")?;
+    let stats = if fresh {
+        let n = indexer.rebuild(&library, |_| {})?;
+        info!(articles = n, "index built");
+        None
+    } else {
+        Some(indexer.sync(&library)?)
+    };
+    if let Some(stats) = stats {
+        info!(?stats, "index up to date");
+    }
+    let searcher = Searcher::new(index, config.weights);
+    info!(articles = library.len(), locales = ?library.locales(), "articles loaded");
+    Ok(Prepared { state: AppState::new(config, library, searcher), indexer })
+}
+
+/// Runs the server.
+pub fn run(config: Config) -> anyhow::Result<ExitCode> {
+    let addr = config.addr.clone();
+    let prepared = prepare(config)?;
+    let runtime =
+        tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the runtime")?;
+    runtime.block_on(async move {
+        let listener = TcpListener::bind(&addr).await.with_context(|| format!("cannot listen on {addr}"))?;
+        let local = listener.local_addr().context("listener has no address")?;
+        println!("listening on http://{local}");
+        let _indexer = prepared.indexer;
+        serve(listener, prepared.state, shutdown_signal()).await.context("server failed")?;
+        info!("shut down cleanly");
+        Ok::<_, anyhow::Error>(())
+    })?;
+    Ok(super::ok())
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            warn!(error = %e, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                warn!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    info!("shutdown requested");
+}

@@ -1,0 +1,78 @@
+//! JSON endpoints: `/api/search` and `/healthz`.
+
+use axum::Json;
+use axum::extract::{RawQuery, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use serde_json::json;
+
+use super::AppState;
+use crate::search::searcher::{MAX_LIMIT, MAX_OFFSET};
+use crate::search::{Hit, SearchRequest};
+
+#[derive(Serialize)]
+struct SearchResponse<'a> {
+    query: &'a str,
+    locale: &'a str,
+    total: usize,
+    hits: Vec<Hit>,
+}
+
+fn bad_request(message: String) -> Response {
+    (StatusCode::BAD_REQUEST, Json(json!({ "error": message }))).into_response()
+}
+
+fn param(raw: Option<&str>, name: &str) -> Option<String> {
+    form_urlencoded::parse(raw.unwrap_or("").as_bytes()).find(|(k, _)| k == name).map(|(_, v)| v.into_owned())
+}
+
+fn number(raw: Option<&str>, name: &str, default: usize, max: usize) -> Result<usize, String> {
+    match param(raw, name) {
+        None => Ok(default),
+        Some(v) => match v.trim().parse::<usize>() {
+            Ok(n) if n <= max => Ok(n),
+            _ => Err(format!("`{name}` must be a whole number from 0 to {max}")),
+        },
+    }
+}
+
+/// `GET /api/search?q=&locale=&limit=&offset=`.
+pub async fn search(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Response {
+    let raw = raw.as_deref();
+    let library = state.library();
+    let query = param(raw, "q").unwrap_or_default();
+    let query = crate::search::query::clamp_query(query.trim()).to_owned();
+    let locale = param(raw, "locale").unwrap_or_else(|| state.config().default_locale.clone());
+    if !library.has_locale(&locale) {
+        return bad_request(format!("unknown locale `{}`", locale.chars().take(20).collect::<String>()));
+    }
+    let (limit, offset) = match (number(raw, "limit", 10, MAX_LIMIT), number(raw, "offset", 0, MAX_OFFSET)) {
+        (Ok(l), Ok(o)) => (l.max(1), o),
+        (Err(message), _) | (_, Err(message)) => return bad_request(message),
+    };
+    let category = param(raw, "category").filter(|c| !c.is_empty());
+    let request = SearchRequest { query: &query, locale: &locale, category: category.as_deref(), limit, offset };
+    match state.searcher().search(&request) {
+        Ok(results) => {
+            Json(SearchResponse { query: &query, locale: &locale, total: results.total, hits: results.hits })
+                .into_response()
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "search failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, Json(json!({ "error": "search is unavailable" }))).into_response()
+        }
+    }
+}
+
+/// `GET /healthz`: liveness plus what is being served.
+pub async fn healthz(State(state): State<AppState>) -> Response {
+    let library = state.library();
+    Json(json!({
+        "status": "ok",
+        "articles": library.len(),
+        "locales": library.locales(),
+        "indexed": state.searcher().num_docs(),
+    }))
+    .into_response()
+}

@@ -1,0 +1,349 @@
+//! The portal's HTML pages: home, search, article, category, errors.
+
+use std::sync::Arc;
+
+use askama::Template;
+use axum::extract::{Form, Path, RawQuery, State};
+use axum::http::{HeaderMap, StatusCode, Uri, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+
+use super::i18n::{Ui, language_name, negotiate, ui};
+use super::{AppState, PageError};
+use crate::article::{Article, CategorySummary, Heading, Library, Translation};
+use crate::search::{Hit, SearchRequest};
+
+/// Deepest results page a visitor can ask for.
+const MAX_PAGE: usize = 50;
+
+/// A link in the language switcher.
+#[derive(Debug, Clone)]
+pub struct LanguageLink {
+    /// Locale code.
+    pub code: String,
+    /// Name in its own language.
+    pub name: String,
+    /// Where it leads (the translation, or that locale's home).
+    pub url: String,
+    /// True for the page's own locale.
+    pub current: bool,
+}
+
+/// What every page's frame (header, footer) needs.
+pub struct Chrome {
+    /// UI text.
+    pub ui: &'static Ui,
+    /// Page locale.
+    pub locale: String,
+    /// Site name.
+    pub site_name: String,
+    /// Contact URL.
+    pub contact_url: String,
+    /// Text in the header search box.
+    pub query: String,
+    /// Language switcher.
+    pub languages: Vec<LanguageLink>,
+}
+
+impl Chrome {
+    /// The frame for a page in `locale`; language links lead to each locale's home.
+    pub fn new(state: &AppState, library: &Library, locale: &str, query: String) -> Self {
+        let languages = library
+            .locales()
+            .iter()
+            .map(|code| LanguageLink {
+                code: code.clone(),
+                name: display_language(code),
+                url: format!("/{code}/"),
+                current: code == locale,
+            })
+            .collect();
+        Self {
+            ui: ui(locale),
+            locale: locale.to_owned(),
+            site_name: state.config().site_name.clone(),
+            contact_url: state.config().contact_url.clone(),
+            query,
+            languages,
+        }
+    }
+
+    /// Points language links at translations where they exist.
+    fn with_translations(mut self, translations: &[Translation]) -> Self {
+        for link in &mut self.languages {
+            if let Some(t) = translations.iter().find(|t| t.locale == link.code) {
+                link.url = t.url.clone();
+            }
+        }
+        self
+    }
+}
+
+fn display_language(code: &str) -> String {
+    let name = language_name(code);
+    if name.is_empty() { code.to_owned() } else { name.to_owned() }
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    chrome: Chrome,
+    categories: Vec<CategorySummary>,
+    popular: Vec<Arc<Article>>,
+}
+
+#[derive(Template)]
+#[template(path = "search.html")]
+struct SearchPage {
+    chrome: Chrome,
+    query: String,
+    total: usize,
+    hits: Vec<Hit>,
+    first_rank: usize,
+    prev_url: Option<String>,
+    next_url: Option<String>,
+    category_titles: Vec<(String, String)>,
+    categories: Vec<CategorySummary>,
+}
+
+impl SearchPage {
+    fn category_title(&self, slug: &str) -> String {
+        self.category_titles.iter().find(|(s, _)| s == slug).map_or_else(|| slug.to_owned(), |(_, t)| t.clone())
+    }
+}
+
+#[derive(Template)]
+#[template(path = "article.html")]
+struct ArticlePage {
+    chrome: Chrome,
+    article: Arc<Article>,
+    category_title: String,
+    category_url: String,
+    toc: Vec<Heading>,
+    related: Vec<Arc<Article>>,
+    translations: Vec<Translation>,
+    feedback_thanks: bool,
+}
+
+#[derive(Template)]
+#[template(path = "category.html")]
+struct CategoryPage {
+    chrome: Chrome,
+    title: String,
+    description: String,
+    count: usize,
+    articles: Vec<Arc<Article>>,
+    others: Vec<CategorySummary>,
+}
+
+/// The themed error page.
+#[derive(Template)]
+#[template(path = "error.html")]
+pub struct ErrorPage {
+    /// Frame.
+    pub chrome: Chrome,
+    /// Heading.
+    pub title: &'static str,
+    /// Explanation.
+    pub text: &'static str,
+    /// Topics to browse instead.
+    pub categories: Vec<CategorySummary>,
+    /// HTTP status.
+    pub status: u16,
+}
+
+fn render(state: &AppState, locale: &str, page: &impl Template) -> Result<Response, PageError> {
+    match page.render() {
+        Ok(html) => Ok(Html(html).into_response()),
+        Err(e) => Err(PageError::internal(state, locale, &e)),
+    }
+}
+
+/// Query-string values, decoded leniently (invalid UTF-8 or encoding never fails).
+fn query_param(raw: Option<&str>, name: &str) -> Option<String> {
+    form_urlencoded::parse(raw.unwrap_or("").as_bytes()).find(|(k, _)| k == name).map(|(_, v)| v.into_owned())
+}
+
+/// `GET /`: redirect to the visitor's locale.
+pub async fn root(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let library = state.library();
+    let accept = headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok());
+    let locale = negotiate(accept, library.locales(), &state.config().default_locale);
+    let mut response = Redirect::to(&format!("/{locale}/")).into_response();
+    response.headers_mut().insert(header::VARY, header::HeaderValue::from_static("Accept-Language"));
+    response
+}
+
+/// `GET /{locale}`: add the trailing slash.
+pub async fn locale_redirect(State(state): State<AppState>, Path(locale): Path<String>) -> Response {
+    if state.library().has_locale(&locale) {
+        moved_permanently(&format!("/{locale}/"))
+    } else {
+        PageError::not_found(&state, &locale).into_response()
+    }
+}
+
+/// A 301 (not axum's 308): old links and search engines expect 301 for moved pages.
+fn moved_permanently(location: &str) -> Response {
+    match header::HeaderValue::from_str(location) {
+        Ok(value) => (StatusCode::MOVED_PERMANENTLY, [(header::LOCATION, value)]).into_response(),
+        Err(_) => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+fn known_locale(state: &AppState, library: &Library, locale: &str) -> Result<(), PageError> {
+    if library.has_locale(locale) { Ok(()) } else { Err(PageError::not_found(state, locale)) }
+}
+
+/// `GET /{locale}/`: search box, categories, popular articles.
+pub async fn home(State(state): State<AppState>, Path(locale): Path<String>) -> Result<Response, PageError> {
+    let library = state.library();
+    known_locale(&state, &library, &locale)?;
+    let page = HomePage {
+        chrome: Chrome::new(&state, &library, &locale, String::new()),
+        categories: library.category_summaries(&locale, 3),
+        popular: library.popular(&locale, &state.config().popular, 6),
+    };
+    render(&state, &locale, &page)
+}
+
+/// `GET /{locale}/search?q=&page=&category=`: results that work without JavaScript.
+pub async fn search(
+    State(state): State<AppState>,
+    Path(locale): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, PageError> {
+    let library = state.library();
+    known_locale(&state, &library, &locale)?;
+    let query = query_param(raw.as_deref(), "q").unwrap_or_default();
+    let query = crate::search::query::clamp_query(query.trim()).to_owned();
+    let page =
+        query_param(raw.as_deref(), "page").and_then(|p| p.parse::<usize>().ok()).unwrap_or(1).clamp(1, MAX_PAGE);
+    let per_page = state.config().results_per_page.clamp(1, crate::search::searcher::MAX_LIMIT);
+    let request = SearchRequest {
+        query: &query,
+        locale: &locale,
+        category: None,
+        limit: per_page,
+        offset: (page - 1) * per_page,
+    };
+    let results = state.searcher().search(&request).map_err(|e| PageError::internal(&state, &locale, &e))?;
+    let pages = results.total.div_ceil(per_page).min(MAX_PAGE);
+    let url_for = |p: usize| format!("/{locale}/search?{}", encode_pairs(&[("q", &query), ("page", &p.to_string())]));
+    let categories = library.category_summaries(&locale, 0);
+    let page = SearchPage {
+        chrome: Chrome::new(&state, &library, &locale, query.clone()),
+        total: results.total,
+        hits: results.hits,
+        prev_url: (page > 1).then(|| url_for(page - 1)),
+        next_url: (page < pages).then(|| url_for(page + 1)),
+        first_rank: (page - 1) * per_page + 1,
+        query,
+        category_titles: categories.iter().map(|c| (c.category.slug.clone(), c.category.title.clone())).collect(),
+        categories,
+    };
+    render(&state, &locale, &page)
+}
+
+fn encode_pairs(pairs: &[(&str, &str)]) -> String {
+    form_urlencoded::Serializer::new(String::new()).extend_pairs(pairs).finish()
+}
+
+/// `GET /{locale}/articles/{slug}`: the article, or a 301 from an old slug.
+pub async fn article(
+    State(state): State<AppState>,
+    Path((locale, slug)): Path<(String, String)>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, PageError> {
+    let library = state.library();
+    known_locale(&state, &library, &locale)?;
+    let Some(article) = library.article(&locale, &slug).cloned() else {
+        return match library.resolve_alias(&locale, &slug) {
+            Some(target) => Ok(moved_permanently(&format!("/{locale}/articles/{target}"))),
+            None => Err(PageError::not_found(&state, &locale)),
+        };
+    };
+    let translations = library.translations(&article);
+    let (category_title, category_url) = library
+        .category(&locale, &article.category)
+        .map(|c| (c.title.clone(), c.url()))
+        .unwrap_or_else(|| (article.category.clone(), String::new()));
+    let page = ArticlePage {
+        chrome: Chrome::new(&state, &library, &locale, String::new()).with_translations(&translations),
+        toc: article.headings.iter().filter(|h| (2..=3).contains(&h.level)).cloned().collect(),
+        related: library.related(&article, 5),
+        translations,
+        category_title,
+        category_url,
+        feedback_thanks: query_param(raw.as_deref(), "feedback").is_some_and(|v| v == "thanks"),
+        article,
+    };
+    render(&state, &locale, &page)
+}
+
+/// The "Was this helpful?" form.
+#[derive(Debug, serde::Deserialize)]
+pub struct FeedbackForm {
+    helpful: String,
+}
+
+/// `POST /{locale}/articles/{slug}/feedback`: records the vote, back to the article.
+pub async fn feedback(
+    State(state): State<AppState>,
+    Path((locale, slug)): Path<(String, String)>,
+    form: Result<Form<FeedbackForm>, axum::extract::rejection::FormRejection>,
+) -> Result<Response, PageError> {
+    let library = state.library();
+    if library.article(&locale, &slug).is_none() {
+        return Err(PageError::not_found(&state, &locale));
+    }
+    let form = match form {
+        Ok(Form(form)) => form,
+        // Keeps the rejection's own status: 413 for an oversized body, 415 for a wrong type.
+        Err(rejection) => return Ok(rejection.into_response()),
+    };
+    let helpful = match form.helpful.as_str() {
+        "yes" => true,
+        "no" => false,
+        _ => return Ok((StatusCode::BAD_REQUEST, "helpful must be yes or no").into_response()),
+    };
+    tracing::info!(locale, slug, helpful, "article feedback");
+    Ok(Redirect::to(&format!("/{locale}/articles/{slug}?feedback=thanks#feedback")).into_response())
+}
+
+/// `GET /{locale}/categories/{category}`.
+pub async fn category(
+    State(state): State<AppState>,
+    Path((locale, slug)): Path<(String, String)>,
+) -> Result<Response, PageError> {
+    let library = state.library();
+    known_locale(&state, &library, &locale)?;
+    let Some(category) = library.category(&locale, &slug) else {
+        return Err(PageError::not_found(&state, &locale));
+    };
+    let articles = library.articles_in(&locale, &slug);
+    if articles.is_empty() {
+        return Err(PageError::not_found(&state, &locale));
+    }
+    let page = CategoryPage {
+        chrome: Chrome::new(&state, &library, &locale, String::new()),
+        title: category.title.clone(),
+        description: category.description.clone(),
+        count: articles.len(),
+        articles,
+        others: library.category_summaries(&locale, 0).into_iter().filter(|c| c.category.slug != slug).collect(),
+    };
+    render(&state, &locale, &page)
+}
+
+/// Anything else: the themed 404 in the locale the path names, or the visitor's.
+pub async fn not_found(State(state): State<AppState>, uri: Uri, headers: HeaderMap) -> Response {
+    let library = state.library();
+    let first = uri.path().trim_start_matches('/').split('/').next().unwrap_or("");
+    let locale = if library.has_locale(first) {
+        first.to_owned()
+    } else {
+        let accept = headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok());
+        negotiate(accept, library.locales(), &state.config().default_locale).to_owned()
+    };
+    PageError::not_found(&state, &locale).into_response()
+}

@@ -1,0 +1,17 @@
+//! helpcenter: a self-hosted, self-service help center.
+//!
+//! Data flows one way:
+//!
+//! ```text
+//! articles/*.md ─▶ article (front matter, Markdown) ─▶ search (schema, analyzer, indexer, searcher)
+//!                                                                   │
+//!                                                                   ▼
+//!                                                    http (pages, api, assets, errors)
+//! ```
+
+pub mod article;
+pub mod cli;
+pub mod cmd;
+pub mod config;
+pub mod http;
+pub mod search;

@@ -1,0 +1,47 @@
+//! The `helpcenter` binary: parse the command line, set up logging, run a command, print
+//! the error chain and exit with its code (0 ok, 1 problems found, 2 usage or internal error).
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use helpcenter::cli::{Cli, Command};
+use helpcenter::cmd;
+use helpcenter::config::Config;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("HELPCENTER_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,tantivy=warn,tower_http=warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match run(cli) {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let mut config = Config::load(cli.config.as_deref(), |k| std::env::var(k).ok())?;
+    if let Some(articles) = cli.articles {
+        config.articles = articles;
+    }
+    if let Some(index) = cli.index {
+        config.index = index;
+    }
+    match cli.command {
+        Command::Serve { addr } => {
+            if let Some(addr) = addr {
+                config.addr = addr;
+            }
+            cmd::serve::run(config)
+        }
+        Command::Index => cmd::index::run(&config),
+        Command::Check => cmd::check::run(&config),
+    }
+}

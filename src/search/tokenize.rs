@@ -1,0 +1,321 @@
+//! The one text analyzer used at index time and at query time.
+//!
+//! Search quality for Japanese, Chinese and Korean depends on both sides cutting text the
+//! same way, so this module is the only place that decides what a token is:
+//!
+//! 1. NFKC width normalisation (`ＡＢＣ` → `abc`, `ｶﾀｶﾅ` → `カタカナ`) and lowercasing,
+//!    keeping byte offsets into the *original* text so snippets highlight the right spans;
+//! 2. Latin/other alphabetic words (with version strings such as `v2.3` kept whole and
+//!    possessive `'s` dropped), stemmed with the English Snowball stemmer;
+//! 3. CJK runs (Han + Kana, or Hangul) cut into overlapping bigrams, Lucene CJKAnalyzer
+//!    style; a run of one character becomes a unigram.
+
+use std::borrow::Cow;
+
+use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
+use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::char::{canonical_combining_class, compose};
+
+/// Name under which [`HelpTokenizer`] is registered on every opened index.
+pub const TOKENIZER_NAME: &str = "helpcenter";
+
+/// Words longer than this are not indexed (base64 blobs, hashes, minified code).
+const MAX_WORD_CHARS: usize = 40;
+
+/// The script class of a normalised character, which decides how runs are cut.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Script {
+    /// Letters and digits of alphabetic scripts (Latin, Cyrillic, Greek, …).
+    Word,
+    /// Han ideographs, Hiragana and Katakana, bigrammed together.
+    HanKana,
+    /// Hangul syllables and jamo.
+    Hangul,
+    /// Everything else: spaces, punctuation, symbols, emoji.
+    Other,
+}
+
+fn script_of(c: char) -> Script {
+    match c as u32 {
+        0x3040..=0x309F // Hiragana
+        | 0x30A0..=0x30FF // Katakana (incl. ー)
+        | 0x31F0..=0x31FF // Katakana phonetic extensions
+        | 0x3400..=0x4DBF // CJK extension A
+        | 0x4E00..=0x9FFF // CJK unified ideographs
+        | 0xF900..=0xFAFF // CJK compatibility ideographs
+        | 0x20000..=0x3134F // CJK extensions B–G
+        | 0x3005 | 0x3006 // 々 〆
+        => Script::HanKana,
+        0x1100..=0x11FF | 0x3130..=0x318F | 0xA960..=0xA97F | 0xAC00..=0xD7AF | 0xD7B0..=0xD7FF => {
+            Script::Hangul
+        }
+        _ if c.is_alphanumeric() => Script::Word,
+        _ => Script::Other,
+    }
+}
+
+/// One normalised character with the byte span it came from in the original text.
+#[derive(Clone, Copy, Debug)]
+struct NormChar {
+    c: char,
+    from: usize,
+    to: usize,
+}
+
+/// NFKC-normalises and lowercases `text` character by character, keeping original offsets.
+///
+/// Per-character NFKC differs from whole-string NFKC only for combining sequences; the one
+/// that matters here (half-width katakana + voiced mark, `ｶﾞ`) is recomposed explicitly.
+fn normalize(text: &str) -> Vec<NormChar> {
+    let mut out: Vec<NormChar> = Vec::with_capacity(text.len());
+    for (from, original) in text.char_indices() {
+        let to = from + original.len_utf8();
+        if original.is_ascii() {
+            out.push(NormChar { c: original.to_ascii_lowercase(), from, to });
+            continue;
+        }
+        for nfkc in std::iter::once(original).nfkc() {
+            if canonical_combining_class(nfkc) != 0 || matches!(nfkc, '\u{3099}' | '\u{309A}') {
+                if let Some(prev) = out.last_mut()
+                    && let Some(composed) = compose(prev.c, nfkc)
+                {
+                    prev.c = composed;
+                    prev.to = to;
+                    continue;
+                }
+                // A stray combining mark carries no searchable meaning on its own.
+                continue;
+            }
+            for lower in nfkc.to_lowercase() {
+                out.push(NormChar { c: lower, from, to });
+            }
+        }
+    }
+    out
+}
+
+/// A token before positions are assigned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawToken {
+    /// The normalised (and for words, stemmed) term.
+    pub text: String,
+    /// Byte offset of the first original byte.
+    pub from: usize,
+    /// Byte offset after the last original byte.
+    pub to: usize,
+    /// True for CJK bigrams/unigrams, false for alphabetic words.
+    pub cjk: bool,
+    /// Index of the whitespace/punctuation-separated run this token came from; bigrams of one
+    /// CJK run share a group, which the query builder uses to keep them together.
+    pub group: usize,
+}
+
+/// Cuts `text` into tokens exactly as the index does.
+pub fn analyze(text: &str) -> Vec<RawToken> {
+    let chars = normalize(text);
+    let stemmer = frostem::Stemmer::new(frostem::Algorithm::English);
+    let mut tokens = Vec::new();
+    let mut i = 0;
+    let mut group = 0;
+    while i < chars.len() {
+        let script = script_of(chars[i].c);
+        match script {
+            Script::Other => {
+                i += 1;
+            }
+            Script::Word => {
+                let (end, word) = read_word(&chars, i);
+                let n = word.chars().count();
+                if n > 0 && n <= MAX_WORD_CHARS {
+                    let stemmed = stem_word(&stemmer, &word);
+                    tokens.push(RawToken {
+                        text: stemmed.into_owned(),
+                        from: chars[i].from,
+                        to: chars[end - 1].to,
+                        cjk: false,
+                        group,
+                    });
+                    group += 1;
+                }
+                i = end;
+            }
+            Script::HanKana | Script::Hangul => {
+                let mut end = i;
+                while end < chars.len() && script_of(chars[end].c) == script {
+                    end += 1;
+                }
+                let run = &chars[i..end];
+                if run.len() == 1 {
+                    tokens.push(RawToken {
+                        text: run[0].c.to_string(),
+                        from: run[0].from,
+                        to: run[0].to,
+                        cjk: true,
+                        group,
+                    });
+                } else {
+                    for pair in run.windows(2) {
+                        let mut text = String::with_capacity(8);
+                        text.push(pair[0].c);
+                        text.push(pair[1].c);
+                        tokens.push(RawToken { text, from: pair[0].from, to: pair[1].to, cjk: true, group });
+                    }
+                }
+                group += 1;
+                i = end;
+            }
+        }
+    }
+    tokens
+}
+
+/// Reads one alphabetic word starting at `start`; returns the end index and the word.
+///
+/// `.` and `-` between a letter/digit and a digit stay inside (`v2.3`, `1.2.0`); an
+/// apostrophe inside a word is dropped, and a trailing possessive `'s` is removed.
+fn read_word(chars: &[NormChar], start: usize) -> (usize, String) {
+    let mut word = String::new();
+    let mut i = start;
+    while i < chars.len() {
+        let c = chars[i].c;
+        if script_of(c) == Script::Word {
+            word.push(c);
+            i += 1;
+            continue;
+        }
+        let next = chars.get(i + 1).map(|n| n.c);
+        let joins_version = c == '.'
+            && !word.is_empty()
+            && next.is_some_and(|n| n.is_ascii_digit())
+            && word.chars().last().is_some_and(|p| p.is_ascii_digit());
+        let apostrophe = matches!(c, '\'' | '\u{2019}') && next.is_some_and(|n| script_of(n) == Script::Word);
+        if joins_version {
+            word.push('.');
+            i += 1;
+        } else if apostrophe {
+            let after = chars.get(i + 2).map(|n| n.c);
+            if next == Some('s') && after.is_none_or(|a| script_of(a) != Script::Word) {
+                // Possessive: "customer's" → "customer".
+                return (i + 2, word);
+            }
+            i += 1;
+        } else {
+            break;
+        }
+    }
+    (i, word)
+}
+
+fn stem_word<'a>(stemmer: &frostem::Stemmer, word: &'a str) -> Cow<'a, str> {
+    // Only stem purely alphabetic ASCII words: stemming "v2.3" or "http2" would mangle them.
+    if word.bytes().all(|b| b.is_ascii_lowercase()) {
+        match stemmer.stem(word) {
+            Cow::Borrowed(_) => Cow::Borrowed(word),
+            Cow::Owned(s) => Cow::Owned(s),
+        }
+    } else {
+        Cow::Borrowed(word)
+    }
+}
+
+/// The tantivy tokenizer wrapping [`analyze`].
+#[derive(Clone, Default)]
+pub struct HelpTokenizer;
+
+/// Token stream over pre-analysed tokens.
+pub struct HelpTokenStream {
+    tokens: Vec<RawToken>,
+    next: usize,
+    token: Token,
+}
+
+impl Tokenizer for HelpTokenizer {
+    type TokenStream<'a> = HelpTokenStream;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> HelpTokenStream {
+        HelpTokenStream { tokens: analyze(text), next: 0, token: Token::default() }
+    }
+}
+
+impl TokenStream for HelpTokenStream {
+    fn advance(&mut self) -> bool {
+        let Some(raw) = self.tokens.get_mut(self.next) else {
+            return false;
+        };
+        self.token.text = std::mem::take(&mut raw.text);
+        self.token.offset_from = raw.from;
+        self.token.offset_to = raw.to;
+        self.token.position = self.next;
+        self.token.position_length = 1;
+        self.next += 1;
+        true
+    }
+
+    fn token(&self) -> &Token {
+        &self.token
+    }
+
+    fn token_mut(&mut self) -> &mut Token {
+        &mut self.token
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn terms(text: &str) -> Vec<String> {
+        analyze(text).into_iter().map(|t| t.text).collect()
+    }
+
+    #[test]
+    fn english_words_are_lowercased_and_stemmed() {
+        assert_eq!(terms("Resetting Passwords"), vec!["reset", "password"]);
+    }
+
+    #[test]
+    fn possessive_and_apostrophes() {
+        assert_eq!(terms("the customer's data, don't"), vec!["the", "custom", "data", "dont"]);
+    }
+
+    #[test]
+    fn version_strings_are_kept() {
+        assert_eq!(terms("upgrade to v2.3 or http2."), vec!["upgrad", "to", "v2.3", "or", "http2"]);
+    }
+
+    #[test]
+    fn japanese_is_bigrammed_and_offsets_point_into_the_original() {
+        let text = "パスワード";
+        let tokens = analyze(text);
+        let got: Vec<&str> = tokens.iter().map(|t| t.text.as_str()).collect();
+        assert_eq!(got, vec!["パス", "スワ", "ワー", "ード"]);
+        assert_eq!(&text[tokens[0].from..tokens[0].to], "パス");
+        assert!(tokens.iter().all(|t| t.cjk && t.group == 0));
+    }
+
+    #[test]
+    fn mixed_latin_and_cjk_split_cleanly() {
+        assert_eq!(terms("iPhone15で使う"), vec!["iphone15", "で使", "使う"]);
+    }
+
+    #[test]
+    fn width_variants_normalise() {
+        assert_eq!(terms("ＡＢＣ ｶﾀｶﾅ ｶﾞ"), vec!["abc", "カタ", "タカ", "カナ", "ガ"]);
+        let t = analyze("ｶﾞｲﾄﾞ");
+        assert_eq!(t[0].text, "ガイ");
+        assert_eq!(t.last().map(|t| t.to), Some("ｶﾞｲﾄﾞ".len()));
+    }
+
+    #[test]
+    fn hangul_runs_are_bigrammed_per_word() {
+        assert_eq!(terms("환경 변수"), vec!["환경", "변수"]);
+        assert_eq!(terms("환경변수"), vec!["환경", "경변", "변수"]);
+    }
+
+    #[test]
+    fn junk_never_panics() {
+        let junk: String = "\"(:*AND)😀\u{0}\u{3099}'s.".repeat(500);
+        let _ = analyze(&junk);
+        assert!(analyze("😀😀 ⚠️ ---").is_empty());
+    }
+}

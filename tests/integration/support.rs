@@ -1,0 +1,110 @@
+//! Test helpers: a temporary copy of an articles tree served by the real stack.
+
+use std::path::{Path, PathBuf};
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{HeaderMap, Request, StatusCode};
+use helpcenter::cmd::serve::{Prepared, prepare};
+use helpcenter::config::Config;
+use helpcenter::http::{AppState, router};
+use helpcenter::search::Indexer;
+use http_body_util::BodyExt;
+use tower::ServiceExt;
+
+/// Root of the repository.
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Copies a directory tree.
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("create dir");
+    for entry in std::fs::read_dir(from).expect("read dir") {
+        let entry = entry.expect("entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("type").is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy");
+        }
+    }
+}
+
+/// A site served from a temp dir: `articles/` and `index/` inside it.
+pub struct Site {
+    pub dir: tempfile::TempDir,
+    pub state: AppState,
+    /// The writer, held for the site's lifetime like `serve` does.
+    pub _indexer: Indexer,
+}
+
+impl Site {
+    /// The fixture articles (`tests/fixtures/articles`).
+    pub fn fixtures() -> Self {
+        Self::with(|articles| copy_dir(&repo().join("tests/fixtures/articles"), articles))
+    }
+
+    /// Fixture articles, changed by `edit` before loading.
+    pub fn with(edit: impl FnOnce(&Path)) -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let articles = dir.path().join("articles");
+        std::fs::create_dir_all(&articles).expect("articles dir");
+        edit(&articles);
+        let Prepared { state, indexer } = prepare(Self::config(dir.path())).expect("prepare");
+        Self { dir, state, _indexer: indexer }
+    }
+
+    /// The config the site runs with.
+    pub fn config(root: &Path) -> Config {
+        Config {
+            site_name: "Test Help".into(),
+            contact_url: "https://support.example/contact".into(),
+            articles: root.join("articles"),
+            index: root.join("index"),
+            theme: repo().join("themes/default"),
+            ..Config::default()
+        }
+    }
+
+    /// The app.
+    pub fn app(&self) -> Router {
+        router(self.state.clone())
+    }
+
+    /// GET `uri`; returns status, headers and body text.
+    pub async fn get(&self, uri: &str) -> (StatusCode, HeaderMap, String) {
+        self.send(Request::get(uri).body(Body::empty()).expect("request")).await
+    }
+
+    /// Sends any request.
+    pub async fn send(&self, request: Request<Body>) -> (StatusCode, HeaderMap, String) {
+        let response = self.app().oneshot(request).await.expect("infallible");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response.into_body().collect().await.expect("body").to_bytes();
+        (status, headers, String::from_utf8_lossy(&bytes).into_owned())
+    }
+
+    /// GET a JSON endpoint.
+    pub async fn json(&self, uri: &str) -> (StatusCode, serde_json::Value) {
+        let (status, _, body) = self.get(uri).await;
+        (status, serde_json::from_str(&body).unwrap_or(serde_json::Value::Null))
+    }
+
+    /// Slugs returned by `/api/search` for `q` in `locale`.
+    pub async fn search_slugs(&self, q: &str, locale: &str) -> Vec<String> {
+        let uri = format!("/api/search?{}", encode(&[("q", q), ("locale", locale)]));
+        let (status, json) = self.json(&uri).await;
+        assert_eq!(status, StatusCode::OK, "{uri}: {json}");
+        json["hits"]
+            .as_array()
+            .map(|hits| hits.iter().filter_map(|h| h["slug"].as_str().map(str::to_owned)).collect())
+            .unwrap_or_default()
+    }
+}
+
+/// URL-encodes query pairs.
+pub fn encode(pairs: &[(&str, &str)]) -> String {
+    form_urlencoded::Serializer::new(String::new()).extend_pairs(pairs).finish()
+}
