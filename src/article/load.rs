@@ -254,6 +254,27 @@ pub fn parse_article(
     Ok((article, warnings))
 }
 
+/// Builds a library from already parsed articles (imports and benchmarks); categories get
+/// titles from their folder names.
+pub fn library_from_articles(articles: Vec<Article>) -> Library {
+    let mut lib = Library::default();
+    for a in &articles {
+        if !lib.locales.contains(&a.locale) {
+            lib.locales.push(a.locale.clone());
+        }
+        lib.categories.entry((a.locale.clone(), a.category.clone())).or_insert_with(|| Category {
+            locale: a.locale.clone(),
+            slug: a.category.clone(),
+            title: humanize(&a.category),
+            description: String::new(),
+            order: i64::MAX,
+        });
+    }
+    lib.locales.sort();
+    publish(&mut lib, articles);
+    lib
+}
+
 /// Puts articles into the library, rejecting duplicate slugs and conflicting aliases.
 fn publish(lib: &mut Library, articles: Vec<Article>) {
     let mut by_key: HashMap<String, Vec<Arc<Article>>> = HashMap::new();

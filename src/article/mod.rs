@@ -10,5 +10,5 @@ pub mod render;
 pub use error::{ArticleError, Problem, Severity};
 pub use front_matter::FrontMatter;
 pub use library::{Article, Category, CategorySummary, Library, Translation};
-pub use load::{LoadOptions, is_valid_locale, load_library, parse_article};
+pub use load::{LoadOptions, is_valid_locale, library_from_articles, load_library, parse_article};
 pub use render::Heading;

@@ -10,8 +10,6 @@
 //! 3. CJK runs (Han + Kana, or Hangul) cut into overlapping bigrams, Lucene CJKAnalyzer
 //!    style; a run of one character becomes a unigram.
 
-use std::borrow::Cow;
-
 use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
 use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::{canonical_combining_class, compose};
@@ -36,6 +34,9 @@ enum Script {
 }
 
 fn script_of(c: char) -> Script {
+    if c.is_ascii() {
+        return if c.is_ascii_alphanumeric() { Script::Word } else { Script::Other };
+    }
     match c as u32 {
         0x3040..=0x309F // Hiragana
         | 0x30A0..=0x30FF // Katakana (incl. ー)
@@ -58,6 +59,7 @@ fn script_of(c: char) -> Script {
 #[derive(Clone, Copy, Debug)]
 struct NormChar {
     c: char,
+    script: Script,
     from: usize,
     to: usize,
 }
@@ -66,12 +68,14 @@ struct NormChar {
 ///
 /// Per-character NFKC differs from whole-string NFKC only for combining sequences; the one
 /// that matters here (half-width katakana + voiced mark, `ｶﾞ`) is recomposed explicitly.
-fn normalize(text: &str) -> Vec<NormChar> {
-    let mut out: Vec<NormChar> = Vec::with_capacity(text.len());
+fn normalize(text: &str, out: &mut Vec<NormChar>) {
+    out.clear();
+    out.reserve(text.len());
     for (from, original) in text.char_indices() {
         let to = from + original.len_utf8();
-        if original.is_ascii() {
-            out.push(NormChar { c: original.to_ascii_lowercase(), from, to });
+        if original.is_ascii() || is_nfkc_stable_cjk(original) {
+            let c = original.to_ascii_lowercase();
+            out.push(NormChar { c, script: script_of(c), from, to });
             continue;
         }
         for nfkc in std::iter::once(original).nfkc() {
@@ -80,6 +84,7 @@ fn normalize(text: &str) -> Vec<NormChar> {
                     && let Some(composed) = compose(prev.c, nfkc)
                 {
                     prev.c = composed;
+                    prev.script = script_of(composed);
                     prev.to = to;
                     continue;
                 }
@@ -87,11 +92,30 @@ fn normalize(text: &str) -> Vec<NormChar> {
                 continue;
             }
             for lower in nfkc.to_lowercase() {
-                out.push(NormChar { c: lower, from, to });
+                out.push(NormChar { c: lower, script: script_of(lower), from, to });
             }
         }
     }
-    out
+}
+
+/// Common CJK characters that NFKC leaves unchanged and that have no case: skipping the
+/// normaliser for them makes Japanese and Korean text several times faster to analyse.
+fn is_nfkc_stable_cjk(c: char) -> bool {
+    matches!(c as u32,
+        0x3041..=0x3096 // Hiragana (not the compatibility marks ゛゜ゟ)
+        | 0x30A1..=0x30FA | 0x30FC // Katakana and ー (not ヿ)
+        | 0x4E00..=0x9FFF // CJK unified ideographs
+        | 0xAC00..=0xD7A3 // Hangul syllables
+    )
+}
+
+/// Words stemmed so far on this thread; bounded, cleared when full.
+const STEM_CACHE_LIMIT: usize = 50_000;
+
+thread_local! {
+    static STEMS: std::cell::RefCell<rustc_hash::FxHashMap<Box<str>, Box<str>>> = Default::default();
+    static STEMMER: frostem::Stemmer = frostem::Stemmer::new(frostem::Algorithm::English);
+    static SCRATCH: std::cell::RefCell<Vec<NormChar>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 /// A token before positions are assigned.
@@ -110,55 +134,94 @@ pub struct RawToken {
     pub group: usize,
 }
 
+/// A token whose text lives in [`Tokens::buf`].
+#[derive(Debug, Clone, Copy)]
+struct Span {
+    start: usize,
+    end: usize,
+    from: usize,
+    to: usize,
+    cjk: bool,
+    group: usize,
+}
+
+/// All tokens of a text, their texts packed in one buffer (one allocation, not one per token).
+#[derive(Debug, Default)]
+struct Tokens {
+    buf: String,
+    spans: Vec<Span>,
+}
+
+impl Tokens {
+    fn text(&self, span: &Span) -> &str {
+        &self.buf[span.start..span.end]
+    }
+}
+
 /// Cuts `text` into tokens exactly as the index does.
 pub fn analyze(text: &str) -> Vec<RawToken> {
-    let chars = normalize(text);
-    let stemmer = frostem::Stemmer::new(frostem::Algorithm::English);
-    let mut tokens = Vec::new();
+    let tokens = tokenize(text);
+    tokens
+        .spans
+        .iter()
+        .map(|s| RawToken { text: tokens.text(s).to_owned(), from: s.from, to: s.to, cjk: s.cjk, group: s.group })
+        .collect()
+}
+
+fn tokenize(text: &str) -> Tokens {
+    SCRATCH.with(|scratch| {
+        let mut chars = scratch.borrow_mut();
+        normalize(text, &mut chars);
+        let mut tokens = Tokens { buf: String::with_capacity(text.len() + text.len() / 2), spans: Vec::new() };
+        cut(&chars, &mut tokens);
+        tokens
+    })
+}
+
+fn cut(chars: &[NormChar], tokens: &mut Tokens) {
     let mut i = 0;
     let mut group = 0;
     while i < chars.len() {
-        let script = script_of(chars[i].c);
-        match script {
-            Script::Other => {
-                i += 1;
-            }
+        match chars[i].script {
+            Script::Other => i += 1,
             Script::Word => {
-                let (end, word) = read_word(&chars, i);
-                let n = word.chars().count();
+                let start = tokens.buf.len();
+                let end = read_word(chars, i, &mut tokens.buf);
+                let n = tokens.buf[start..].chars().count();
                 if n > 0 && n <= MAX_WORD_CHARS {
-                    let stemmed = stem_word(&stemmer, &word);
-                    tokens.push(RawToken {
-                        text: stemmed.into_owned(),
+                    stem_in_place(&mut tokens.buf, start);
+                    tokens.spans.push(Span {
+                        start,
+                        end: tokens.buf.len(),
                         from: chars[i].from,
                         to: chars[end - 1].to,
                         cjk: false,
                         group,
                     });
                     group += 1;
+                } else {
+                    tokens.buf.truncate(start);
                 }
                 i = end;
             }
-            Script::HanKana | Script::Hangul => {
+            script @ (Script::HanKana | Script::Hangul) => {
                 let mut end = i;
-                while end < chars.len() && script_of(chars[end].c) == script {
+                while end < chars.len() && chars[end].script == script {
                     end += 1;
                 }
                 let run = &chars[i..end];
                 if run.len() == 1 {
-                    tokens.push(RawToken {
-                        text: run[0].c.to_string(),
-                        from: run[0].from,
-                        to: run[0].to,
-                        cjk: true,
-                        group,
-                    });
+                    let start = tokens.buf.len();
+                    tokens.buf.push(run[0].c);
+                    let end = tokens.buf.len();
+                    tokens.spans.push(Span { start, end, from: run[0].from, to: run[0].to, cjk: true, group });
                 } else {
                     for pair in run.windows(2) {
-                        let mut text = String::with_capacity(8);
-                        text.push(pair[0].c);
-                        text.push(pair[1].c);
-                        tokens.push(RawToken { text, from: pair[0].from, to: pair[1].to, cjk: true, group });
+                        let start = tokens.buf.len();
+                        tokens.buf.push(pair[0].c);
+                        tokens.buf.push(pair[1].c);
+                        let end = tokens.buf.len();
+                        tokens.spans.push(Span { start, end, from: pair[0].from, to: pair[1].to, cjk: true, group });
                     }
                 }
                 group += 1;
@@ -166,65 +229,76 @@ pub fn analyze(text: &str) -> Vec<RawToken> {
             }
         }
     }
-    tokens
 }
 
-/// Reads one alphabetic word starting at `start`; returns the end index and the word.
+/// Reads one alphabetic word starting at `start` into `buf`; returns the end index.
 ///
-/// `.` and `-` between a letter/digit and a digit stay inside (`v2.3`, `1.2.0`); an
-/// apostrophe inside a word is dropped, and a trailing possessive `'s` is removed.
-fn read_word(chars: &[NormChar], start: usize) -> (usize, String) {
-    let mut word = String::new();
+/// `.` between digits stays inside (`v2.3`, `1.2.0`); an apostrophe inside a word is
+/// dropped, and a trailing possessive `'s` is removed.
+fn read_word(chars: &[NormChar], start: usize, buf: &mut String) -> usize {
     let mut i = start;
+    let mut last: Option<char> = None;
     while i < chars.len() {
         let c = chars[i].c;
-        if script_of(c) == Script::Word {
-            word.push(c);
+        if chars[i].script == Script::Word {
+            buf.push(c);
+            last = Some(c);
             i += 1;
             continue;
         }
-        let next = chars.get(i + 1).map(|n| n.c);
-        let joins_version = c == '.'
-            && !word.is_empty()
-            && next.is_some_and(|n| n.is_ascii_digit())
-            && word.chars().last().is_some_and(|p| p.is_ascii_digit());
-        let apostrophe = matches!(c, '\'' | '\u{2019}') && next.is_some_and(|n| script_of(n) == Script::Word);
+        let next = chars.get(i + 1);
+        let next_is_word = next.is_some_and(|n| n.script == Script::Word);
+        let joins_version =
+            c == '.' && last.is_some_and(|p| p.is_ascii_digit()) && next.is_some_and(|n| n.c.is_ascii_digit());
+        let apostrophe = matches!(c, '\'' | '\u{2019}') && last.is_some() && next_is_word;
         if joins_version {
-            word.push('.');
+            buf.push('.');
+            last = Some('.');
             i += 1;
         } else if apostrophe {
-            let after = chars.get(i + 2).map(|n| n.c);
-            if next == Some('s') && after.is_none_or(|a| script_of(a) != Script::Word) {
+            let after_is_word = chars.get(i + 2).is_some_and(|a| a.script == Script::Word);
+            if next.is_some_and(|n| n.c == 's') && !after_is_word {
                 // Possessive: "customer's" → "customer".
-                return (i + 2, word);
+                return i + 2;
             }
             i += 1;
         } else {
             break;
         }
     }
-    (i, word)
+    i
 }
 
-fn stem_word<'a>(stemmer: &frostem::Stemmer, word: &'a str) -> Cow<'a, str> {
-    // Only stem purely alphabetic ASCII words: stemming "v2.3" or "http2" would mangle them.
-    if word.bytes().all(|b| b.is_ascii_lowercase()) {
-        match stemmer.stem(word) {
-            Cow::Borrowed(_) => Cow::Borrowed(word),
-            Cow::Owned(s) => Cow::Owned(s),
-        }
-    } else {
-        Cow::Borrowed(word)
+/// Stems the word at `buf[start..]` if it is purely alphabetic ASCII (stemming `v2.3` or
+/// `http2` would mangle them), through a per-thread cache: Snowball costs ~150 ns a word.
+fn stem_in_place(buf: &mut String, start: usize) {
+    let word = &buf[start..];
+    if word.len() < 3 || !word.bytes().all(|b| b.is_ascii_lowercase()) {
+        return;
     }
+    let stem = STEMS.with(|cache| {
+        if let Some(stem) = cache.borrow().get(word) {
+            return stem.to_string();
+        }
+        let stem = STEMMER.with(|s| s.stem(word).into_owned());
+        let mut cache = cache.borrow_mut();
+        if cache.len() >= STEM_CACHE_LIMIT {
+            cache.clear();
+        }
+        cache.insert(word.into(), stem.as_str().into());
+        stem
+    });
+    buf.truncate(start);
+    buf.push_str(&stem);
 }
 
 /// The tantivy tokenizer wrapping [`analyze`].
 #[derive(Clone, Default)]
 pub struct HelpTokenizer;
 
-/// Token stream over pre-analysed tokens.
+/// Token stream over pre-cut tokens; reuses one token buffer.
 pub struct HelpTokenStream {
-    tokens: Vec<RawToken>,
+    tokens: Tokens,
     next: usize,
     token: Token,
 }
@@ -233,18 +307,19 @@ impl Tokenizer for HelpTokenizer {
     type TokenStream<'a> = HelpTokenStream;
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> HelpTokenStream {
-        HelpTokenStream { tokens: analyze(text), next: 0, token: Token::default() }
+        HelpTokenStream { tokens: tokenize(text), next: 0, token: Token::default() }
     }
 }
 
 impl TokenStream for HelpTokenStream {
     fn advance(&mut self) -> bool {
-        let Some(raw) = self.tokens.get_mut(self.next) else {
+        let Some(span) = self.tokens.spans.get(self.next) else {
             return false;
         };
-        self.token.text = std::mem::take(&mut raw.text);
-        self.token.offset_from = raw.from;
-        self.token.offset_to = raw.to;
+        self.token.text.clear();
+        self.token.text.push_str(self.tokens.text(span));
+        self.token.offset_from = span.from;
+        self.token.offset_to = span.to;
         self.token.position = self.next;
         self.token.position_length = 1;
         self.next += 1;
