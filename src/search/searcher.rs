@@ -100,10 +100,12 @@ impl Searcher {
         }
         let mut snippets = SnippetGenerator::create(&searcher, &*query, fields.body)?;
         snippets.set_max_num_chars(SNIPPET_CHARS);
+        let needles = snippet_needles(&*query, fields.body, req.query);
         for (score, address) in top {
             let doc: TantivyDocument = searcher.doc(address)?;
             let text = |field| doc.get_first(field).and_then(|v| v.as_str()).unwrap_or_default().to_owned();
-            let mut snippet = snippets.snippet_from_doc(&doc);
+            let body = doc.get_first(fields.body).and_then(|v| v.as_str()).unwrap_or_default();
+            let mut snippet = snippets.snippet(snippet_window(body, &needles));
             snippet.set_snippet_prefix_postfix("<mark>", "</mark>");
             let snippet_html =
                 if snippet.is_empty() { escape_html(&text(fields.description)) } else { snippet.to_html() };
@@ -129,6 +131,46 @@ impl Searcher {
     }
 }
 
+/// Bytes of body text handed to the snippet generator: enough for a good fragment, bounded
+/// so that long articles do not cost milliseconds to highlight.
+const SNIPPET_WINDOW: usize = 4096;
+
+/// Lowercase strings to look for in a body to find where its first match is: the query's
+/// indexed body terms (stems, bigrams) and its raw words.
+fn snippet_needles(query: &dyn tantivy::query::Query, body: tantivy::schema::Field, raw: &str) -> Vec<String> {
+    let mut needles: Vec<String> = Vec::new();
+    query.query_terms(&mut |term, _| {
+        if term.field() == body
+            && let Some(text) = term.value().as_str()
+        {
+            needles.push(text.to_owned());
+        }
+    });
+    needles.extend(raw.split_whitespace().map(str::to_lowercase).filter(|w| w.chars().count() > 1));
+    needles.sort();
+    needles.dedup();
+    needles
+}
+
+/// The part of `body` around the first needle found (ASCII case-insensitively), or its
+/// start; always on character boundaries.
+fn snippet_window<'a>(body: &'a str, needles: &[String]) -> &'a str {
+    if body.len() <= SNIPPET_WINDOW {
+        return body;
+    }
+    let lower = body.to_ascii_lowercase();
+    let first = needles.iter().filter_map(|n| lower.find(n.as_str())).min().unwrap_or(0);
+    let mut start = first.saturating_sub(SNIPPET_WINDOW / 8);
+    while !body.is_char_boundary(start) {
+        start -= 1;
+    }
+    let mut end = (start + SNIPPET_WINDOW).min(body.len());
+    while !body.is_char_boundary(end) {
+        end -= 1;
+    }
+    &body[start..end]
+}
+
 fn escape_html(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
@@ -142,4 +184,21 @@ fn escape_html(text: &str) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn snippet_window_centres_on_the_first_match_and_respects_char_boundaries() {
+        let body = format!("{}{}", "日本語の文章。".repeat(2000), "Refunds arrive within 10 days.");
+        let window = snippet_window(&body, &["refund".to_owned()]);
+        assert!(window.contains("Refunds arrive"), "window around the match");
+        assert!(window.len() <= SNIPPET_WINDOW);
+        let short = "short body";
+        assert_eq!(snippet_window(short, &[]), short);
+        let no_match = snippet_window(&body, &["zzz".to_owned()]);
+        assert!(body.starts_with(no_match));
+    }
 }
