@@ -71,7 +71,7 @@ fn report_latency(label: &str, searcher: &Searcher, queries: &[(String, String)]
         return;
     }
     let run = |(locale, q): &(String, String)| {
-        let req = SearchRequest { query: q, locale, category: None, limit: 10, offset: 0 };
+        let req = SearchRequest { query: q, locale, category: None, limit: 10, offset: 0, include_drafts: false };
         let started = Instant::now();
         let results = searcher.search(&req).map(|r| r.hits.len()).unwrap_or(0);
         (started.elapsed(), results)

@@ -7,6 +7,17 @@ use serde::Deserialize;
 
 use crate::search::query::FieldWeights;
 
+/// A secret value: never printed in logs or `Debug` output.
+#[derive(Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(transparent)]
+pub struct Secret(pub String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_empty() { "<unset>" } else { "<redacted>" })
+    }
+}
+
 /// Everything the commands need to know.
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
@@ -33,6 +44,15 @@ pub struct Config {
     pub popular: Vec<String>,
     /// Search ranking weights.
     pub weights: FieldWeights,
+    /// Token for `/admin` (login form or `Authorization: Bearer`). Unset: admin is open to
+    /// loopback clients only.
+    pub admin_token: Secret,
+    /// Show drafts to everyone (`serve --drafts`, for a writers' preview server).
+    pub drafts: bool,
+    /// Writer mode (`serve --dev`): pages reload themselves when their article changes.
+    pub dev: bool,
+    /// Watch `articles/` and reload on change while serving.
+    pub watch: bool,
 }
 
 impl Default for Config {
@@ -49,6 +69,10 @@ impl Default for Config {
             results_per_page: 10,
             popular: Vec::new(),
             weights: FieldWeights::default(),
+            admin_token: Secret::default(),
+            drafts: false,
+            dev: false,
+            watch: true,
         }
     }
 }
@@ -135,6 +159,9 @@ impl Config {
         }
         if let Some(v) = get("HELPCENTER_ADDR") {
             self.addr = v;
+        }
+        if let Some(v) = get("HELPCENTER_ADMIN_TOKEN") {
+            self.admin_token = Secret(v);
         }
         if let Some(v) = get("HELPCENTER_MAX_ARTICLE_BYTES") {
             self.max_article_bytes = v.parse().map_err(|_| ConfigError::Env {

@@ -15,3 +15,4 @@ pub mod cmd;
 pub mod config;
 pub mod http;
 pub mod search;
+pub mod watch;

@@ -35,13 +35,17 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         config.index = index;
     }
     match cli.command {
-        Command::Serve { addr } => {
+        Command::Serve { addr, dev, drafts, no_watch } => {
             if let Some(addr) = addr {
                 config.addr = addr;
             }
+            config.dev |= dev;
+            config.drafts |= drafts;
+            config.watch &= !no_watch;
             cmd::serve::run(config)
         }
         Command::Index => cmd::index::run(&config),
-        Command::Check => cmd::check::run(&config),
+        Command::Check { format, strict } => cmd::check::run(&config, format, strict),
+        Command::New { path, title } => cmd::new::run(&config, &path, title.as_deref()),
     }
 }

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use super::error::ArticleError;
-use super::render::Heading;
+use super::render::{Heading, Reference};
 
 /// One parsed, rendered article.
 #[derive(Debug, Clone)]
@@ -42,10 +42,14 @@ pub struct Article {
     pub text: String,
     /// Heading outline.
     pub headings: Vec<Heading>,
-    /// Internal links (target relative to the locale folder, anchor), for `check`.
-    pub links: Vec<(String, Option<String>)>,
+    /// Internal links (target relative to the locale folder), for `check`.
+    pub links: Vec<Reference>,
     /// Relative images (relative to the articles root), for `check`.
-    pub images: Vec<String>,
+    pub images: Vec<Reference>,
+    /// 1-based line where the body starts in the file.
+    pub body_line: usize,
+    /// Hash of the body alone (rename detection).
+    pub body_hash: u64,
     /// Hash of the path and bytes: the index is updated when it changes.
     pub hash: u64,
 }
@@ -112,12 +116,13 @@ pub struct Translation {
 }
 
 /// Every published article and category, with lookups the portal needs.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Library {
     pub(crate) locales: Vec<String>,
     pub(crate) articles: BTreeMap<(String, String), Arc<Article>>,
     pub(crate) categories: BTreeMap<(String, String), Category>,
     pub(crate) aliases: HashMap<(String, String), String>,
+    pub(crate) moved: HashMap<(String, String), String>,
     pub(crate) by_translation_key: HashMap<String, Vec<Arc<Article>>>,
     /// Problems found while loading (errors and warnings).
     pub problems: Vec<ArticleError>,
@@ -156,9 +161,21 @@ impl Library {
         self.articles.get(&(locale.to_owned(), slug.to_owned()))
     }
 
-    /// The current slug for an old slug listed in some article's `aliases`.
+    /// The current slug for an old slug: listed in some article's `aliases`, or the slug of
+    /// a file that was renamed while the server ran.
     pub fn resolve_alias(&self, locale: &str, old_slug: &str) -> Option<&str> {
-        self.aliases.get(&(locale.to_owned(), old_slug.to_owned())).map(String::as_str)
+        let key = (locale.to_owned(), old_slug.to_owned());
+        self.aliases.get(&key).or_else(|| self.moved.get(&key)).map(String::as_str)
+    }
+
+    /// A copy (articles are shared, not cloned).
+    pub fn clone_from(other: &Library) -> Library {
+        other.clone()
+    }
+
+    /// The article with this translation key (`billing/refunds`) in `locale`.
+    pub fn by_translation_key(&self, locale: &str, key: &str) -> Option<&Arc<Article>> {
+        self.by_translation_key.get(key).and_then(|list| list.iter().find(|a| a.locale == locale))
     }
 
     /// The category `slug` in `locale`.

@@ -1,7 +1,7 @@
 //! Walks `articles/<locale>/<category>/<slug>.md`, parses every file and collects every
 //! problem instead of stopping at the first (a broken file never hides the rest).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -41,13 +41,18 @@ fn is_valid_slug(name: &str) -> bool {
         && name.chars().all(|c| c.is_alphanumeric() || c == '-' || c == '_' || c == '.')
 }
 
-/// Hidden files, editor backups and swap files are never articles.
-fn is_ignored(name: &str) -> bool {
+/// Editor temp, backup and swap files (vim, emacs, JetBrains, VS Code, macOS) and hidden files.
+pub fn is_editor_temp(name: &str) -> bool {
     name.starts_with('.')
         || name.starts_with('#')
         || name.ends_with('~')
-        || name.ends_with(".swp")
-        || name.ends_with(".tmp")
+        || [".swp", ".swo", ".swx", ".tmp", ".bak", ".orig", ".crdownload", "___jb_tmp___", "___jb_old___"]
+            .iter()
+            .any(|suffix| name.ends_with(suffix))
+}
+
+fn is_ignored(name: &str) -> bool {
+    is_editor_temp(name)
 }
 
 fn sorted_entries(dir: &Path) -> std::io::Result<Vec<(String, PathBuf, fs::FileType)>> {
@@ -61,30 +66,234 @@ fn sorted_entries(dir: &Path) -> std::io::Result<Vec<(String, PathBuf, fs::FileT
     Ok(entries)
 }
 
-/// Loads and renders every article under `root`.
+/// Loads and renders every article under `root` (drafts only if `options.include_drafts`).
 ///
 /// Only an unreadable `root` is an `Err`; every problem with a single file is recorded in
 /// [`Library::problems`] and the file is left out.
 pub fn load_library(root: &Path, options: &LoadOptions) -> std::io::Result<Library> {
-    let mut lib = Library::default();
-    let mut articles: Vec<Article> = Vec::new();
+    let catalog = Loader::new(root, options.clone()).load()?;
+    let library = if options.include_drafts { &catalog.preview } else { &catalog.public };
+    Ok(Library::clone_from(library))
+}
+
+/// What is served: the public library, and the preview that also has drafts.
+#[derive(Debug, Default)]
+pub struct Catalog {
+    /// Published articles only.
+    pub public: Arc<Library>,
+    /// Published articles and drafts (for `serve --drafts` and admin sessions).
+    pub preview: Arc<Library>,
+}
+
+/// One article file as last seen: its bytes' hash, what parsing gave, and the last version
+/// that parsed (served while the file is broken).
+#[derive(Debug)]
+struct CachedFile {
+    hash: u64,
+    parsed: Result<(Arc<Article>, Vec<ArticleError>), ArticleError>,
+    last_good: Option<Arc<Article>>,
+}
+
+/// Loads the articles tree again and again, re-parsing only files whose bytes changed.
+///
+/// A file that breaks keeps its last good version online (its error is still reported); a
+/// file renamed (same body, new slug) leaves a redirect from its old slug.
+#[derive(Debug)]
+pub struct Loader {
+    root: PathBuf,
+    options: LoadOptions,
+    cache: HashMap<PathBuf, CachedFile>,
+    moved: HashMap<(String, String), String>,
+    previous: HashMap<(String, String), u64>,
+}
+
+/// Counts from one load, for logs and benchmarks.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct LoadStats {
+    /// Article files seen.
+    pub files: usize,
+    /// Files parsed this time (new or changed).
+    pub parsed: usize,
+}
+
+impl Loader {
+    /// A loader for `root`.
+    pub fn new(root: &Path, options: LoadOptions) -> Self {
+        Self {
+            root: root.to_path_buf(),
+            options,
+            cache: HashMap::new(),
+            moved: HashMap::new(),
+            previous: HashMap::new(),
+        }
+    }
+
+    /// The articles folder.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// Scans the tree and builds a fresh catalog.
+    pub fn load(&mut self) -> std::io::Result<Catalog> {
+        self.load_with_stats().map(|(c, _)| c)
+    }
+
+    /// [`Loader::load`], also returning what was parsed.
+    pub fn load_with_stats(&mut self) -> std::io::Result<(Catalog, LoadStats)> {
+        let mut scan = Scan::default();
+        scan_tree(&self.root, &mut scan)?;
+        let mut stats = LoadStats { files: scan.articles.len(), parsed: 0 };
+        let mut articles: Vec<Arc<Article>> = Vec::new();
+        let mut problems = scan.problems;
+        let mut seen: HashSet<PathBuf> = HashSet::new();
+        for file in &scan.articles {
+            seen.insert(file.rel.clone());
+            let bytes = match read_bounded(&self.root.join(&file.rel), self.options.max_article_bytes) {
+                Ok(b) => b,
+                Err(problem) => {
+                    problems.push(ArticleError::error(&file.rel, problem));
+                    if let Some(last) = self.cache.get(&file.rel).and_then(|c| c.last_good.clone()) {
+                        articles.push(last);
+                    }
+                    continue;
+                }
+            };
+            let hash = xxhash_rust::xxh3::xxh3_64(&bytes);
+            let fresh = self.cache.get(&file.rel).is_none_or(|c| c.hash != hash);
+            if fresh {
+                stats.parsed += 1;
+                let parsed = parse_article(&file.rel, &file.locale, &file.category, &file.slug, &bytes)
+                    .map(|(a, w)| (Arc::new(a), w));
+                let last_good = match &parsed {
+                    Ok((a, _)) => Some(Arc::clone(a)),
+                    Err(_) => self.cache.get(&file.rel).and_then(|c| c.last_good.clone()),
+                };
+                self.cache.insert(file.rel.clone(), CachedFile { hash, parsed, last_good });
+            }
+            let Some(cached) = self.cache.get(&file.rel) else { continue };
+            match &cached.parsed {
+                Ok((article, warnings)) => {
+                    problems.extend(warnings.iter().cloned());
+                    articles.push(Arc::clone(article));
+                }
+                Err(e) => {
+                    let mut e = e.clone();
+                    if let Some(last) = &cached.last_good {
+                        e.problem.message.push_str(" (the last good version stays online)");
+                        articles.push(Arc::clone(last));
+                    }
+                    problems.push(e);
+                }
+            }
+        }
+        self.cache.retain(|path, _| seen.contains(path));
+        self.track_moves(&articles);
+
+        let mut categories = Vec::new();
+        for (locale, category, rel) in &scan.categories {
+            let fm = match rel {
+                None => None,
+                Some(rel) => match read_bounded(&self.root.join(rel), self.options.max_article_bytes)
+                    .and_then(|b| category_front_matter(&b))
+                {
+                    Ok(fm) => Some(fm),
+                    Err(problem) => {
+                        problems.push(ArticleError::error(rel, problem));
+                        None
+                    }
+                },
+            };
+            categories.push(Category {
+                locale: locale.clone(),
+                slug: category.clone(),
+                title: fm.as_ref().map_or_else(|| humanize(category), |f| f.title.clone()),
+                description: fm.as_ref().map(|f| f.description.clone()).unwrap_or_default(),
+                order: fm.as_ref().map_or(i64::MAX, |f| f.order),
+            });
+        }
+        let drafts = articles.iter().filter(|a| a.draft).count();
+        let public: Vec<Arc<Article>> = articles.iter().filter(|a| !a.draft).cloned().collect();
+        let mut public_lib = assemble(&scan.locales, &categories, public, &self.moved);
+        let mut preview_lib = assemble(&scan.locales, &categories, articles, &self.moved);
+        // Problems found while assembling (duplicate slugs, alias clashes) come from the preview,
+        // which sees every article.
+        problems.append(&mut preview_lib.problems);
+        public_lib.problems = problems.clone();
+        public_lib.drafts = drafts;
+        preview_lib.problems = problems;
+        preview_lib.drafts = drafts;
+        if self.options.include_drafts {
+            public_lib = Library::clone_from(&preview_lib);
+        }
+        Ok((Catalog { public: Arc::new(public_lib), preview: Arc::new(preview_lib) }, stats))
+    }
+
+    /// Remembers slugs that disappeared while an article with the same body appeared under
+    /// another slug in the same locale: the old URL keeps working as a redirect.
+    fn track_moves(&mut self, articles: &[Arc<Article>]) {
+        let current: HashMap<(String, String), u64> =
+            articles.iter().map(|a| ((a.locale.clone(), a.slug.clone()), a.body_hash)).collect();
+        let appeared: Vec<(&(String, String), &u64)> =
+            current.iter().filter(|(k, _)| !self.previous.contains_key(*k)).collect();
+        for (old, body_hash) in &self.previous {
+            if current.contains_key(old) {
+                continue;
+            }
+            if let Some(((_, new_slug), _)) = appeared.iter().find(|((l, _), h)| l == &old.0 && *h == body_hash) {
+                self.moved.insert(old.clone(), new_slug.clone());
+            }
+        }
+        // A slug that is live again is no longer a redirect; redirects follow later moves.
+        self.moved.retain(|k, _| !current.contains_key(k));
+        let snapshot = self.moved.clone();
+        for ((locale, _), target) in self.moved.iter_mut() {
+            for _ in 0..8 {
+                match snapshot.get(&(locale.clone(), target.clone())) {
+                    Some(next) => *target = next.clone(),
+                    None => break,
+                }
+            }
+        }
+        self.previous = current;
+    }
+}
+
+/// What one walk of the tree found.
+#[derive(Debug, Default)]
+struct Scan {
+    locales: Vec<String>,
+    /// (locale, category, path of `_category.md` if any).
+    categories: Vec<(String, String, Option<PathBuf>)>,
+    articles: Vec<ArticleFile>,
+    problems: Vec<ArticleError>,
+}
+
+#[derive(Debug)]
+struct ArticleFile {
+    rel: PathBuf,
+    locale: String,
+    category: String,
+    slug: String,
+}
+
+fn scan_tree(root: &Path, scan: &mut Scan) -> std::io::Result<()> {
     for (locale, locale_path, ty) in sorted_entries(root)? {
         if !ty.is_dir() || is_ignored(&locale) || locale.starts_with('_') {
             continue;
         }
         if !is_valid_locale(&locale) {
-            lib.problems.push(ArticleError::warning(
+            scan.problems.push(ArticleError::warning(
                 PathBuf::from(&locale),
                 Problem::at(1, 1, format!("`{locale}` is not a locale folder name; its files are ignored"))
                     .hint("name locale folders like `en`, `ja`, `ko` or `pt-BR`"),
             ));
             continue;
         }
-        lib.locales.push(locale.clone());
+        scan.locales.push(locale.clone());
         let entries = match sorted_entries(&locale_path) {
             Ok(e) => e,
             Err(e) => {
-                lib.problems.push(io_problem(PathBuf::from(&locale), &e));
+                scan.problems.push(io_problem(PathBuf::from(&locale), &e));
                 continue;
             }
         };
@@ -95,7 +304,7 @@ pub fn load_library(root: &Path, options: &LoadOptions) -> std::io::Result<Libra
             }
             if !ty.is_dir() {
                 if category.ends_with(".md") {
-                    lib.problems.push(ArticleError::error(
+                    scan.problems.push(ArticleError::error(
                         rel,
                         Problem::at(1, 1, "article is not inside a category folder")
                             .hint(format!("move it to `{locale}/<category>/{category}`")),
@@ -103,81 +312,47 @@ pub fn load_library(root: &Path, options: &LoadOptions) -> std::io::Result<Libra
                 }
                 continue;
             }
-            load_category(&mut lib, &mut articles, root, &locale, &category, &cat_path, options);
+            scan_category(scan, &locale, &category, &cat_path);
         }
     }
-    publish(&mut lib, articles);
-    Ok(lib)
+    Ok(())
 }
 
-fn load_category(
-    lib: &mut Library,
-    articles: &mut Vec<Article>,
-    root: &Path,
-    locale: &str,
-    category: &str,
-    dir: &Path,
-    options: &LoadOptions,
-) {
-    let mut cat = Category {
-        locale: locale.to_owned(),
-        slug: category.to_owned(),
-        title: humanize(category),
-        description: String::new(),
-        order: i64::MAX,
-    };
+fn scan_category(scan: &mut Scan, locale: &str, category: &str, dir: &Path) {
     let entries = match sorted_entries(dir) {
         Ok(e) => e,
         Err(e) => {
-            lib.problems.push(io_problem(PathBuf::from(locale).join(category), &e));
+            scan.problems.push(io_problem(PathBuf::from(locale).join(category), &e));
             return;
         }
     };
-    for (name, path, ty) in entries {
+    let mut category_file = None;
+    for (name, _, ty) in entries {
         if !ty.is_file() || is_ignored(&name) || !name.ends_with(".md") {
             continue;
         }
-        let rel = path.strip_prefix(root).unwrap_or(&path).to_path_buf();
-        let bytes = match read_bounded(&path, options.max_article_bytes) {
-            Ok(b) => b,
-            Err(problem) => {
-                lib.problems.push(ArticleError::error(rel, problem));
-                continue;
-            }
-        };
+        let rel = PathBuf::from(locale).join(category).join(&name);
         if name == "_category.md" {
-            match category_front_matter(&bytes) {
-                Ok(fm) => {
-                    cat.title = fm.title;
-                    cat.description = fm.description;
-                    cat.order = fm.order;
-                }
-                Err(problem) => lib.problems.push(ArticleError::error(rel, problem)),
-            }
+            category_file = Some(rel);
             continue;
         }
         let slug = name.trim_end_matches(".md");
         if !is_valid_slug(slug) {
-            lib.problems.push(ArticleError::error(
+            scan.problems.push(ArticleError::error(
                 rel,
                 Problem::at(1, 1, format!("`{name}` is not a valid article file name"))
                     .hint("use letters, digits and hyphens, like `reset-password.md`"),
             ));
             continue;
         }
-        match parse_article(&rel, locale, category, slug, &bytes) {
-            Ok((article, warnings)) => {
-                lib.problems.extend(warnings);
-                if article.draft && !options.include_drafts {
-                    lib.drafts += 1;
-                } else {
-                    articles.push(article);
-                }
-            }
-            Err(e) => lib.problems.push(e),
-        }
+        scan.articles.push(ArticleFile {
+            rel,
+            locale: locale.to_owned(),
+            category: category.to_owned(),
+            slug: slug.to_owned(),
+        });
     }
-    lib.categories.insert((locale.to_owned(), category.to_owned()), cat);
+    scan.categories.push((locale.to_owned(), category.to_owned(), category_file));
 }
 
 fn category_front_matter(bytes: &[u8]) -> Result<front_matter::FrontMatter, Problem> {
@@ -226,6 +401,7 @@ pub fn parse_article(
         ));
     }
     let rendered = render::render(split.body, Location { locale, category });
+    let body_hash = xxhash_rust::xxh3::xxh3_64(split.body.as_bytes());
     let mut hasher = xxhash_rust::xxh3::Xxh3::new();
     hasher.update(rel.to_string_lossy().as_bytes());
     hasher.update(&[0]);
@@ -249,6 +425,8 @@ pub fn parse_article(
         headings: rendered.headings,
         links: rendered.links,
         images: rendered.images,
+        body_line: split.body_line,
+        body_hash,
         hash: hasher.digest(),
     };
     Ok((article, warnings))
@@ -257,26 +435,37 @@ pub fn parse_article(
 /// Builds a library from already parsed articles (imports and benchmarks); categories get
 /// titles from their folder names.
 pub fn library_from_articles(articles: Vec<Article>) -> Library {
-    let mut lib = Library::default();
+    let mut locales: Vec<String> = Vec::new();
+    let mut categories: Vec<Category> = Vec::new();
     for a in &articles {
-        if !lib.locales.contains(&a.locale) {
-            lib.locales.push(a.locale.clone());
+        if !locales.contains(&a.locale) {
+            locales.push(a.locale.clone());
         }
-        lib.categories.entry((a.locale.clone(), a.category.clone())).or_insert_with(|| Category {
-            locale: a.locale.clone(),
-            slug: a.category.clone(),
-            title: humanize(&a.category),
-            description: String::new(),
-            order: i64::MAX,
-        });
+        if !categories.iter().any(|c| c.locale == a.locale && c.slug == a.category) {
+            categories.push(Category {
+                locale: a.locale.clone(),
+                slug: a.category.clone(),
+                title: humanize(&a.category),
+                description: String::new(),
+                order: i64::MAX,
+            });
+        }
     }
-    lib.locales.sort();
-    publish(&mut lib, articles);
-    lib
+    locales.sort();
+    assemble(&locales, &categories, articles.into_iter().map(Arc::new).collect(), &HashMap::new())
 }
 
-/// Puts articles into the library, rejecting duplicate slugs and conflicting aliases.
-fn publish(lib: &mut Library, articles: Vec<Article>) {
+/// Puts articles into a library, rejecting duplicate slugs and conflicting aliases.
+fn assemble(
+    locales: &[String],
+    categories: &[Category],
+    articles: Vec<Arc<Article>>,
+    moved: &HashMap<(String, String), String>,
+) -> Library {
+    let mut lib = Library { locales: locales.to_vec(), ..Library::default() };
+    for c in categories {
+        lib.categories.insert((c.locale.clone(), c.slug.clone()), c.clone());
+    }
     let mut by_key: HashMap<String, Vec<Arc<Article>>> = HashMap::new();
     let mut taken: BTreeMap<(String, String), PathBuf> = BTreeMap::new();
     for article in articles {
@@ -290,7 +479,6 @@ fn publish(lib: &mut Library, articles: Vec<Article>) {
             continue;
         }
         taken.insert(key.clone(), article.path.clone());
-        let article = Arc::new(article);
         by_key.entry(article.translation_key.clone()).or_default().push(Arc::clone(&article));
         lib.articles.insert(key, article);
     }
@@ -314,7 +502,14 @@ fn publish(lib: &mut Library, articles: Vec<Article>) {
             }
         }
     }
+    for ((locale, old), new) in moved {
+        let key = (locale.clone(), old.clone());
+        if !lib.articles.contains_key(&key) && !lib.aliases.contains_key(&key) {
+            lib.moved.insert(key, new.clone());
+        }
+    }
     lib.by_translation_key = by_key;
+    lib
 }
 
 fn io_problem(path: PathBuf, e: &std::io::Error) -> ArticleError {

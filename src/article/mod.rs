@@ -4,11 +4,15 @@
 mod error;
 pub mod front_matter;
 mod library;
+pub mod lint;
 mod load;
 pub mod render;
 
 pub use error::{ArticleError, Problem, Severity};
 pub use front_matter::FrontMatter;
 pub use library::{Article, Category, CategorySummary, Library, Translation};
-pub use load::{LoadOptions, is_valid_locale, library_from_articles, load_library, parse_article};
-pub use render::Heading;
+pub use load::{
+    Catalog, LoadOptions, LoadStats, Loader, is_editor_temp, is_valid_locale, library_from_articles, load_library,
+    parse_article,
+};
+pub use render::{Heading, Reference};

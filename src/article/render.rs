@@ -31,10 +31,23 @@ pub struct Rendered {
     pub text: String,
     /// All headings in order.
     pub headings: Vec<Heading>,
-    /// Internal links found: (target path relative to the locale dir, anchor), for `check`.
-    pub links: Vec<(String, Option<String>)>,
-    /// Relative images found, as paths relative to the articles root, for `check`.
-    pub images: Vec<String>,
+    /// Internal links found (target relative to the locale folder), for `check`.
+    pub links: Vec<Reference>,
+    /// Relative images found (target relative to the articles root), for `check`.
+    pub images: Vec<Reference>,
+}
+
+/// A link or image in the body, with where it is (line 1 = first body line).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reference {
+    /// `billing/refunds.md` (links) or `en/billing/images/x.png` (images).
+    pub target: String,
+    /// `timing` in `…#timing`.
+    pub anchor: Option<String>,
+    /// 1-based line within the body.
+    pub line: usize,
+    /// 1-based column.
+    pub column: usize,
 }
 
 /// Where the article sits, to resolve relative links and images.
@@ -134,23 +147,27 @@ fn markdown_options() -> Options {
 /// Renders an article body.
 pub fn render(body: &str, at: Location<'_>) -> Rendered {
     let body = strip_mdx_statements(body);
-    let mut events: Vec<Event<'_>> = Parser::new_ext(&body, markdown_options()).collect();
+    let (mut events, offsets): (Vec<Event<'_>>, Vec<usize>) =
+        Parser::new_ext(&body, markdown_options()).into_offset_iter().map(|(e, r)| (e, r.start)).unzip();
     let mut rendered = Rendered::default();
+    let position = |i: usize| super::front_matter::line_col(&body, offsets.get(i).copied().unwrap_or(0));
 
     assign_heading_ids(&mut events, &mut rendered.headings);
     let mut in_code_block = false;
     let mut text = String::with_capacity(body.len());
-    for event in &mut events {
+    for (i, event) in events.iter_mut().enumerate() {
         match event {
             Event::Start(Tag::Link { dest_url, .. }) => {
-                if let Some((url, target)) = rewrite_link(dest_url, at) {
-                    rendered.links.push(target);
+                if let Some((url, (target, anchor))) = rewrite_link(dest_url, at) {
+                    let (line, column) = position(i);
+                    rendered.links.push(Reference { target, anchor, line, column });
                     *dest_url = CowStr::from(url);
                 }
             }
             Event::Start(Tag::Image { dest_url, .. }) => {
-                if let Some((url, source)) = rewrite_image(dest_url, at) {
-                    rendered.images.push(source);
+                if let Some((url, target)) = rewrite_image(dest_url, at) {
+                    let (line, column) = position(i);
+                    rendered.images.push(Reference { target, anchor: None, line, column });
                     *dest_url = CowStr::from(url);
                 }
             }
@@ -341,8 +358,13 @@ mod tests {
         assert!(r.html.contains(r#"href="/en/articles/reset-password#step-2""#), "{}", r.html);
         assert!(r.html.contains(r#"src="/media/en/billing/images/a.png""#), "{}", r.html);
         assert!(r.html.contains("https://x.example"));
-        assert_eq!(r.links, vec![("account/reset-password.md".to_owned(), Some("step-2".to_owned()))]);
-        assert_eq!(r.images, vec!["en/billing/images/a.png".to_owned()]);
+        let link =
+            Reference { target: "account/reset-password.md".into(), anchor: Some("step-2".into()), line: 1, column: 1 };
+        assert_eq!(r.links, vec![link]);
+        assert_eq!(r.images.iter().map(|i| i.target.as_str()).collect::<Vec<_>>(), vec!["en/billing/images/a.png"]);
+        let r = render("intro\n\nsee [x](a.md) and ![i](i.png)\n", AT);
+        assert_eq!((r.links[0].line, r.links[0].column), (3, 5));
+        assert_eq!((r.images[0].line, r.images[0].column), (3, 19));
     }
 
     #[test]

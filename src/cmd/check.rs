@@ -1,26 +1,53 @@
-//! `helpcenter check`: parse every article and print every problem, compiler style.
+//! `helpcenter check`: every problem in one run, compiler style or JSON.
 
 use std::process::ExitCode;
 
-use crate::article::Severity;
+use serde_json::json;
+
+use crate::article::{ArticleError, Severity, lint};
+use crate::cli::Format;
 use crate::config::Config;
 
-/// Prints all problems; exit 1 when any is an error.
-pub fn run(config: &Config) -> anyhow::Result<ExitCode> {
-    let library = super::load(config)?;
-    let mut errors = 0;
-    let mut warnings = 0;
-    for problem in &library.problems {
-        match problem.severity {
-            Severity::Error => errors += 1,
-            Severity::Warning => warnings += 1,
+/// Prints all problems; exit 1 when any is an error (or a warning, with `strict`).
+pub fn run(config: &Config, format: Format, strict: bool) -> anyhow::Result<ExitCode> {
+    let (_, catalog) = super::load_catalog(config)?;
+    let library = &catalog.preview;
+    let mut problems: Vec<ArticleError> = library.problems.clone();
+    problems.extend(lint::lint(library, &config.articles, &config.default_locale));
+    problems.sort_by(|a, b| {
+        a.path.cmp(&b.path).then(a.problem.line.cmp(&b.problem.line)).then(a.problem.column.cmp(&b.problem.column))
+    });
+    let errors = problems.iter().filter(|p| p.severity == Severity::Error).count();
+    let warnings = problems.len() - errors;
+    let articles = library.len();
+    match format {
+        Format::Text => {
+            for problem in &problems {
+                println!("{problem}");
+            }
+            println!(
+                "checked {articles} articles in {} locales: {errors} error(s), {warnings} warning(s)",
+                library.locales().len()
+            );
         }
-        println!("{problem}");
+        Format::Json => {
+            let list: Vec<_> = problems
+                .iter()
+                .map(|p| {
+                    json!({
+                        "path": p.path.to_string_lossy(),
+                        "line": p.problem.line,
+                        "column": p.problem.column,
+                        "severity": if p.severity == Severity::Error { "error" } else { "warning" },
+                        "message": p.problem.message,
+                        "hint": p.problem.hint,
+                    })
+                })
+                .collect();
+            let doc = json!({ "articles": articles, "errors": errors, "warnings": warnings, "problems": list });
+            println!("{}", serde_json::to_string_pretty(&doc)?);
+        }
     }
-    println!(
-        "checked {} articles in {} locales: {errors} error(s), {warnings} warning(s)",
-        library.len() + library.drafts,
-        library.locales().len()
-    );
-    Ok(if errors > 0 { ExitCode::from(super::EXIT_PROBLEMS) } else { super::ok() })
+    let failed = errors > 0 || (strict && warnings > 0);
+    Ok(if failed { ExitCode::from(super::EXIT_PROBLEMS) } else { super::ok() })
 }

@@ -10,10 +10,11 @@ use indicatif::{ProgressBar, ProgressStyle};
 use crate::config::Config;
 use crate::search::{Indexer, open_or_create};
 
-/// Rebuilds the index.
+/// Rebuilds the index (drafts included, flagged so public searches skip them).
 pub fn run(config: &Config) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
-    let library = super::load(config)?;
+    let (_, catalog) = super::load_catalog(config)?;
+    let library = &catalog.preview;
     for problem in library.errors() {
         eprintln!("{problem}");
     }
@@ -25,14 +26,14 @@ pub fn run(config: &Config) -> anyhow::Result<ExitCode> {
         ProgressStyle::with_template("{bar:40} {pos}/{len} {wide_msg}")
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
-    let n = indexer.rebuild(&library, |a| {
+    let n = indexer.rebuild(library, |a| {
         bar.set_message(a.path.display().to_string());
         bar.inc(1);
     })?;
     bar.finish_and_clear();
     let errors = library.errors().count();
     println!(
-        "indexed {n} articles in {} locales ({} drafts skipped, {errors} with errors) in {:.2?}",
+        "indexed {n} articles in {} locales ({} drafts, {errors} files with errors) in {:.2?}",
         library.locales().len(),
         library.drafts,
         started.elapsed()

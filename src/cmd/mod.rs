@@ -2,23 +2,37 @@
 
 pub mod check;
 pub mod index;
+pub mod new;
 pub mod serve;
 
 use std::process::ExitCode;
 
 use anyhow::Context;
 
-use crate::article::{Library, LoadOptions, load_library};
+use crate::article::{Catalog, Library, LoadOptions, Loader};
 use crate::config::Config;
 
 /// Exit code for "problems found" (`check`).
 pub const EXIT_PROBLEMS: u8 = 1;
 
-/// Loads the article tree named in `config`, with context on failure.
+/// A loader for the articles folder named in `config`.
+pub fn loader(config: &Config) -> Loader {
+    let options = LoadOptions { max_article_bytes: config.max_article_bytes, include_drafts: config.drafts };
+    Loader::new(&config.articles, options)
+}
+
+/// Loads the catalog (public articles and drafts), with context on failure.
+pub fn load_catalog(config: &Config) -> anyhow::Result<(Loader, Catalog)> {
+    let mut loader = loader(config);
+    let catalog =
+        loader.load().with_context(|| format!("cannot read the articles folder {}", config.articles.display()))?;
+    Ok((loader, catalog))
+}
+
+/// Loads the public library.
 pub fn load(config: &Config) -> anyhow::Result<Library> {
-    let options = LoadOptions { max_article_bytes: config.max_article_bytes, include_drafts: false };
-    load_library(&config.articles, &options)
-        .with_context(|| format!("cannot read the articles folder {}", config.articles.display()))
+    let (_, catalog) = load_catalog(config)?;
+    Ok(Library::clone_from(&catalog.public))
 }
 
 /// The success exit code.

@@ -1,7 +1,8 @@
 //! `helpcenter serve`: load the articles, bring the index up to date by content hash,
-//! and serve the portal until Ctrl-C or SIGTERM.
+//! follow changes to `articles/`, and serve the portal until Ctrl-C or SIGTERM.
 
 use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
 
 use anyhow::Context;
 use tokio::net::TcpListener;
@@ -10,51 +11,61 @@ use tracing::{info, warn};
 use crate::config::Config;
 use crate::http::{AppState, serve};
 use crate::search::{Indexer, Searcher, open_or_create};
+use crate::watch::{self, Reloader};
 
 /// Everything `serve` sets up before it listens; tests use it to run the real stack.
 pub struct Prepared {
     /// The application state.
     pub state: AppState,
-    /// The single index writer, kept for reloads.
-    pub indexer: Indexer,
+    /// Reloads articles and the index (owns the single index writer).
+    pub reloader: Arc<Mutex<Reloader>>,
 }
 
 /// Loads articles and syncs the index: the part of `serve` that does not touch the network.
 pub fn prepare(config: Config) -> anyhow::Result<Prepared> {
-    let library = super::load(&config)?;
-    for problem in &library.problems {
+    let (loader, catalog) = super::load_catalog(&config)?;
+    for problem in &catalog.preview.problems {
         warn!("{problem}");
     }
     let (index, fresh) = open_or_create(&config.index)
         .with_context(|| format!("cannot open the index in {}", config.index.display()))?;
     let mut indexer =
         Indexer::new(index.clone()).context("cannot lock the index for writing (is another `helpcenter` using it?)")?;
-    let stats = if fresh {
-        let n = indexer.rebuild(&library, |_| {})?;
+    if fresh {
+        let n = indexer.rebuild(&catalog.preview, |_| {})?;
         info!(articles = n, "index built");
-        None
     } else {
-        Some(indexer.sync(&library)?)
-    };
-    if let Some(stats) = stats {
+        let stats = indexer.sync(&catalog.preview)?;
         info!(?stats, "index up to date");
     }
     let searcher = Searcher::new(index, config.weights);
-    info!(articles = library.len(), locales = ?library.locales(), "articles loaded");
-    Ok(Prepared { state: AppState::new(config, library, searcher), indexer })
+    info!(articles = catalog.public.len(), drafts = catalog.public.drafts, locales = ?catalog.public.locales(), "articles loaded");
+    let state = AppState::new(config, catalog, searcher);
+    let reloader = Reloader::new(loader, indexer, state.clone());
+    Ok(Prepared { state, reloader: Arc::new(Mutex::new(reloader)) })
 }
 
 /// Runs the server.
 pub fn run(config: Config) -> anyhow::Result<ExitCode> {
     let addr = config.addr.clone();
+    let watch_dir = config.watch.then(|| config.articles.clone());
     let prepared = prepare(config)?;
+    let _watcher = match watch_dir {
+        Some(dir) => match watch::spawn(&dir, Arc::clone(&prepared.reloader)) {
+            Ok(w) => Some(w),
+            Err(e) => {
+                warn!(error = %e, "cannot watch the articles folder; changes need a restart");
+                None
+            }
+        },
+        None => None,
+    };
     let runtime =
         tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the runtime")?;
     runtime.block_on(async move {
         let listener = TcpListener::bind(&addr).await.with_context(|| format!("cannot listen on {addr}"))?;
         let local = listener.local_addr().context("listener has no address")?;
         println!("listening on http://{local}");
-        let _indexer = prepared.indexer;
         serve(listener, prepared.state, shutdown_signal()).await.context("server failed")?;
         info!("shut down cleanly");
         Ok::<_, anyhow::Error>(())

@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde_json::json;
 
-use super::AppState;
+use super::{AppState, Viewer};
 use crate::search::searcher::{MAX_LIMIT, MAX_OFFSET};
 use crate::search::{Hit, SearchRequest};
 
@@ -38,9 +38,9 @@ fn number(raw: Option<&str>, name: &str, default: usize, max: usize) -> Result<u
 }
 
 /// `GET /api/search?q=&locale=&limit=&offset=`.
-pub async fn search(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Response {
+pub async fn search(State(state): State<AppState>, viewer: Viewer, RawQuery(raw): RawQuery) -> Response {
     let raw = raw.as_deref();
-    let library = state.library();
+    let library = state.library(&viewer);
     let query = param(raw, "q").unwrap_or_default();
     let query = crate::search::query::clamp_query(query.trim()).to_owned();
     let locale = param(raw, "locale").unwrap_or_else(|| state.config().default_locale.clone());
@@ -52,7 +52,14 @@ pub async fn search(State(state): State<AppState>, RawQuery(raw): RawQuery) -> R
         (Err(message), _) | (_, Err(message)) => return bad_request(message),
     };
     let category = param(raw, "category").filter(|c| !c.is_empty());
-    let request = SearchRequest { query: &query, locale: &locale, category: category.as_deref(), limit, offset };
+    let request = SearchRequest {
+        query: &query,
+        locale: &locale,
+        category: category.as_deref(),
+        limit,
+        offset,
+        include_drafts: viewer.drafts,
+    };
     match state.searcher().search(&request) {
         Ok(results) => {
             Json(SearchResponse { query: &query, locale: &locale, total: results.total, hits: results.hits })
@@ -67,7 +74,7 @@ pub async fn search(State(state): State<AppState>, RawQuery(raw): RawQuery) -> R
 
 /// `GET /healthz`: liveness plus what is being served.
 pub async fn healthz(State(state): State<AppState>) -> Response {
-    let library = state.library();
+    let library = state.public_library();
     Json(json!({
         "status": "ok",
         "articles": library.len(),

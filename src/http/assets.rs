@@ -19,6 +19,8 @@ const EMBEDDED: &[(&str, &[u8])] = &[
     ("app.js", include_bytes!("../../themes/default/static/app.js")),
     ("logo.svg", include_bytes!("../../themes/default/static/logo.svg")),
     ("favicon.svg", include_bytes!("../../themes/default/static/favicon.svg")),
+    ("admin.css", include_bytes!("../../themes/default/static/admin.css")),
+    ("live-reload.js", include_bytes!("../../themes/default/static/live-reload.js")),
 ];
 
 /// Media types we serve; anything else is not found.

@@ -32,7 +32,7 @@ impl PageError {
 }
 
 fn render_error(state: &AppState, locale: &str, status: StatusCode) -> Response {
-    let library = state.library();
+    let library = state.public_library();
     let locale = if library.has_locale(locale) { locale } else { state.config().default_locale.as_str() };
     let chrome = Chrome::new(state, &library, locale, String::new());
     let (title, text) = if status == StatusCode::NOT_FOUND {

@@ -3,27 +3,35 @@
 //! Tests build the app with [`router`] and call it without a socket; the binary and the
 //! real-port test both go through [`serve`].
 
+mod admin;
 mod api;
 mod assets;
+mod auth;
 mod error;
 pub mod i18n;
+mod live;
 mod pages;
 
+use std::collections::HashMap;
 use std::future::Future;
-use std::sync::{Arc, RwLock};
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Instant;
 
 use axum::Router;
 use axum::http::{HeaderName, HeaderValue, header};
 use axum::routing::{get, post};
 use tokio::net::TcpListener;
+use tokio::sync::broadcast;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
-use crate::article::Library;
+use crate::article::{Catalog, Library};
 use crate::config::Config;
 use crate::search::Searcher;
 
+pub use auth::Viewer;
 pub use error::PageError;
 
 /// Largest request body accepted (forms and JSON events are small).
@@ -37,14 +45,25 @@ pub struct AppState {
 
 struct Inner {
     config: Config,
-    library: RwLock<Arc<Library>>,
+    catalog: RwLock<Arc<Catalog>>,
     searcher: Searcher,
+    sessions: Mutex<HashMap<String, Instant>>,
+    reloads: broadcast::Sender<Arc<Vec<String>>>,
 }
 
 impl AppState {
-    /// State over a loaded library and an index searcher.
-    pub fn new(config: Config, library: Library, searcher: Searcher) -> Self {
-        Self { inner: Arc::new(Inner { config, library: RwLock::new(Arc::new(library)), searcher }) }
+    /// State over a loaded catalog and an index searcher.
+    pub fn new(config: Config, catalog: Catalog, searcher: Searcher) -> Self {
+        let (reloads, _) = broadcast::channel(64);
+        Self {
+            inner: Arc::new(Inner {
+                config,
+                catalog: RwLock::new(Arc::new(catalog)),
+                searcher,
+                sessions: Mutex::new(HashMap::new()),
+                reloads,
+            }),
+        }
     }
 
     /// The configuration.
@@ -52,26 +71,51 @@ impl AppState {
         &self.inner.config
     }
 
-    /// The current library snapshot.
-    pub fn library(&self) -> Arc<Library> {
-        match self.inner.library.read() {
+    /// The current catalog.
+    pub fn catalog(&self) -> Arc<Catalog> {
+        match self.inner.catalog.read() {
             Ok(guard) => Arc::clone(&guard),
             Err(poisoned) => Arc::clone(&poisoned.into_inner()),
         }
     }
 
-    /// Replaces the library snapshot (after a reload).
-    pub fn set_library(&self, library: Library) {
-        let library = Arc::new(library);
-        match self.inner.library.write() {
-            Ok(mut guard) => *guard = library,
-            Err(poisoned) => *poisoned.into_inner() = library,
+    /// The library this viewer sees: with drafts for previews, published articles otherwise.
+    pub fn library(&self, viewer: &Viewer) -> Arc<Library> {
+        let catalog = self.catalog();
+        if viewer.drafts { Arc::clone(&catalog.preview) } else { Arc::clone(&catalog.public) }
+    }
+
+    /// The public library.
+    pub fn public_library(&self) -> Arc<Library> {
+        Arc::clone(&self.catalog().public)
+    }
+
+    /// Replaces the catalog (after a reload) and tells live-reload listeners which pages
+    /// changed (`*` for all).
+    pub fn set_catalog(&self, catalog: Catalog, changed: Vec<String>) {
+        let catalog = Arc::new(catalog);
+        match self.inner.catalog.write() {
+            Ok(mut guard) => *guard = catalog,
+            Err(poisoned) => *poisoned.into_inner() = catalog,
         }
+        if !changed.is_empty() {
+            // No listener is not an error.
+            let _ = self.inner.reloads.send(Arc::new(changed));
+        }
+    }
+
+    /// Subscribes to reload notifications.
+    pub fn subscribe_reloads(&self) -> broadcast::Receiver<Arc<Vec<String>>> {
+        self.inner.reloads.subscribe()
     }
 
     /// The searcher.
     pub fn searcher(&self) -> &Searcher {
         &self.inner.searcher
+    }
+
+    pub(crate) fn sessions(&self) -> &Mutex<HashMap<String, Instant>> {
+        &self.inner.sessions
     }
 }
 
@@ -83,6 +127,12 @@ pub fn router(state: AppState) -> Router {
         .route("/api/search", get(api::search))
         .route("/static/{*path}", get(assets::theme_static))
         .route("/media/{*path}", get(assets::media))
+        .route("/_dev/events", get(live::events))
+        .route("/admin", get(admin::redirect_to_dashboard))
+        .route("/admin/", get(admin::dashboard))
+        .route("/admin/problems", get(admin::problems))
+        .route("/admin/login", get(admin::login_form).post(admin::login))
+        .route("/admin/logout", post(admin::logout))
         .route("/{locale}", get(pages::locale_redirect))
         .route("/{locale}/", get(pages::home))
         .route("/{locale}/search", get(pages::search))
@@ -114,10 +164,13 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// Serves the app on `listener` until `shutdown` completes, then drains connections.
+/// Client addresses are made available to handlers (admin is loopback-only without a token).
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await
+    axum::serve(listener, router(state).into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await
 }

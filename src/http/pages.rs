@@ -8,7 +8,7 @@ use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 
 use super::i18n::{Ui, language_name, negotiate, ui};
-use super::{AppState, PageError};
+use super::{AppState, PageError, Viewer};
 use crate::article::{Article, CategorySummary, Heading, Library, Translation};
 use crate::search::{Hit, SearchRequest};
 
@@ -42,11 +42,18 @@ pub struct Chrome {
     pub query: String,
     /// Language switcher.
     pub languages: Vec<LanguageLink>,
+    /// Load the live-reload script (writer mode).
+    pub live_reload: bool,
 }
 
 impl Chrome {
     /// The frame for a page in `locale`; language links lead to each locale's home.
     pub fn new(state: &AppState, library: &Library, locale: &str, query: String) -> Self {
+        Self::for_viewer(state, library, locale, query, &Viewer::default())
+    }
+
+    /// The frame for `viewer` (writers get live reload).
+    pub fn for_viewer(state: &AppState, library: &Library, locale: &str, query: String, viewer: &Viewer) -> Self {
         let languages = library
             .locales()
             .iter()
@@ -64,6 +71,7 @@ impl Chrome {
             contact_url: state.config().contact_url.clone(),
             query,
             languages,
+            live_reload: viewer.live_reload,
         }
     }
 
@@ -165,7 +173,7 @@ fn query_param(raw: Option<&str>, name: &str) -> Option<String> {
 
 /// `GET /`: redirect to the visitor's locale.
 pub async fn root(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let library = state.library();
+    let library = state.public_library();
     let accept = headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok());
     let locale = negotiate(accept, library.locales(), &state.config().default_locale);
     let mut response = Redirect::to(&format!("/{locale}/")).into_response();
@@ -175,7 +183,7 @@ pub async fn root(State(state): State<AppState>, headers: HeaderMap) -> Response
 
 /// `GET /{locale}`: add the trailing slash.
 pub async fn locale_redirect(State(state): State<AppState>, Path(locale): Path<String>) -> Response {
-    if state.library().has_locale(&locale) {
+    if state.public_library().has_locale(&locale) {
         moved_permanently(&format!("/{locale}/"))
     } else {
         PageError::not_found(&state, &locale).into_response()
@@ -195,11 +203,15 @@ fn known_locale(state: &AppState, library: &Library, locale: &str) -> Result<(),
 }
 
 /// `GET /{locale}/`: search box, categories, popular articles.
-pub async fn home(State(state): State<AppState>, Path(locale): Path<String>) -> Result<Response, PageError> {
-    let library = state.library();
+pub async fn home(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(locale): Path<String>,
+) -> Result<Response, PageError> {
+    let library = state.library(&viewer);
     known_locale(&state, &library, &locale)?;
     let page = HomePage {
-        chrome: Chrome::new(&state, &library, &locale, String::new()),
+        chrome: Chrome::for_viewer(&state, &library, &locale, String::new(), &viewer),
         categories: library.category_summaries(&locale, 3),
         popular: library.popular(&locale, &state.config().popular, 6),
     };
@@ -209,10 +221,11 @@ pub async fn home(State(state): State<AppState>, Path(locale): Path<String>) -> 
 /// `GET /{locale}/search?q=&page=&category=`: results that work without JavaScript.
 pub async fn search(
     State(state): State<AppState>,
+    viewer: Viewer,
     Path(locale): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, PageError> {
-    let library = state.library();
+    let library = state.library(&viewer);
     known_locale(&state, &library, &locale)?;
     let query = query_param(raw.as_deref(), "q").unwrap_or_default();
     let query = crate::search::query::clamp_query(query.trim()).to_owned();
@@ -225,13 +238,14 @@ pub async fn search(
         category: None,
         limit: per_page,
         offset: (page - 1) * per_page,
+        include_drafts: viewer.drafts,
     };
     let results = state.searcher().search(&request).map_err(|e| PageError::internal(&state, &locale, &e))?;
     let pages = results.total.div_ceil(per_page).min(MAX_PAGE);
     let url_for = |p: usize| format!("/{locale}/search?{}", encode_pairs(&[("q", &query), ("page", &p.to_string())]));
     let categories = library.category_summaries(&locale, 0);
     let page = SearchPage {
-        chrome: Chrome::new(&state, &library, &locale, query.clone()),
+        chrome: Chrome::for_viewer(&state, &library, &locale, query.clone(), &viewer),
         total: results.total,
         hits: results.hits,
         prev_url: (page > 1).then(|| url_for(page - 1)),
@@ -251,16 +265,22 @@ fn encode_pairs(pairs: &[(&str, &str)]) -> String {
 /// `GET /{locale}/articles/{slug}`: the article, or a 301 from an old slug.
 pub async fn article(
     State(state): State<AppState>,
+    viewer: Viewer,
     Path((locale, slug)): Path<(String, String)>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, PageError> {
-    let library = state.library();
+    let library = state.library(&viewer);
     known_locale(&state, &library, &locale)?;
     let Some(article) = library.article(&locale, &slug).cloned() else {
-        return match library.resolve_alias(&locale, &slug) {
-            Some(target) => Ok(moved_permanently(&format!("/{locale}/articles/{target}"))),
-            None => Err(PageError::not_found(&state, &locale)),
-        };
+        if let Some(target) = library.resolve_alias(&locale, &slug) {
+            return Ok(moved_permanently(&format!("/{locale}/articles/{target}")));
+        }
+        // Not translated yet: the default locale's version beats a dead end.
+        let fallback = &state.config().default_locale;
+        if fallback != &locale && library.article(fallback, &slug).is_some() {
+            return Ok(Redirect::to(&format!("/{fallback}/articles/{slug}")).into_response());
+        }
+        return Err(PageError::not_found(&state, &locale));
     };
     let translations = library.translations(&article);
     let (category_title, category_url) = library
@@ -268,7 +288,7 @@ pub async fn article(
         .map(|c| (c.title.clone(), c.url()))
         .unwrap_or_else(|| (article.category.clone(), String::new()));
     let page = ArticlePage {
-        chrome: Chrome::new(&state, &library, &locale, String::new()).with_translations(&translations),
+        chrome: Chrome::for_viewer(&state, &library, &locale, String::new(), &viewer).with_translations(&translations),
         toc: article.headings.iter().filter(|h| (2..=3).contains(&h.level)).cloned().collect(),
         related: library.related(&article, 5),
         translations,
@@ -292,7 +312,7 @@ pub async fn feedback(
     Path((locale, slug)): Path<(String, String)>,
     form: Result<Form<FeedbackForm>, axum::extract::rejection::FormRejection>,
 ) -> Result<Response, PageError> {
-    let library = state.library();
+    let library = state.public_library();
     if library.article(&locale, &slug).is_none() {
         return Err(PageError::not_found(&state, &locale));
     }
@@ -313,9 +333,10 @@ pub async fn feedback(
 /// `GET /{locale}/categories/{category}`.
 pub async fn category(
     State(state): State<AppState>,
+    viewer: Viewer,
     Path((locale, slug)): Path<(String, String)>,
 ) -> Result<Response, PageError> {
-    let library = state.library();
+    let library = state.library(&viewer);
     known_locale(&state, &library, &locale)?;
     let Some(category) = library.category(&locale, &slug) else {
         return Err(PageError::not_found(&state, &locale));
@@ -325,7 +346,7 @@ pub async fn category(
         return Err(PageError::not_found(&state, &locale));
     }
     let page = CategoryPage {
-        chrome: Chrome::new(&state, &library, &locale, String::new()),
+        chrome: Chrome::for_viewer(&state, &library, &locale, String::new(), &viewer),
         title: category.title.clone(),
         description: category.description.clone(),
         count: articles.len(),
@@ -337,7 +358,7 @@ pub async fn category(
 
 /// Anything else: the themed 404 in the locale the path names, or the visitor's.
 pub async fn not_found(State(state): State<AppState>, uri: Uri, headers: HeaderMap) -> Response {
-    let library = state.library();
+    let library = state.public_library();
     let first = uri.path().trim_start_matches('/').split('/').next().unwrap_or("");
     let locale = if library.has_locale(first) {
         first.to_owned()

@@ -69,6 +69,7 @@ impl Indexer {
             f.description => a.description.clone(),
             f.updated => a.updated_iso(),
             f.hash => a.hash,
+            f.draft => u64::from(a.draft),
         )
     }
 

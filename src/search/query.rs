@@ -131,6 +131,7 @@ pub fn build(
     text: &str,
     locale: &str,
     category: Option<&str>,
+    include_drafts: bool,
 ) -> Option<Box<dyn Query>> {
     let groups = query_groups(text);
     if groups.is_empty() {
@@ -156,6 +157,10 @@ pub fn build(
         vec![(Occur::Must, Box::new(text_query) as Box<dyn Query>), (Occur::Must, filter(fields.locale, locale))];
     if let Some(category) = category {
         clauses.push((Occur::Must, filter(fields.category, category)));
+    }
+    if !include_drafts {
+        let draft = TermQuery::new(Term::from_field_u64(fields.draft, 1), IndexRecordOption::Basic);
+        clauses.push((Occur::MustNot, Box::new(draft)));
     }
     Some(Box::new(BooleanQuery::new(clauses)))
 }

@@ -13,7 +13,7 @@ use super::SearchError;
 use super::tokenize::{HelpTokenizer, TOKENIZER_NAME};
 
 /// Bump when fields or analysis change: an index with another version is rebuilt.
-pub const SCHEMA_VERSION: &str = "helpcenter-schema-3";
+pub const SCHEMA_VERSION: &str = "helpcenter-schema-4";
 const VERSION_FILE: &str = "HELPCENTER_SCHEMA";
 
 /// Handles to every field.
@@ -41,6 +41,8 @@ pub struct Fields {
     pub updated: Field,
     /// Content hash of the source file.
     pub hash: Field,
+    /// 1 for drafts (hidden from public searches), 0 otherwise.
+    pub draft: Field,
 }
 
 /// An open index with its reader and field handles.
@@ -77,6 +79,7 @@ fn build_schema() -> (Schema, Fields) {
         description: b.add_text_field("description", STORED),
         updated: b.add_text_field("updated", STORED),
         hash: b.add_u64_field("hash", INDEXED | STORED),
+        draft: b.add_u64_field("draft", INDEXED | STORED),
     };
     (b.build(), fields)
 }

@@ -31,6 +31,8 @@ pub struct SearchRequest<'a> {
     pub limit: usize,
     /// Results to skip (capped at [`MAX_OFFSET`]).
     pub offset: usize,
+    /// Also return drafts (previews).
+    pub include_drafts: bool,
 }
 
 /// One search result.
@@ -46,6 +48,9 @@ pub struct Hit {
     pub category: String,
     /// HTML fragment of the body with matches in `<mark>`, escaped otherwise.
     pub snippet: String,
+    /// True for a draft (only in previews).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub draft: bool,
     /// Relevance score.
     #[serde(skip)]
     pub score: f32,
@@ -86,7 +91,8 @@ impl Searcher {
     /// Runs a search. Never fails on user input; errors are index failures only.
     pub fn search(&self, req: &SearchRequest<'_>) -> Result<SearchResults, SearchError> {
         let fields = self.index.fields;
-        let Some(query) = query::build(&fields, &self.weights, req.query, req.locale, req.category) else {
+        let Some(query) = query::build(&fields, &self.weights, req.query, req.locale, req.category, req.include_drafts)
+        else {
             return Ok(SearchResults::default());
         };
         let searcher = self.index.reader.searcher();
@@ -117,6 +123,7 @@ impl Searcher {
                 title: text(fields.title),
                 category: text(fields.category),
                 snippet: snippet_html,
+                draft: doc.get_first(fields.draft).and_then(|v| v.as_u64()) == Some(1),
                 score,
             });
         }

@@ -12,7 +12,7 @@ fn library(articles: &std::path::Path) -> helpcenter::article::Library {
 }
 
 fn slugs(searcher: &Searcher, q: &str) -> Vec<String> {
-    let req = SearchRequest { query: q, locale: "en", category: None, limit: 10, offset: 0 };
+    let req = SearchRequest { query: q, locale: "en", category: None, limit: 10, offset: 0, include_drafts: false };
     searcher.search(&req).expect("search").hits.into_iter().map(|h| h.slug).collect()
 }
 
@@ -61,7 +61,14 @@ fn reopening_keeps_the_index_and_a_deleted_index_is_rebuilt() {
         assert_eq!(stats.unchanged, 8);
         // Tokenizers are registered on every open: CJK search works after a reopen.
         let searcher = Searcher::new(index, Default::default());
-        let req = SearchRequest { query: "パスワード", locale: "ja", category: None, limit: 5, offset: 0 };
+        let req = SearchRequest {
+            query: "パスワード",
+            locale: "ja",
+            category: None,
+            limit: 5,
+            offset: 0,
+            include_drafts: false,
+        };
         assert_eq!(searcher.search(&req).expect("search").hits[0].slug, "reset-password");
     }
     std::fs::remove_dir_all(&index_dir).expect("delete index");

@@ -1,10 +1,14 @@
 //! Integration tests: the real article loader, a real tantivy index in a temp dir, the real
 //! router (without a socket), and the real binary on a real port.
 
+mod admin;
 mod check;
+mod check_rules;
+mod drafts;
 mod index;
 mod portal;
 mod real_port;
 mod sample;
 mod search;
 mod support;
+mod watch;

@@ -164,10 +164,10 @@ async fn static_assets_are_embedded_and_overridable() {
     config.theme = theme.path().to_path_buf();
     let prepared_dir = site.dir.path().join("index2");
     config.index = prepared_dir;
-    let library = helpcenter::cmd::load(&config).expect("load");
+    let (_, catalog) = helpcenter::cmd::load_catalog(&config).expect("load");
     let (index, _) = helpcenter::search::open_or_create(&config.index).expect("index");
     let state =
-        helpcenter::http::AppState::new(config, library, helpcenter::search::Searcher::new(index, Default::default()));
+        helpcenter::http::AppState::new(config, catalog, helpcenter::search::Searcher::new(index, Default::default()));
     let app = helpcenter::http::router(state);
     let get = |uri: &'static str| {
         let app = app.clone();

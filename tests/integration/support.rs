@@ -1,6 +1,8 @@
 //! Test helpers: a temporary copy of an articles tree served by the real stack.
 
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::body::Body;
@@ -8,7 +10,7 @@ use axum::http::{HeaderMap, Request, StatusCode};
 use helpcenter::cmd::serve::{Prepared, prepare};
 use helpcenter::config::Config;
 use helpcenter::http::{AppState, router};
-use helpcenter::search::Indexer;
+use helpcenter::watch::{ReloadCounters, Reloader};
 use http_body_util::BodyExt;
 use tower::ServiceExt;
 
@@ -35,8 +37,8 @@ pub fn copy_dir(from: &Path, to: &Path) {
 pub struct Site {
     pub dir: tempfile::TempDir,
     pub state: AppState,
-    /// The writer, held for the site's lifetime like `serve` does.
-    pub _indexer: Indexer,
+    /// Reloads articles and the index (owns the index writer).
+    pub reloader: Arc<Mutex<Reloader>>,
 }
 
 impl Site {
@@ -47,12 +49,50 @@ impl Site {
 
     /// Fixture articles, changed by `edit` before loading.
     pub fn with(edit: impl FnOnce(&Path)) -> Self {
+        Self::with_config(edit, |_| {})
+    }
+
+    /// Fixture-style site with a changed config.
+    pub fn with_config(edit: impl FnOnce(&Path), configure: impl FnOnce(&mut Config)) -> Self {
         let dir = tempfile::tempdir().expect("tempdir");
         let articles = dir.path().join("articles");
         std::fs::create_dir_all(&articles).expect("articles dir");
         edit(&articles);
-        let Prepared { state, indexer } = prepare(Self::config(dir.path())).expect("prepare");
-        Self { dir, state, _indexer: indexer }
+        let mut config = Self::config(dir.path());
+        configure(&mut config);
+        let Prepared { state, reloader } = prepare(config).expect("prepare");
+        Self { dir, state, reloader }
+    }
+
+    /// The articles folder.
+    pub fn articles(&self) -> PathBuf {
+        self.dir.path().join("articles")
+    }
+
+    /// Reloads now (what the watcher does after a batch).
+    pub fn reload(&self) {
+        self.reloader.lock().expect("reloader").reload().expect("reload");
+    }
+
+    /// Reload counters.
+    pub fn counters(&self) -> ReloadCounters {
+        self.reloader.lock().expect("reloader").counters()
+    }
+
+    /// Polls `check` every 20 ms until it holds or `limit` passes; returns how long it took.
+    pub async fn wait_until<F, Fut>(&self, limit: Duration, mut check: F) -> Option<Duration>
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = bool>,
+    {
+        let started = Instant::now();
+        while started.elapsed() < limit {
+            if check().await {
+                return Some(started.elapsed());
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        None
     }
 
     /// The config the site runs with.

@@ -1,0 +1,127 @@
+//! Live reload with a real file watcher on a temp copy of the articles: changes become
+//! searchable and served, bursts are one batch, broken edits keep the last good version.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::http::{StatusCode, header};
+use helpcenter::watch;
+
+use crate::support::Site;
+
+/// Generous bound for CI; the real latency is measured by `cargo bench --bench reload`.
+const LIMIT: Duration = Duration::from_secs(10);
+
+fn article(title: &str, body: &str) -> String {
+    format!("---\ntitle: {title}\ntags: [test]\n---\n{body}\n")
+}
+
+fn watched() -> (Site, watch::Watcher) {
+    let site = Site::fixtures();
+    let watcher = watch::spawn(&site.articles(), Arc::clone(&site.reloader)).expect("watch");
+    (site, watcher)
+}
+
+#[tokio::test]
+async fn create_modify_rename_delete_are_served_without_restart() {
+    let (site, _watcher) = watched();
+    let file = site.articles().join("en/billing/gift-cards.md");
+
+    std::fs::write(&file, article("Gift cards", "Redeem a kumquat voucher at checkout.")).expect("create");
+    let found = site.wait_until(LIMIT, || async { site.search_slugs("kumquat", "en").await == ["gift-cards"] }).await;
+    assert!(found.is_some(), "created article searchable");
+    assert_eq!(site.get("/en/articles/gift-cards").await.0, StatusCode::OK);
+
+    std::fs::write(&file, article("Gift cards", "Redeem a persimmon voucher at checkout.")).expect("modify");
+    let found = site
+        .wait_until(LIMIT, || async {
+            site.search_slugs("persimmon", "en").await == ["gift-cards"]
+                && site.search_slugs("kumquat", "en").await.is_empty()
+        })
+        .await;
+    assert!(found.is_some(), "modified text searchable, old text gone");
+
+    let renamed = site.articles().join("en/billing/vouchers.md");
+    std::fs::rename(&file, &renamed).expect("rename");
+    let found = site.wait_until(LIMIT, || async { site.search_slugs("persimmon", "en").await == ["vouchers"] }).await;
+    assert!(found.is_some(), "renamed article searchable under its new slug");
+    let (status, headers, _) = site.get("/en/articles/gift-cards").await;
+    assert_eq!(status, StatusCode::MOVED_PERMANENTLY, "old URL redirects after a rename");
+    assert_eq!(headers[header::LOCATION], "/en/articles/vouchers");
+
+    std::fs::remove_file(&renamed).expect("delete");
+    let found = site.wait_until(LIMIT, || async { site.search_slugs("persimmon", "en").await.is_empty() }).await;
+    assert!(found.is_some(), "deleted article leaves search");
+    assert_eq!(site.get("/en/articles/vouchers").await.0, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn a_burst_of_200_files_is_one_batch_and_one_commit() {
+    let (site, _watcher) = watched();
+    let before = site.counters();
+    let dir = site.articles().join("en/bulk");
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    for i in 0..200 {
+        std::fs::write(
+            dir.join(format!("bulk-{i:03}.md")),
+            article(&format!("Bulk {i}"), &format!("bulkword{i} text")),
+        )
+        .expect("write");
+    }
+    let found = site
+        .wait_until(LIMIT, || async {
+            site.search_slugs("bulkword199", "en").await == ["bulk-199"]
+                && site.search_slugs("bulkword0", "en").await == ["bulk-000"]
+        })
+        .await;
+    assert!(found.is_some(), "all 200 indexed");
+    tokio::time::sleep(watch::DEBOUNCE + watch::SETTLE * 3).await;
+    let after = site.counters();
+    assert_eq!(after.batches - before.batches, 1, "one reload for the burst");
+    assert_eq!(after.commits - before.commits, 1, "one index commit for the burst");
+}
+
+#[tokio::test]
+async fn a_broken_edit_keeps_the_last_good_version_online() {
+    let (site, _watcher) = watched();
+    let file = site.articles().join("en/billing/refunds.md");
+    let good = std::fs::read_to_string(&file).expect("read");
+    let before = site.counters().batches;
+    std::fs::write(&file, "---\ntitle: Broken\ntags: [unclosed\n---\nbroken tangerine text\n").expect("break");
+    let reloaded = site.wait_until(LIMIT, || async { site.counters().batches > before }).await;
+    assert!(reloaded.is_some(), "the broken save was processed");
+    let (status, _, page) = site.get("/en/articles/refunds").await;
+    assert_eq!(status, StatusCode::OK, "still served");
+    assert!(page.contains("Request a refund"), "previous version served");
+    assert_eq!(site.search_slugs("refund", "en").await.first().map(String::as_str), Some("refunds"));
+    assert!(site.search_slugs("tangerine", "en").await.is_empty(), "broken text not indexed");
+    let problems = &site.state.catalog().preview.problems;
+    assert!(
+        problems.iter().any(|p| p.path.ends_with("refunds.md") && p.problem.message.contains("last good version")),
+        "{problems:?}"
+    );
+    // A broken file that never had a good version stays out.
+    std::fs::write(site.articles().join("en/billing/never-good.md"), "---\ntitle: [\n---\nquince\n").expect("write");
+    std::fs::write(&file, good).expect("fix");
+    let fixed = site
+        .wait_until(LIMIT, || async {
+            !site.state.catalog().preview.problems.iter().any(|p| p.path.ends_with("refunds.md"))
+        })
+        .await;
+    assert!(fixed.is_some(), "fixing the file clears its problem");
+    assert!(site.search_slugs("quince", "en").await.is_empty());
+    assert_eq!(site.get("/en/articles/never-good").await.0, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn editor_temp_and_swap_files_are_ignored() {
+    let (site, _watcher) = watched();
+    let dir = site.articles().join("en/billing");
+    let before = site.counters().batches;
+    for name in [".refunds.md.swp", "refunds.md~", "4913", "#refunds.md#", ".#refunds.md", "refunds.md.tmp"] {
+        std::fs::write(dir.join(name), "---\ntitle: temp\n---\nmango\n").expect("write temp");
+    }
+    tokio::time::sleep(watch::DEBOUNCE + watch::SETTLE * 4).await;
+    assert_eq!(site.counters().batches, before, "no reload for temp files");
+    assert!(site.search_slugs("mango", "en").await.is_empty());
+}
