@@ -69,7 +69,8 @@ fn main() {
         }
     }
     times.sort();
-    let pick = |p: f64| times.get(((times.len().saturating_sub(1)) as f64 * p).round() as usize).copied().unwrap_or_default();
+    let pick =
+        |p: f64| times.get(((times.len().saturating_sub(1)) as f64 * p).round() as usize).copied().unwrap_or_default();
     println!(
         "save → searchable, {} edits: p50 {:.0} ms, p99 {:.0} ms, max {:.0} ms (debounce {} ms + settle {} ms included)",
         times.len(),

@@ -50,6 +50,8 @@ pub struct Article {
     pub body_line: usize,
     /// Hash of the body alone (rename detection).
     pub body_hash: u64,
+    /// Distinct surface words of title, keywords, tags, headings and body (typo vocabulary).
+    pub words: Vec<String>,
     /// Hash of the path and bytes: the index is updated when it changes.
     pub hash: u64,
 }

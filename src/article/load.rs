@@ -402,6 +402,15 @@ pub fn parse_article(
     }
     let rendered = render::render(split.body, Location { locale, category });
     let body_hash = xxhash_rust::xxh3::xxh3_64(split.body.as_bytes());
+    let mut words = std::collections::HashSet::new();
+    for text in std::iter::once(&fm.title).chain(&fm.keywords).chain(&fm.tags).chain(std::iter::once(&rendered.text)) {
+        crate::search::tokenize::surface_words(text, &mut words);
+    }
+    for heading in &rendered.headings {
+        crate::search::tokenize::surface_words(&heading.text, &mut words);
+    }
+    let mut words: Vec<String> = words.into_iter().collect();
+    words.sort_unstable();
     let mut hasher = xxhash_rust::xxh3::Xxh3::new();
     hasher.update(rel.to_string_lossy().as_bytes());
     hasher.update(&[0]);
@@ -427,6 +436,7 @@ pub fn parse_article(
         images: rendered.images,
         body_line: split.body_line,
         body_hash,
+        words,
         hash: hasher.digest(),
     };
     Ok((article, warnings))

@@ -38,7 +38,10 @@ pub fn prepare(config: Config) -> anyhow::Result<Prepared> {
         let stats = indexer.sync(&catalog.preview)?;
         info!(?stats, "index up to date");
     }
-    let searcher = Searcher::new(index, config.weights);
+    let searcher = Searcher::new(index, config.weights).with_default_locale(&config.default_locale);
+    if let Err(e) = crate::search::refresh_knowledge(&searcher, &config.articles, &catalog.public) {
+        warn!(error = %e, "synonyms not loaded");
+    }
     info!(articles = catalog.public.len(), drafts = catalog.public.drafts, locales = ?catalog.public.locales(), "articles loaded");
     let state = AppState::new(config, catalog, searcher);
     let reloader = Reloader::new(loader, indexer, state.clone());

@@ -3,13 +3,36 @@
 
 pub mod indexer;
 pub mod query;
+pub mod relevance;
 pub mod schema;
 pub mod searcher;
+pub mod synonyms;
 pub mod tokenize;
+pub mod vocabulary;
 
 pub use indexer::{Indexer, SyncStats};
 pub use schema::{SearchIndex, open_or_create};
-pub use searcher::{Hit, SearchRequest, SearchResults, Searcher};
+pub use searcher::{CategoryCount, Hit, SearchRequest, SearchResults, Searcher};
+
+/// Loads `_synonyms.toml` and rebuilds the typo vocabulary from `library` into `searcher`.
+/// A broken synonyms file keeps the previous synonyms and is returned as an error.
+pub fn refresh_knowledge(
+    searcher: &Searcher,
+    articles: &std::path::Path,
+    library: &crate::article::Library,
+) -> Result<(), String> {
+    let loaded = synonyms::Synonyms::load(articles);
+    let result = match loaded {
+        Ok(s) => {
+            searcher.set_synonyms(s);
+            Ok(())
+        }
+        Err(e) => Err(e),
+    };
+    let terms: Vec<String> = searcher.synonym_terms();
+    searcher.set_vocabulary(vocabulary::Vocabulary::from_library(library, terms));
+    result
+}
 
 /// Errors from the search layer.
 #[derive(Debug, thiserror::Error)]

@@ -1,11 +1,18 @@
 //! Builds tantivy queries from what a visitor typed, without ever parsing query syntax:
 //! `"`, `:`, `(`, `AND`, `*` are just characters, so no input can make a query fail.
 //!
-//! Each word of the query becomes a clause over title, keywords, headings and body with
-//! per-field weights. A CJK run (`パスワードを変更`) becomes its bigrams as should-clauses
-//! with a minimum-should-match, so a particle or a spacing variant does not sink the match,
-//! plus a phrase clause that rewards the exact sequence. Documents that contain every word
-//! get an extra boost, so "all words present" beats "some words present".
+//! The text is planned into units (a word, a CJK run, or a multi-word synonym match):
+//! - each unit is a clause over title, keywords, headings and body with per-field weights;
+//! - a CJK run becomes its bigrams as should-clauses with a minimum-should-match, plus a
+//!   phrase clause, so a particle or a spacing variant does not sink the match;
+//! - synonyms add alternatives to a unit (`money back` → `refund`), weighted a little lower;
+//! - stop words (`how`, `do`, `i`) only add score, unless the query is nothing but stop
+//!   words, so they never make a query unfindable;
+//! - documents with every unit rank first, and words close together (a sloppy phrase)
+//!   beat words far apart.
+
+use std::collections::HashSet;
+use std::sync::OnceLock;
 
 use tantivy::Term;
 use tantivy::query::{
@@ -14,6 +21,7 @@ use tantivy::query::{
 use tantivy::schema::{Field, IndexRecordOption};
 
 use super::schema::Fields;
+use super::synonyms::Rule;
 use super::tokenize::{RawToken, analyze};
 
 /// Longest query text considered (characters); the rest is ignored.
@@ -22,6 +30,12 @@ pub const MAX_QUERY_CHARS: usize = 256;
 const MAX_GROUPS: usize = 16;
 /// Most bigrams used from one CJK run.
 const MAX_BIGRAMS: usize = 24;
+/// Weight of a synonym alternative relative to the words typed.
+const SYNONYM_WEIGHT: f32 = 0.8;
+/// Weight of a stop word's clause.
+const STOP_WEIGHT: f32 = 0.2;
+/// Words may be this many positions apart and still count as a phrase.
+const PROXIMITY_SLOP: u32 = 3;
 
 /// Relative importance of the searchable fields.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Deserialize, serde::Serialize)]
@@ -41,6 +55,22 @@ impl Default for FieldWeights {
     fn default() -> Self {
         Self { title: 4.0, keywords: 3.0, headings: 2.0, body: 1.0 }
     }
+}
+
+/// English stop words (Lucene's list plus question words), in analysed (stemmed) form.
+fn stop_words() -> &'static HashSet<String> {
+    static STOP: OnceLock<HashSet<String>> = OnceLock::new();
+    STOP.get_or_init(|| {
+        let words = "a an and are as at be but by for if in into is it no not of on or such that the their then \
+                     there these they this to was will with i me my we our you your do does did how what when where \
+                     why which who can could should would about from has have had get";
+        words.split_whitespace().flat_map(analyze).map(|t| t.text).collect()
+    })
+}
+
+/// True when the analysed Latin token is a stop word.
+pub fn is_stop_word(token: &str) -> bool {
+    stop_words().contains(token)
 }
 
 /// Cuts `text` to [`MAX_QUERY_CHARS`] at a character boundary.
@@ -74,6 +104,65 @@ pub fn query_groups(text: &str) -> Vec<Vec<RawToken>> {
     groups
 }
 
+/// A planned piece of the query.
+#[derive(Debug, Clone)]
+pub struct Unit {
+    /// The groups typed (one word or CJK run; several for a multi-word synonym match).
+    pub groups: Vec<Vec<RawToken>>,
+    /// Synonym alternatives, each a sequence of groups.
+    pub alternatives: Vec<Vec<Vec<RawToken>>>,
+    /// A stop word: adds score but is never required.
+    pub stop: bool,
+}
+
+fn texts(group: &[RawToken]) -> impl Iterator<Item = &str> {
+    group.iter().map(|t| t.text.as_str())
+}
+
+fn span_matches(pattern: &[Vec<String>], groups: &[Vec<RawToken>]) -> bool {
+    pattern.len() <= groups.len() && pattern.iter().zip(groups).all(|(p, g)| texts(g).eq(p.iter().map(String::as_str)))
+}
+
+fn contains_run(pattern: &[String], group: &[RawToken]) -> bool {
+    pattern.len() < group.len() && group.windows(pattern.len()).any(|w| texts(w).eq(pattern.iter().map(String::as_str)))
+}
+
+/// Plans `text` into units, applying `rules` (the locale's synonyms).
+pub fn plan(text: &str, rules: &[Rule]) -> Vec<Unit> {
+    let groups = query_groups(text);
+    let mut units = Vec::with_capacity(groups.len());
+    let mut i = 0;
+    while i < groups.len() {
+        if let Some(rule) = rules.iter().find(|r| span_matches(&r.pattern, &groups[i..])) {
+            let k = rule.pattern.len();
+            units.push(Unit {
+                groups: groups[i..i + k].to_vec(),
+                alternatives: rule.alternatives.clone(),
+                stop: false,
+            });
+            i += k;
+            continue;
+        }
+        let group = &groups[i];
+        let cjk = group[0].cjk;
+        let mut alternatives = Vec::new();
+        if cjk {
+            for rule in rules.iter().filter(|r| r.cjk && contains_run(&r.pattern[0], group)) {
+                alternatives.extend(rule.alternatives.iter().cloned());
+            }
+        }
+        let stop = !cjk && group.len() == 1 && is_stop_word(&group[0].text);
+        units.push(Unit { groups: vec![group.clone()], alternatives, stop });
+        i += 1;
+    }
+    if units.iter().all(|u| u.stop) {
+        for u in &mut units {
+            u.stop = false;
+        }
+    }
+    units
+}
+
 fn term_clause(fields: &Fields, weights: &FieldWeights, text: &str) -> Box<dyn Query> {
     let per_field = [
         (fields.title, weights.title),
@@ -92,16 +181,17 @@ fn term_clause(fields: &Fields, weights: &FieldWeights, text: &str) -> Box<dyn Q
     Box::new(DisjunctionMaxQuery::with_tie_breaker(disjuncts, 0.3))
 }
 
-fn phrase(field: Field, group: &[RawToken]) -> PhraseQuery {
-    PhraseQuery::new(group.iter().map(|t| Term::from_field_text(field, &t.text)).collect())
+fn phrase(field: Field, tokens: &[&RawToken], slop: u32) -> PhraseQuery {
+    let terms = tokens.iter().enumerate().map(|(i, t)| (i, Term::from_field_text(field, &t.text))).collect();
+    PhraseQuery::new_with_offset_and_slop(terms, slop)
 }
 
-/// The clause for one word: a term, or a CJK run's bigrams with minimum-should-match.
+/// The clause for one group: a term, or a CJK run's bigrams with minimum-should-match.
 fn group_clause(fields: &Fields, weights: &FieldWeights, group: &[RawToken]) -> Box<dyn Query> {
     if group.len() == 1 {
         return term_clause(fields, weights, &group[0].text);
     }
-    let mut clauses: Vec<(Occur, Box<dyn Query>)> =
+    let clauses: Vec<(Occur, Box<dyn Query>)> =
         group.iter().map(|t| (Occur::Should, term_clause(fields, weights, &t.text))).collect();
     // Enough bigrams to mean the same word, few enough that a particle or a spacing variant
     // (`パスワードの再設定方法`, `환경변수`) still matches: all of 2, n-1 of 3–4, half of longer runs.
@@ -111,50 +201,87 @@ fn group_clause(fields: &Fields, weights: &FieldWeights, group: &[RawToken]) -> 
         3..=4 => n - 1,
         _ => n.div_ceil(2),
     };
-    let bigrams = BooleanQuery::with_minimum_required_clauses(std::mem::take(&mut clauses), required);
-    let boost = [(fields.title, weights.title), (fields.body, weights.body)]
-        .into_iter()
-        .map(|(field, w)| {
-            (Occur::Should, Box::new(BoostQuery::new(Box::new(phrase(field, group)), w)) as Box<dyn Query>)
-        })
-        .collect::<Vec<_>>();
+    let bigrams = BooleanQuery::with_minimum_required_clauses(clauses, required);
+    let tokens: Vec<&RawToken> = group.iter().collect();
     let mut all = vec![(Occur::Must, Box::new(bigrams) as Box<dyn Query>)];
-    all.extend(boost);
+    for (field, w) in [(fields.title, weights.title), (fields.body, weights.body)] {
+        all.push((Occur::Should, Box::new(BoostQuery::new(Box::new(phrase(field, &tokens, 0)), w))));
+    }
     Box::new(BooleanQuery::new(all))
 }
 
-/// The full query for `text` in `locale` (optionally one category), or `None` when the text
-/// has nothing searchable (only punctuation or emoji).
-pub fn build(
+fn all_of(fields: &Fields, weights: &FieldWeights, groups: &[Vec<RawToken>]) -> Box<dyn Query> {
+    if groups.len() == 1 {
+        return group_clause(fields, weights, &groups[0]);
+    }
+    Box::new(BooleanQuery::new(groups.iter().map(|g| (Occur::Must, group_clause(fields, weights, g))).collect()))
+}
+
+fn unit_clause(fields: &Fields, weights: &FieldWeights, unit: &Unit) -> Box<dyn Query> {
+    let typed = all_of(fields, weights, &unit.groups);
+    if unit.alternatives.is_empty() {
+        return typed;
+    }
+    let mut options = vec![(Occur::Should, typed)];
+    for alt in &unit.alternatives {
+        let clause = BoostQuery::new(all_of(fields, weights, alt), SYNONYM_WEIGHT);
+        options.push((Occur::Should, Box::new(clause)));
+    }
+    Box::new(BooleanQuery::with_minimum_required_clauses(options, 1))
+}
+
+/// The scored text part of the query, or `None` when nothing is searchable.
+pub fn text_query(fields: &Fields, weights: &FieldWeights, units: &[Unit]) -> Option<Box<dyn Query>> {
+    if units.is_empty() {
+        return None;
+    }
+    let required: Vec<Box<dyn Query>> =
+        units.iter().filter(|u| !u.stop).map(|u| unit_clause(fields, weights, u)).collect();
+    let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    if required.len() > 1 {
+        // Every unit present: counted once more, so complete matches rank first.
+        let all = BooleanQuery::new(required.iter().map(|q| (Occur::Must, q.box_clone())).collect());
+        clauses.push((Occur::Should, Box::new(all)));
+    }
+    let any =
+        BooleanQuery::with_minimum_required_clauses(required.into_iter().map(|q| (Occur::Should, q)).collect(), 1);
+    clauses.push((Occur::Must, Box::new(any)));
+    for unit in units.iter().filter(|u| u.stop) {
+        clauses.push((Occur::Should, Box::new(BoostQuery::new(unit_clause(fields, weights, unit), STOP_WEIGHT))));
+    }
+    // Proximity: typed Latin words close together, in order.
+    let words: Vec<&RawToken> = units
+        .iter()
+        .filter(|u| !u.stop)
+        .flat_map(|u| u.groups.iter())
+        .filter(|g| g.len() == 1 && !g[0].cjk)
+        .map(|g| &g[0])
+        .collect();
+    if words.len() >= 2 {
+        for (field, w) in [(fields.title, weights.title), (fields.body, weights.body)] {
+            clauses
+                .push((Occur::Should, Box::new(BoostQuery::new(Box::new(phrase(field, &words, PROXIMITY_SLOP)), w))));
+        }
+    }
+    Some(Box::new(BooleanQuery::new(clauses)))
+}
+
+/// Restricts a text query to a locale (and optionally a category), hiding drafts unless
+/// asked. Filters do not change scores.
+pub fn filtered(
     fields: &Fields,
-    weights: &FieldWeights,
-    text: &str,
+    text: Box<dyn Query>,
     locale: &str,
     category: Option<&str>,
     include_drafts: bool,
-) -> Option<Box<dyn Query>> {
-    let groups = query_groups(text);
-    if groups.is_empty() {
-        return None;
-    }
-    let words: Vec<Box<dyn Query>> = groups.iter().map(|g| group_clause(fields, weights, g)).collect();
-    let mut matching: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-    if words.len() > 1 {
-        // Every word present: counted once more, so complete matches rank first.
-        let all = BooleanQuery::new(words.iter().map(|w| (Occur::Must, w.box_clone())).collect());
-        matching.push((Occur::Should, Box::new(all)));
-    }
-    matching.extend(words.into_iter().map(|w| (Occur::Should, w)));
-    let text_query = BooleanQuery::with_minimum_required_clauses(matching, 1);
-
+) -> Box<dyn Query> {
     let filter = |field: Field, value: &str| -> Box<dyn Query> {
         Box::new(ConstScoreQuery::new(
             Box::new(TermQuery::new(Term::from_field_text(field, value), IndexRecordOption::Basic)),
             0.0,
         ))
     };
-    let mut clauses =
-        vec![(Occur::Must, Box::new(text_query) as Box<dyn Query>), (Occur::Must, filter(fields.locale, locale))];
+    let mut clauses = vec![(Occur::Must, text), (Occur::Must, filter(fields.locale, locale))];
     if let Some(category) = category {
         clauses.push((Occur::Must, filter(fields.category, category)));
     }
@@ -162,12 +289,13 @@ pub fn build(
         let draft = TermQuery::new(Term::from_field_u64(fields.draft, 1), IndexRecordOption::Basic);
         clauses.push((Occur::MustNot, Box::new(draft)));
     }
-    Some(Box::new(BooleanQuery::new(clauses)))
+    Box::new(BooleanQuery::new(clauses))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::search::synonyms::Synonyms;
 
     #[test]
     fn groups_keep_cjk_runs_together() {
@@ -183,5 +311,27 @@ mod tests {
         assert!(query_groups(&junk).len() <= MAX_GROUPS);
         assert!(query_groups("\"():*😀").is_empty());
         assert_eq!(clamp_query(&"é".repeat(1000)).chars().count(), MAX_QUERY_CHARS);
+    }
+
+    #[test]
+    fn stop_words_are_optional_unless_alone() {
+        let units = plan("how do i reset my password", &[]);
+        let stops: Vec<bool> = units.iter().map(|u| u.stop).collect();
+        assert_eq!(stops, vec![true, true, true, false, true, false]);
+        assert!(plan("what is it", &[]).iter().all(|u| !u.stop), "a stop-word-only query keeps its words");
+    }
+
+    #[test]
+    fn synonyms_match_spans_and_cjk_runs() {
+        let s = Synonyms::parse(
+            "[en]\nequivalent = [[\"refund\", \"money back\"]]\n[ja]\nequivalent = [[\"返金\", \"払い戻し\"]]\n",
+        )
+        .expect("valid");
+        let units = plan("get my money back", s.rules("en"));
+        let span = units.iter().find(|u| u.groups.len() == 2).expect("money back is one unit");
+        assert_eq!(span.alternatives[0][0][0].text, "refund");
+        let units = plan("払い戻しを受けたい", s.rules("ja"));
+        assert_eq!(units.len(), 1);
+        assert_eq!(units[0].alternatives[0][0][0].text, "返金");
     }
 }

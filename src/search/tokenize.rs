@@ -231,6 +231,40 @@ fn cut(chars: &[NormChar], tokens: &mut Tokens) {
     }
 }
 
+/// The distinct unstemmed, lowercased alphabetic words of `text` (2–30 characters), for the
+/// typo-correction vocabulary. CJK text has no words here: its bigrams need no correction.
+pub fn surface_words(text: &str, out: &mut std::collections::HashSet<String>) {
+    SCRATCH.with(|scratch| {
+        let mut chars = scratch.borrow_mut();
+        normalize(text, &mut chars);
+        let mut buf = String::new();
+        let mut i = 0;
+        while i < chars.len() {
+            if chars[i].script != Script::Word {
+                i += 1;
+                continue;
+            }
+            buf.clear();
+            let end = read_word(&chars, i, &mut buf);
+            let n = buf.chars().count();
+            if (2..=30).contains(&n) && !buf.bytes().all(|b| b.is_ascii_digit() || b == b'.') && !out.contains(&buf) {
+                out.insert(buf.clone());
+            }
+            i = end.max(i + 1);
+        }
+    });
+}
+
+/// The first alphabetic word of `text`, unstemmed and lowercased (`Passwords` → `passwords`).
+pub fn surface_word(text: &str) -> Option<String> {
+    let mut chars = Vec::new();
+    normalize(text, &mut chars);
+    let start = chars.iter().position(|c| c.script == Script::Word)?;
+    let mut buf = String::new();
+    read_word(&chars, start, &mut buf);
+    (!buf.is_empty()).then_some(buf)
+}
+
 /// Reads one alphabetic word starting at `start` into `buf`; returns the end index.
 ///
 /// `.` between digits stays inside (`v2.3`, `1.2.0`); an apostrophe inside a word is

@@ -8,6 +8,7 @@ mod drafts;
 mod index;
 mod portal;
 mod real_port;
+mod relevance;
 mod sample;
 mod search;
 mod support;

@@ -1,0 +1,166 @@
+//! The vocabulary of the published articles (surface words with how many articles use
+//! them) in an FST, for typo correction: a word the index does not know is corrected to the
+//! closest known word, Meilisearch style (1 typo from 5 characters, 2 from 9, a transposition
+//! counts as one), using a Levenshtein automaton intersected with the FST, so a correction
+//! costs microseconds and a correctly spelled query costs one lookup.
+
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+use levenshtein_automata::{DFA, Distance, LevenshteinAutomatonBuilder, SINK_STATE};
+use tantivy_fst::{Automaton, IntoStreamer, Map, Streamer};
+
+use crate::article::Library;
+
+/// Shortest word that may have one typo.
+pub const ONE_TYPO_FROM: usize = 5;
+/// Shortest word that may have two typos.
+pub const TWO_TYPOS_FROM: usize = 9;
+
+/// Known words and their document frequency.
+pub struct Vocabulary {
+    map: Map<Vec<u8>>,
+}
+
+impl std::fmt::Debug for Vocabulary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Vocabulary").field("words", &self.map.len()).finish()
+    }
+}
+
+impl Default for Vocabulary {
+    fn default() -> Self {
+        Self::from_counts(BTreeMap::new())
+    }
+}
+
+fn builders() -> &'static [LevenshteinAutomatonBuilder; 2] {
+    static BUILDERS: OnceLock<[LevenshteinAutomatonBuilder; 2]> = OnceLock::new();
+    BUILDERS.get_or_init(|| [LevenshteinAutomatonBuilder::new(1, true), LevenshteinAutomatonBuilder::new(2, true)])
+}
+
+/// Adapts a Levenshtein DFA to the FST's automaton interface.
+struct Dfa<'a>(&'a DFA);
+
+impl Automaton for Dfa<'_> {
+    type State = u32;
+
+    fn start(&self) -> u32 {
+        self.0.initial_state()
+    }
+
+    fn is_match(&self, state: &u32) -> bool {
+        matches!(self.0.distance(*state), Distance::Exact(_))
+    }
+
+    fn can_match(&self, state: &u32) -> bool {
+        *state != SINK_STATE
+    }
+
+    fn accept(&self, state: &u32, byte: u8) -> u32 {
+        self.0.transition(*state, byte)
+    }
+}
+
+fn distance(dfa: &DFA, word: &[u8]) -> Option<u8> {
+    let mut state = dfa.initial_state();
+    for &b in word {
+        state = dfa.transition(state, b);
+    }
+    match dfa.distance(state) {
+        Distance::Exact(d) => Some(d),
+        Distance::AtLeast(_) => None,
+    }
+}
+
+impl Vocabulary {
+    /// Builds from word → document frequency.
+    pub fn from_counts(counts: BTreeMap<String, u64>) -> Self {
+        // Keys are sorted and unique (BTreeMap), which is all the builder needs.
+        let map =
+            Map::from_iter(counts).unwrap_or_else(|_| Map::from_iter(Vec::<(String, u64)>::new()).expect("empty map"));
+        Self { map }
+    }
+
+    /// The vocabulary of a library's articles, plus extra known words (synonym terms).
+    pub fn from_library(library: &Library, extra: impl IntoIterator<Item = String>) -> Self {
+        let mut counts: BTreeMap<String, u64> = BTreeMap::new();
+        for article in library.articles() {
+            for word in &article.words {
+                *counts.entry(word.clone()).or_insert(0) += 1;
+            }
+        }
+        for word in extra {
+            if word.chars().count() >= 2 && word.chars().all(char::is_alphanumeric) {
+                counts.entry(word).or_insert(1);
+            }
+        }
+        Self::from_counts(counts)
+    }
+
+    /// Number of words.
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    /// True when empty.
+    pub fn is_empty(&self) -> bool {
+        self.map.len() == 0
+    }
+
+    /// True when `word` (lowercase) is known.
+    pub fn contains(&self, word: &str) -> bool {
+        self.map.contains_key(word)
+    }
+
+    /// The closest known word to an unknown `word`, within the typo budget for its length;
+    /// ties go to the word more articles use. `None` for known or short words.
+    pub fn correct(&self, word: &str) -> Option<String> {
+        let len = word.chars().count();
+        if len < ONE_TYPO_FROM || self.contains(word) {
+            return None;
+        }
+        let budget = if len >= TWO_TYPOS_FROM { 2 } else { 1 };
+        let dfa = builders()[budget - 1].build_dfa(word);
+        let mut stream = self.map.search(Dfa(&dfa)).into_stream();
+        let mut best: Option<(u8, u64, Vec<u8>)> = None;
+        while let Some((key, freq)) = stream.next() {
+            let Some(d) = distance(&dfa, key) else { continue };
+            let better = match &best {
+                None => true,
+                Some((bd, bf, _)) => d < *bd || (d == *bd && freq > *bf),
+            };
+            if better {
+                best = Some((d, freq, key.to_vec()));
+            }
+        }
+        best.and_then(|(_, _, key)| String::from_utf8(key).ok())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vocab(words: &[(&str, u64)]) -> Vocabulary {
+        Vocabulary::from_counts(words.iter().map(|(w, n)| ((*w).to_owned(), *n)).collect())
+    }
+
+    #[test]
+    fn corrects_within_the_typo_budget() {
+        let v = vocab(&[("password", 9), ("passport", 1), ("refund", 5), ("notifications", 4), ("receive", 3)]);
+        assert_eq!(v.correct("pasword").as_deref(), Some("password"));
+        assert_eq!(v.correct("refnd").as_deref(), Some("refund"));
+        assert_eq!(v.correct("recieve").as_deref(), Some("receive"), "transposition is one typo");
+        assert_eq!(v.correct("notifcatons").as_deref(), Some("notifications"), "two typos from 9 letters");
+        assert_eq!(v.correct("rfnd"), None, "under 5 letters: no correction");
+        assert_eq!(v.correct("pzzzword"), None, "two typos in an 8-letter word is too many");
+        assert_eq!(v.correct("password"), None, "known words are not corrected");
+    }
+
+    #[test]
+    fn ties_prefer_the_more_common_word() {
+        let v = vocab(&[("cards", 1), ("carts", 7)]);
+        assert_eq!(v.correct("carys").as_deref(), Some("carts"));
+    }
+}
