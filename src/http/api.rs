@@ -9,7 +9,7 @@ use serde_json::json;
 
 use super::{AppState, Viewer};
 use crate::search::searcher::{MAX_LIMIT, MAX_OFFSET};
-use crate::search::{Hit, SearchRequest};
+use crate::search::{CategoryCount, Hit, SearchRequest};
 
 #[derive(Serialize)]
 struct SearchResponse<'a> {
@@ -17,6 +17,8 @@ struct SearchResponse<'a> {
     locale: &'a str,
     total: usize,
     hits: Vec<Hit>,
+    categories: Vec<CategoryCount>,
+    corrected: Option<String>,
 }
 
 fn bad_request(message: String) -> Response {
@@ -60,11 +62,19 @@ pub async fn search(State(state): State<AppState>, viewer: Viewer, RawQuery(raw)
         offset,
         include_drafts: viewer.drafts,
     };
-    match state.searcher().search(&request) {
-        Ok(results) => {
-            Json(SearchResponse { query: &query, locale: &locale, total: results.total, hits: results.hits })
-                .into_response()
-        }
+    let exact = param(raw, "exact").is_some_and(|v| v == "1");
+    let searcher = state.searcher();
+    let results = if exact { searcher.search_exact(&request) } else { searcher.search(&request) };
+    match results {
+        Ok(results) => Json(SearchResponse {
+            query: &query,
+            locale: &locale,
+            total: results.total,
+            hits: results.hits,
+            categories: results.categories,
+            corrected: results.corrected,
+        })
+        .into_response(),
         Err(e) => {
             tracing::error!(error = %e, "search failed");
             (StatusCode::INTERNAL_SERVER_ERROR, Json(json!({ "error": "search is unavailable" }))).into_response()

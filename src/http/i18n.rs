@@ -43,6 +43,10 @@ pub struct Ui {
     pub back_home: &'static str,
     pub language: &'static str,
     pub skip_to_content: &'static str,
+    pub showing_results_for: &'static str,
+    pub search_instead_for: &'static str,
+    pub all_categories: &'static str,
+    pub filter_by_category: &'static str,
 }
 
 impl Ui {
@@ -100,6 +104,10 @@ const EN: Ui = Ui {
     back_home: "Back to the Help Center",
     language: "Language",
     skip_to_content: "Skip to content",
+    showing_results_for: "Showing results for",
+    search_instead_for: "Search instead for",
+    all_categories: "All",
+    filter_by_category: "Filter by topic",
 };
 
 const JA: Ui = Ui {
@@ -140,6 +148,10 @@ const JA: Ui = Ui {
     back_home: "ヘルプセンターに戻る",
     language: "言語",
     skip_to_content: "本文へスキップ",
+    showing_results_for: "次の検索結果を表示しています:",
+    search_instead_for: "元の語句で検索:",
+    all_categories: "すべて",
+    filter_by_category: "トピックで絞り込む",
 };
 
 const KO: Ui = Ui {
@@ -180,6 +192,10 @@ const KO: Ui = Ui {
     back_home: "고객센터로 돌아가기",
     language: "언어",
     skip_to_content: "본문으로 건너뛰기",
+    showing_results_for: "다음 검색 결과를 표시합니다:",
+    search_instead_for: "원래 검색어로 검색:",
+    all_categories: "전체",
+    filter_by_category: "주제별 필터",
 };
 
 /// The UI text for `locale`: its own, its language's (`ja-JP` → `ja`), or English.

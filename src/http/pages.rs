@@ -99,6 +99,14 @@ struct HomePage {
     popular: Vec<Arc<Article>>,
 }
 
+/// A category filter on the results page.
+struct Facet {
+    title: String,
+    count: usize,
+    url: String,
+    current: bool,
+}
+
 #[derive(Template)]
 #[template(path = "search.html")]
 struct SearchPage {
@@ -111,11 +119,21 @@ struct SearchPage {
     next_url: Option<String>,
     category_titles: Vec<(String, String)>,
     categories: Vec<CategorySummary>,
+    corrected: Option<String>,
+    original_url: String,
+    facets: Vec<Facet>,
+    all_url: String,
+    all_count: usize,
+    filtered: bool,
 }
 
 impl SearchPage {
     fn category_title(&self, slug: &str) -> String {
         self.category_titles.iter().find(|(s, _)| s == slug).map_or_else(|| slug.to_owned(), |(_, t)| t.clone())
+    }
+
+    fn language(&self, locale: &str) -> String {
+        display_language(locale)
     }
 }
 
@@ -218,7 +236,7 @@ pub async fn home(
     render(&state, &locale, &page)
 }
 
-/// `GET /{locale}/search?q=&page=&category=`: results that work without JavaScript.
+/// `GET /{locale}/search?q=&page=&category=&exact=`: results that work without JavaScript.
 pub async fn search(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -227,32 +245,70 @@ pub async fn search(
 ) -> Result<Response, PageError> {
     let library = state.library(&viewer);
     known_locale(&state, &library, &locale)?;
-    let query = query_param(raw.as_deref(), "q").unwrap_or_default();
+    let raw = raw.as_deref();
+    let query = query_param(raw, "q").unwrap_or_default();
     let query = crate::search::query::clamp_query(query.trim()).to_owned();
-    let page =
-        query_param(raw.as_deref(), "page").and_then(|p| p.parse::<usize>().ok()).unwrap_or(1).clamp(1, MAX_PAGE);
+    let page = query_param(raw, "page").and_then(|p| p.parse::<usize>().ok()).unwrap_or(1).clamp(1, MAX_PAGE);
+    let category = query_param(raw, "category").filter(|c| library.category(&locale, c).is_some());
+    let exact = query_param(raw, "exact").is_some_and(|v| v == "1");
     let per_page = state.config().results_per_page.clamp(1, crate::search::searcher::MAX_LIMIT);
     let request = SearchRequest {
         query: &query,
         locale: &locale,
-        category: None,
+        category: category.as_deref(),
         limit: per_page,
         offset: (page - 1) * per_page,
         include_drafts: viewer.drafts,
     };
-    let results = state.searcher().search(&request).map_err(|e| PageError::internal(&state, &locale, &e))?;
+    let searcher = state.searcher();
+    let results = if exact { searcher.search_exact(&request) } else { searcher.search(&request) }
+        .map_err(|e| PageError::internal(&state, &locale, &e))?;
     let pages = results.total.div_ceil(per_page).min(MAX_PAGE);
-    let url_for = |p: usize| format!("/{locale}/search?{}", encode_pairs(&[("q", &query), ("page", &p.to_string())]));
+    let url = |q: &str, category: Option<&str>, page: Option<usize>, exact: bool| {
+        let mut pairs: Vec<(&str, String)> = vec![("q", q.to_owned())];
+        if let Some(c) = category {
+            pairs.push(("category", c.to_owned()));
+        }
+        if let Some(p) = page.filter(|p| *p > 1) {
+            pairs.push(("page", p.to_string()));
+        }
+        if exact {
+            pairs.push(("exact", "1".to_owned()));
+        }
+        let pairs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        format!("/{locale}/search?{}", encode_pairs(&pairs))
+    };
     let categories = library.category_summaries(&locale, 0);
+    let category_titles: Vec<(String, String)> =
+        categories.iter().map(|c| (c.category.slug.clone(), c.category.title.clone())).collect();
+    let title_of = |slug: &str| {
+        category_titles.iter().find(|(s, _)| s == slug).map_or_else(|| slug.to_owned(), |(_, t)| t.clone())
+    };
+    let facets: Vec<Facet> = results
+        .categories
+        .iter()
+        .map(|c| Facet {
+            title: title_of(&c.category),
+            count: c.count,
+            url: url(&query, Some(&c.category), None, exact),
+            current: category.as_deref() == Some(c.category.as_str()),
+        })
+        .collect();
     let page = SearchPage {
         chrome: Chrome::for_viewer(&state, &library, &locale, query.clone(), &viewer),
         total: results.total,
-        hits: results.hits,
-        prev_url: (page > 1).then(|| url_for(page - 1)),
-        next_url: (page < pages).then(|| url_for(page + 1)),
         first_rank: (page - 1) * per_page + 1,
+        prev_url: (page > 1).then(|| url(&query, category.as_deref(), Some(page - 1), exact)),
+        next_url: (page < pages).then(|| url(&query, category.as_deref(), Some(page + 1), exact)),
+        original_url: url(&query, category.as_deref(), None, true),
+        all_url: url(&query, None, None, exact),
+        all_count: results.categories.iter().map(|c| c.count).sum(),
+        filtered: category.is_some(),
+        facets,
+        corrected: results.corrected,
+        hits: results.hits,
         query,
-        category_titles: categories.iter().map(|c| (c.category.slug.clone(), c.category.title.clone())).collect(),
+        category_titles,
         categories,
     };
     render(&state, &locale, &page)

@@ -127,6 +127,146 @@ fn contains_run(pattern: &[String], group: &[RawToken]) -> bool {
     pattern.len() < group.len() && group.windows(pattern.len()).any(|w| texts(w).eq(pattern.iter().map(String::as_str)))
 }
 
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Kanji,
+    Katakana,
+    Hiragana,
+    Hangul,
+}
+
+fn kind(c: char) -> Kind {
+    match c as u32 {
+        0x3040..=0x309F => Kind::Hiragana,
+        0x30A0..=0x30FF | 0x31F0..=0x31FF => Kind::Katakana,
+        0x1100..=0x11FF | 0x3130..=0x318F | 0xA960..=0xA97F | 0xAC00..=0xD7FF => Kind::Hangul,
+        _ => Kind::Kanji,
+    }
+}
+
+/// The characters of a CJK group (its bigrams overlap by one character).
+fn run_chars(group: &[RawToken]) -> Vec<char> {
+    let mut chars: Vec<char> = group.iter().filter_map(|t| t.text.chars().next()).collect();
+    if let Some(last) = group.last().and_then(|t| t.text.chars().nth(1)) {
+        chars.push(last);
+    }
+    chars
+}
+
+fn bigram_group(chars: &[char], group: usize) -> Vec<RawToken> {
+    let token = |text: String| RawToken { text, from: 0, to: 0, cjk: true, group };
+    if chars.len() == 1 {
+        return vec![token(chars[0].to_string())];
+    }
+    chars.windows(2).map(|w| token(w.iter().collect())).collect()
+}
+
+/// Korean endings and particles stripped from the end of a query word (longest first), so
+/// `로그인할수없어요` searches for `로그인` and `결제됐어요` for `결제`.
+const KOREAN_ENDINGS: &[&str] = &[
+    "했습니다",
+    "됐습니다",
+    "없습니다",
+    "하나요",
+    "했어요",
+    "됐어요",
+    "없어요",
+    "없나요",
+    "안돼요",
+    "습니다",
+    "합니다",
+    "입니다",
+    "할수",
+    "하는",
+    "하기",
+    "하고",
+    "해서",
+    "해요",
+    "어요",
+    "아요",
+    "나요",
+    "까요",
+    "세요",
+    "에서",
+    "으로",
+    "에게",
+    "까지",
+    "부터",
+    "이요",
+    "돼요",
+    "되요",
+    "이",
+    "가",
+    "은",
+    "는",
+    "을",
+    "를",
+    "의",
+    "도",
+    "로",
+    "와",
+    "과",
+    "요",
+    "수",
+    "할",
+    "함",
+];
+
+/// Splits a long CJK group into content units (required) and particles/endings (optional):
+/// Japanese at changes between kanji, katakana and hiragana; Korean by stripping endings.
+/// The whole run stays as an optional unit that rewards an exact match.
+fn cjk_units(group: &[RawToken]) -> Option<Vec<Unit>> {
+    let chars = run_chars(group);
+    if chars.len() < 3 {
+        return None;
+    }
+    let id = group[0].group;
+    let whole = Unit { groups: vec![group.to_vec()], alternatives: Vec::new(), stop: true };
+    if chars.iter().all(|c| kind(*c) == Kind::Hangul) {
+        let mut word: String = chars.iter().collect();
+        for _ in 0..3 {
+            let Some(ending) =
+                KOREAN_ENDINGS.iter().find(|e| word.ends_with(*e) && word.chars().count() - e.chars().count() >= 2)
+            else {
+                break;
+            };
+            word.truncate(word.len() - ending.len());
+        }
+        let stem: Vec<char> = word.chars().collect();
+        if stem.len() == chars.len() {
+            return None;
+        }
+        let content = Unit { groups: vec![bigram_group(&stem, id)], alternatives: Vec::new(), stop: false };
+        return Some(vec![content, whole]);
+    }
+    let kinds: Vec<Kind> = chars.iter().map(|c| kind(*c)).collect();
+    let has_hiragana = kinds.contains(&Kind::Hiragana);
+    if !has_hiragana || kinds.iter().all(|k| *k == Kind::Hiragana) {
+        return None;
+    }
+    let mut units = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let mut j = i + 1;
+        while j < chars.len() && kinds[j] == kinds[i] {
+            j += 1;
+        }
+        let content = kinds[i] != Kind::Hiragana;
+        // A lone kanji carries its reading in the next character (`消え`).
+        let end = if content && j - i == 1 && j < chars.len() { j + 1 } else { j };
+        if content || end - i >= 2 {
+            units.push(Unit {
+                groups: vec![bigram_group(&chars[i..end], id)],
+                alternatives: Vec::new(),
+                stop: !content,
+            });
+        }
+        i = j;
+    }
+    units.push(whole);
+    Some(units)
+}
+
 /// Plans `text` into units, applying `rules` (the locale's synonyms).
 pub fn plan(text: &str, rules: &[Rule]) -> Vec<Unit> {
     let groups = query_groups(text);
@@ -152,7 +292,16 @@ pub fn plan(text: &str, rules: &[Rule]) -> Vec<Unit> {
             }
         }
         let stop = !cjk && group.len() == 1 && is_stop_word(&group[0].text);
-        units.push(Unit { groups: vec![group.clone()], alternatives, stop });
+        match cjk.then(|| cjk_units(group)).flatten() {
+            Some(mut parts) => {
+                // Synonyms found inside the run stay with its first content unit.
+                if let Some(first) = parts.iter_mut().find(|u| !u.stop) {
+                    first.alternatives = alternatives;
+                }
+                units.extend(parts);
+            }
+            None => units.push(Unit { groups: vec![group.clone()], alternatives, stop }),
+        }
         i += 1;
     }
     if units.iter().all(|u| u.stop) {
@@ -322,6 +471,26 @@ mod tests {
     }
 
     #[test]
+    fn japanese_runs_split_into_content_words_and_particles() {
+        let units = plan("解約したらデータは消えますか", &[]);
+        let required: Vec<Vec<String>> =
+            units.iter().filter(|u| !u.stop).map(|u| u.groups[0].iter().map(|t| t.text.clone()).collect()).collect();
+        assert_eq!(required, vec![vec!["解約"], vec!["デー", "ータ"], vec!["消え"]]);
+        assert!(units.iter().any(|u| u.stop && u.groups[0].len() == 13), "whole run kept as a bonus");
+    }
+
+    #[test]
+    fn korean_endings_are_stripped() {
+        let units = plan("로그인할수없어요", &[]);
+        let required: Vec<String> =
+            units.iter().filter(|u| !u.stop).flat_map(|u| u.groups[0].iter().map(|t| t.text.clone())).collect();
+        assert_eq!(required, vec!["로그", "그인"]);
+        let units = plan("결제됐어요", &[]);
+        assert_eq!(units.iter().filter(|u| !u.stop).count(), 1);
+        assert_eq!(plan("비밀번호", &[]).len(), 1, "no ending, no split");
+    }
+
+    #[test]
     fn synonyms_match_spans_and_cjk_runs() {
         let s = Synonyms::parse(
             "[en]\nequivalent = [[\"refund\", \"money back\"]]\n[ja]\nequivalent = [[\"返金\", \"払い戻し\"]]\n",
@@ -331,7 +500,7 @@ mod tests {
         let span = units.iter().find(|u| u.groups.len() == 2).expect("money back is one unit");
         assert_eq!(span.alternatives[0][0][0].text, "refund");
         let units = plan("払い戻しを受けたい", s.rules("ja"));
-        assert_eq!(units.len(), 1);
-        assert_eq!(units[0].alternatives[0][0][0].text, "返金");
+        let with_synonym = units.iter().find(|u| !u.alternatives.is_empty()).expect("synonym attached");
+        assert_eq!(with_synonym.alternatives[0][0][0].text, "返金");
     }
 }

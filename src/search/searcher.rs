@@ -170,8 +170,16 @@ impl Searcher {
         if vocabulary.is_empty() {
             return None;
         }
+        let searcher = self.index.reader.searcher();
+        let fields = self.index.fields;
+        // A word whose stem is indexed is an inflection (`logging` → `log`), not a typo.
+        let indexed = |stem: &str| {
+            [fields.title, fields.keywords, fields.headings, fields.body]
+                .into_iter()
+                .any(|f| searcher.doc_freq(&Term::from_field_text(f, stem)).is_ok_and(|n| n > 0))
+        };
         let mut fixes: Vec<(usize, usize, String)> = Vec::new();
-        for token in analyze(text).into_iter().filter(|t| !t.cjk && !is_stop_word(&t.text)) {
+        for token in analyze(text).into_iter().filter(|t| !t.cjk && !is_stop_word(&t.text) && !indexed(&t.text)) {
             let Some(word) = text.get(token.from..token.to).and_then(surface_word) else { continue };
             if word.bytes().any(|b| b.is_ascii_digit()) {
                 continue;

@@ -7,6 +7,7 @@ mod check_rules;
 mod drafts;
 mod index;
 mod portal;
+mod quality;
 mod real_port;
 mod relevance;
 mod sample;

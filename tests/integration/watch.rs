@@ -28,7 +28,12 @@ async fn create_modify_rename_delete_are_served_without_restart() {
     let file = site.articles().join("en/billing/gift-cards.md");
 
     std::fs::write(&file, article("Gift cards", "Redeem a kumquat voucher at checkout.")).expect("create");
-    let found = site.wait_until(LIMIT, || async { site.search_slugs("kumquat", "en").await == ["gift-cards"] }).await;
+    let found = site
+        .wait_until(LIMIT, || async {
+            site.search_slugs("kumquat", "en").await == ["gift-cards"]
+                && site.get("/en/articles/gift-cards").await.0 == StatusCode::OK
+        })
+        .await;
     assert!(found.is_some(), "created article searchable");
     assert_eq!(site.get("/en/articles/gift-cards").await.0, StatusCode::OK);
 
@@ -43,16 +48,26 @@ async fn create_modify_rename_delete_are_served_without_restart() {
 
     let renamed = site.articles().join("en/billing/vouchers.md");
     std::fs::rename(&file, &renamed).expect("rename");
-    let found = site.wait_until(LIMIT, || async { site.search_slugs("persimmon", "en").await == ["vouchers"] }).await;
+    let found = site
+        .wait_until(LIMIT, || async {
+            site.search_slugs("persimmon", "en").await == ["vouchers"]
+                && site.get("/en/articles/gift-cards").await.0 == StatusCode::MOVED_PERMANENTLY
+        })
+        .await;
     assert!(found.is_some(), "renamed article searchable under its new slug");
     let (status, headers, _) = site.get("/en/articles/gift-cards").await;
     assert_eq!(status, StatusCode::MOVED_PERMANENTLY, "old URL redirects after a rename");
     assert_eq!(headers[header::LOCATION], "/en/articles/vouchers");
 
     std::fs::remove_file(&renamed).expect("delete");
-    let found = site.wait_until(LIMIT, || async { site.search_slugs("persimmon", "en").await.is_empty() }).await;
-    assert!(found.is_some(), "deleted article leaves search");
-    assert_eq!(site.get("/en/articles/vouchers").await.0, StatusCode::NOT_FOUND);
+    // The index commit and the page catalog swap are a few microseconds apart: wait for both.
+    let gone = site
+        .wait_until(LIMIT, || async {
+            site.search_slugs("persimmon", "en").await.is_empty()
+                && site.get("/en/articles/vouchers").await.0 == StatusCode::NOT_FOUND
+        })
+        .await;
+    assert!(gone.is_some(), "deleted article leaves search and pages");
 }
 
 #[tokio::test]
