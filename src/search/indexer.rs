@@ -49,7 +49,7 @@ impl Indexer {
         Ok(Self { index, writer })
     }
 
-    fn document(&self, a: &Article) -> TantivyDocument {
+    fn document(&self, a: &Article, locales: &[String], hash: u64) -> TantivyDocument {
         let f = self.index.fields;
         let mut keywords = a.keywords.join("\n");
         for tag in &a.tags {
@@ -57,7 +57,7 @@ impl Indexer {
             keywords.push_str(tag);
         }
         let headings: Vec<&str> = a.headings.iter().map(|h| h.text.as_str()).collect();
-        doc!(
+        let mut doc = doc!(
             f.id => a.id(),
             f.locale => a.locale.clone(),
             f.slug => a.slug.clone(),
@@ -68,9 +68,28 @@ impl Indexer {
             f.body => a.text.clone(),
             f.description => a.description.clone(),
             f.updated => a.updated_iso(),
-            f.hash => a.hash,
+            f.hash => hash,
             f.draft => u64::from(a.draft),
-        )
+        );
+        for locale in locales {
+            doc.add_text(f.available_in, locale);
+        }
+        doc
+    }
+
+    /// The locales `a` exists in, and the document hash: the source hash combined with those
+    /// locales, so adding a translation re-indexes the original too.
+    fn identity(library: &Library, a: &Article) -> (Vec<String>, u64) {
+        let mut locales: Vec<String> = library.translations(a).into_iter().map(|t| t.locale).collect();
+        locales.push(a.locale.clone());
+        locales.sort();
+        let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+        hasher.update(&a.hash.to_le_bytes());
+        for l in &locales {
+            hasher.update(l.as_bytes());
+            hasher.update(&[0]);
+        }
+        (locales, hasher.digest())
     }
 
     /// The (id → hash) pairs currently in the index.
@@ -96,15 +115,16 @@ impl Indexer {
         let mut stats = SyncStats::default();
         for article in library.articles() {
             let id = article.id();
+            let (locales, hash) = Self::identity(library, article);
             match existing.remove(&id) {
-                Some(hash) if hash == article.hash => stats.unchanged += 1,
+                Some(old) if old == hash => stats.unchanged += 1,
                 Some(_) => {
                     self.writer.delete_term(Term::from_field_text(f.id, &id));
-                    self.writer.add_document(self.document(article))?;
+                    self.writer.add_document(self.document(article, &locales, hash))?;
                     stats.updated += 1;
                 }
                 None => {
-                    self.writer.add_document(self.document(article))?;
+                    self.writer.add_document(self.document(article, &locales, hash))?;
                     stats.added += 1;
                 }
             }
@@ -131,7 +151,8 @@ impl Indexer {
         self.writer.delete_all_documents()?;
         let mut n = 0;
         for article in library.articles() {
-            self.writer.add_document(self.document(article))?;
+            let (locales, hash) = Self::identity(library, article);
+            self.writer.add_document(self.document(article, &locales, hash))?;
             progress(article);
             n += 1;
         }

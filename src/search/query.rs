@@ -415,6 +415,12 @@ pub fn text_query(fields: &Fields, weights: &FieldWeights, units: &[Unit]) -> Op
     Some(Box::new(BooleanQuery::new(clauses)))
 }
 
+/// Keeps only documents that have no version in `locale` (the default-locale fallback).
+pub fn untranslated(fields: &Fields, text: Box<dyn Query>, locale: &str) -> Box<dyn Query> {
+    let translated = TermQuery::new(Term::from_field_text(fields.available_in, locale), IndexRecordOption::Basic);
+    Box::new(BooleanQuery::new(vec![(Occur::Must, text), (Occur::MustNot, Box::new(translated))]))
+}
+
 /// Restricts a text query to a locale (and optionally a category), hiding drafts unless
 /// asked. Filters do not change scores.
 pub fn filtered(

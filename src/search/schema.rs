@@ -13,7 +13,7 @@ use super::SearchError;
 use super::tokenize::{HelpTokenizer, TOKENIZER_NAME};
 
 /// Bump when fields or analysis change: an index with another version is rebuilt.
-pub const SCHEMA_VERSION: &str = "helpcenter-schema-4";
+pub const SCHEMA_VERSION: &str = "helpcenter-schema-5";
 const VERSION_FILE: &str = "HELPCENTER_SCHEMA";
 
 /// Handles to every field.
@@ -43,6 +43,8 @@ pub struct Fields {
     pub hash: Field,
     /// 1 for drafts (hidden from public searches), 0 otherwise.
     pub draft: Field,
+    /// Every locale the article exists in (for the default-locale fallback).
+    pub available_in: Field,
 }
 
 /// An open index with its reader and field handles.
@@ -80,6 +82,7 @@ fn build_schema() -> (Schema, Fields) {
         updated: b.add_text_field("updated", STORED),
         hash: b.add_u64_field("hash", INDEXED | STORED),
         draft: b.add_u64_field("draft", INDEXED | STORED),
+        available_in: b.add_text_field("available_in", STRING),
     };
     (b.build(), fields)
 }

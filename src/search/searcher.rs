@@ -23,8 +23,6 @@ use super::vocabulary::Vocabulary;
 pub const MAX_LIMIT: usize = 50;
 /// Deepest result a request may page to.
 pub const MAX_OFFSET: usize = 1000;
-/// Most default-locale articles offered as a fallback.
-const MAX_FALLBACK: usize = 50;
 /// Snippet length in characters.
 const SNIPPET_CHARS: usize = 200;
 /// Bytes of body text handed to the snippet generator: enough for a good fragment, bounded
@@ -221,36 +219,34 @@ impl Searcher {
         let offset = req.offset.min(MAX_OFFSET);
 
         let own = query::filtered(&fields, text_query.box_clone(), req.locale, req.category, req.include_drafts);
-        let (top, total) =
-            searcher.search(&*own, &(TopDocs::with_limit(limit).and_offset(offset).order_by_score(), Count))?;
-        let unfiltered = query::filtered(&fields, text_query.box_clone(), req.locale, None, req.include_drafts);
-        let mut counts = searcher.search(&*unfiltered, &CategoryCounts)?;
+        let top_docs = TopDocs::with_limit(limit).and_offset(offset).order_by_score();
+        let (top, mut total, mut counts) = if req.category.is_none() {
+            searcher.search(&*own, &(top_docs, Count, CategoryCounts))?
+        } else {
+            let (top, total) = searcher.search(&*own, &(top_docs, Count))?;
+            let unfiltered = query::filtered(&fields, text_query.box_clone(), req.locale, None, req.include_drafts);
+            (top, total, searcher.search(&*unfiltered, &CategoryCounts)?)
+        };
         let mut hits = self.hits(&searcher, &*own, req.query, top)?;
-        let mut total = total;
 
+        // Articles not translated into this locale, from the default locale, after its own.
         if req.locale != self.default_locale {
             let fallback_units = query::plan(req.query, synonyms.rules(&self.default_locale));
             if let Some(fallback_text) = query::text_query(&fields, &self.weights, &fallback_units) {
+                let untranslated = query::untranslated(&fields, fallback_text, req.locale);
                 let fallback =
-                    query::filtered(&fields, fallback_text, &self.default_locale, req.category, req.include_drafts);
-                let candidates = searcher.search(&*fallback, &TopDocs::with_limit(MAX_FALLBACK).order_by_score())?;
-                let mut untranslated = Vec::new();
-                for (score, address) in candidates {
-                    let doc: TantivyDocument = searcher.doc(address)?;
-                    let slug = doc.get_first(fields.slug).and_then(|v| v.as_str()).unwrap_or_default();
-                    let own_id = Term::from_field_text(fields.id, &format!("{}/{slug}", req.locale));
-                    if searcher.search(&TermQuery::new(own_id, IndexRecordOption::Basic), &Count)? == 0 {
-                        let category = doc.get_first(fields.category).and_then(|v| v.as_str()).unwrap_or_default();
-                        *counts.entry(category.to_owned()).or_default() += 1;
-                        untranslated.push((score, address));
-                    }
-                }
+                    query::filtered(&fields, untranslated, &self.default_locale, req.category, req.include_drafts);
                 let skip = offset.saturating_sub(total);
                 let room = limit - hits.len();
-                let page: Vec<_> = untranslated.iter().skip(skip).take(room).copied().collect();
-                total += untranslated.len();
-                if !page.is_empty() {
-                    hits.extend(self.hits(&searcher, &*fallback, req.query, page)?);
+                let page = TopDocs::with_limit(room.max(1)).and_offset(skip).order_by_score();
+                let (top, fallback_total, fallback_counts) =
+                    searcher.search(&*fallback, &(page, Count, CategoryCounts))?;
+                for (category, n) in fallback_counts {
+                    *counts.entry(category).or_default() += n;
+                }
+                total += fallback_total;
+                if room > 0 {
+                    hits.extend(self.hits(&searcher, &*fallback, req.query, top)?);
                 }
             }
         }

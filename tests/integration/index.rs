@@ -38,6 +38,14 @@ fn sync_touches_only_what_changed() {
     let changed = indexer.sync(&library(&articles)).expect("sync");
     assert_eq!(changed, SyncStats { added: 0, updated: 1, removed: 1, unchanged: 6 });
 
+    // A new translation re-indexes its original too (the fallback needs to know it exists).
+    let ja = articles.join("ja/billing/invoices.md");
+    std::fs::write(&ja, "---\ntitle: 請求書\n---\n請求書をダウンロードします。\n").expect("write translation");
+    let translated = indexer.sync(&library(&articles)).expect("sync");
+    assert_eq!((translated.added, translated.updated), (1, 1));
+    std::fs::remove_file(&ja).expect("rm translation");
+    indexer.sync(&library(&articles)).expect("sync");
+
     let searcher = Searcher::new(index, Default::default());
     assert_eq!(slugs(&searcher, "quasar"), vec!["refunds"]);
     assert!(slugs(&searcher, "authenticator").is_empty(), "deleted article gone");
