@@ -17,6 +17,9 @@ pub struct Cli {
     /// Config file (default: `helpcenter.toml` if present).
     #[arg(long, global = true, env = "HELPCENTER_CONFIG")]
     pub config: Option<PathBuf>,
+    /// Search log: sqlite://path.db, postgres://user@host/db, or off.
+    #[arg(long, global = true, env = "HELPCENTER_SEARCHLOG")]
+    pub searchlog: Option<String>,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -29,6 +32,32 @@ pub enum Format {
     Text,
     /// One JSON document, for CI.
     Json,
+}
+
+/// Output format of `report`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    /// Aligned columns.
+    Table,
+    /// CSV.
+    Csv,
+    /// JSON.
+    Json,
+}
+
+/// Which report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportKind {
+    /// Queries that did not lead to an answer, by impact.
+    Gaps,
+    /// Most searched query groups.
+    Queries,
+    /// Article helpfulness.
+    Articles,
+    /// Searches → clicks → helpful/contact.
+    Funnel,
+    /// Activity per day.
+    Trends,
 }
 
 /// The subcommands.
@@ -59,6 +88,24 @@ pub enum Command {
         /// Also exit 1 on warnings.
         #[arg(long)]
         strict: bool,
+    },
+    /// Report on the search log: what customers searched for and did not find.
+    Report {
+        /// Which report.
+        #[arg(value_enum)]
+        kind: ReportKind,
+        /// Period: 30d, 12h, 2w, or a start date (2026-01-31).
+        #[arg(long, default_value = "30d")]
+        since: String,
+        /// Only this locale.
+        #[arg(long)]
+        locale: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
+        format: ReportFormat,
+        /// Most rows shown.
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
     },
     /// Create a new article from a template: `helpcenter new en/billing/refund-timing`.
     New {

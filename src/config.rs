@@ -53,6 +53,12 @@ pub struct Config {
     pub dev: bool,
     /// Watch `articles/` and reload on change while serving.
     pub watch: bool,
+    /// Search log: `sqlite://path.db`, `postgres://…`, or `off`.
+    pub searchlog: String,
+    /// Days of search-log events kept.
+    pub retention_days: u32,
+    /// Query-string parameter that carries the visitor's last search to `contact_url`.
+    pub contact_query_param: String,
 }
 
 impl Default for Config {
@@ -73,6 +79,9 @@ impl Default for Config {
             drafts: false,
             dev: false,
             watch: true,
+            searchlog: "sqlite://data/searchlog.db".into(),
+            retention_days: 365,
+            contact_query_param: "q".into(),
         }
     }
 }
@@ -162,6 +171,15 @@ impl Config {
         }
         if let Some(v) = get("HELPCENTER_ADMIN_TOKEN") {
             self.admin_token = Secret(v);
+        }
+        if let Some(v) = get("HELPCENTER_SEARCHLOG") {
+            self.searchlog = v;
+        }
+        if let Some(v) = get("HELPCENTER_RETENTION_DAYS") {
+            self.retention_days = v.parse().map_err(|_| ConfigError::Env {
+                name: "HELPCENTER_RETENTION_DAYS".into(),
+                message: format!("`{v}` is not a number of days"),
+            })?;
         }
         if let Some(v) = get("HELPCENTER_MAX_ARTICLE_BYTES") {
             self.max_article_bytes = v.parse().map_err(|_| ConfigError::Env {

@@ -14,5 +14,7 @@ pub mod cli;
 pub mod cmd;
 pub mod config;
 pub mod http;
+pub mod report;
 pub mod search;
+pub mod searchlog;
 pub mod watch;

@@ -34,6 +34,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     if let Some(index) = cli.index {
         config.index = index;
     }
+    if let Some(searchlog) = cli.searchlog {
+        config.searchlog = searchlog;
+    }
     match cli.command {
         Command::Serve { addr, dev, drafts, no_watch } => {
             if let Some(addr) = addr {
@@ -47,5 +50,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Index => cmd::index::run(&config),
         Command::Check { format, strict } => cmd::check::run(&config, format, strict),
         Command::New { path, title } => cmd::new::run(&config, &path, title.as_deref()),
+        Command::Report { kind, since, locale, format, limit } => {
+            cmd::report::run(&config, kind, &since, locale.as_deref(), format, limit)
+        }
     }
 }

@@ -3,6 +3,7 @@
 pub mod check;
 pub mod index;
 pub mod new;
+pub mod report;
 pub mod serve;
 
 use std::process::ExitCode;

@@ -43,33 +43,60 @@ pub fn prepare(config: Config) -> anyhow::Result<Prepared> {
         warn!(error = %e, "synonyms not loaded");
     }
     info!(articles = catalog.public.len(), drafts = catalog.public.drafts, locales = ?catalog.public.locales(), "articles loaded");
-    let state = AppState::new(config, catalog, searcher);
+    let searchlog = start_searchlog(&config)?;
+    let state = AppState::new(config, catalog, searcher, searchlog);
     let reloader = Reloader::new(loader, indexer, state.clone());
     Ok(Prepared { state, reloader: Arc::new(Mutex::new(reloader)) })
 }
+
+/// Opens the search log named in the config (on the current runtime), or `None` when off.
+/// The database is connected lazily: one that is down does not stop the portal.
+fn start_searchlog(config: &Config) -> anyhow::Result<Option<crate::searchlog::SearchLog>> {
+    if config.searchlog.trim().eq_ignore_ascii_case("off") {
+        return Ok(None);
+    }
+    if tokio::runtime::Handle::try_current().is_err() {
+        warn!("no async runtime: the search log is off");
+        return Ok(None);
+    }
+    let store = crate::searchlog::Store::connect_lazy(&config.searchlog)?;
+    info!(backend = store.backend(), "search log on");
+    Ok(Some(crate::searchlog::SearchLog::start(store, config.retention_days)))
+}
+
+/// How long a shutdown waits for queued search-log events to be written.
+const FLUSH_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(15);
 
 /// Runs the server.
 pub fn run(config: Config) -> anyhow::Result<ExitCode> {
     let addr = config.addr.clone();
     let watch_dir = config.watch.then(|| config.articles.clone());
-    let prepared = prepare(config)?;
-    let _watcher = match watch_dir {
-        Some(dir) => match watch::spawn(&dir, Arc::clone(&prepared.reloader)) {
-            Ok(w) => Some(w),
-            Err(e) => {
-                warn!(error = %e, "cannot watch the articles folder; changes need a restart");
-                None
-            }
-        },
-        None => None,
-    };
     let runtime =
         tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the runtime")?;
     runtime.block_on(async move {
+        let prepared = prepare(config)?;
+        let _watcher = match watch_dir {
+            Some(dir) => match watch::spawn(&dir, Arc::clone(&prepared.reloader)) {
+                Ok(w) => Some(w),
+                Err(e) => {
+                    warn!(error = %e, "cannot watch the articles folder; changes need a restart");
+                    None
+                }
+            },
+            None => None,
+        };
         let listener = TcpListener::bind(&addr).await.with_context(|| format!("cannot listen on {addr}"))?;
         let local = listener.local_addr().context("listener has no address")?;
         println!("listening on http://{local}");
+        let searchlog = prepared.state.searchlog().cloned();
         serve(listener, prepared.state, shutdown_signal()).await.context("server failed")?;
+        if let Some(log) = searchlog {
+            if log.flush(FLUSH_TIMEOUT).await {
+                info!("search log flushed");
+            } else {
+                warn!("search log not fully flushed");
+            }
+        }
         info!("shut down cleanly");
         Ok::<_, anyhow::Error>(())
     })?;

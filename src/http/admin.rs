@@ -71,6 +71,7 @@ struct Dashboard {
     warnings: usize,
     indexed: u64,
     signed_in: bool,
+    reports: Reports,
 }
 
 #[derive(Template)]
@@ -116,7 +117,13 @@ pub async fn redirect_to_dashboard() -> Redirect {
 }
 
 /// `GET /admin/`.
-pub async fn dashboard(_: Admin, State(state): State<AppState>, headers: HeaderMap) -> Html<String> {
+pub async fn dashboard(
+    _: Admin,
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    axum::extract::RawQuery(raw): axum::extract::RawQuery,
+) -> Html<String> {
+    let reports = reports(&state, raw.as_deref()).await;
     let catalog = state.catalog();
     let library = &catalog.preview;
     let locales = library
@@ -137,6 +144,7 @@ pub async fn dashboard(_: Admin, State(state): State<AppState>, headers: HeaderM
         warnings: library.problems.len() - errors,
         indexed: state.searcher().num_docs(),
         signed_in: signed_in(&headers),
+        reports,
     }))
 }
 
@@ -194,5 +202,171 @@ pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Respon
         header::SET_COOKIE,
         HeaderValue::from_static("hc_admin=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"),
     );
+    response
+}
+
+/// Report filters from the query string.
+struct ReportFilter {
+    since: String,
+    locale: Option<String>,
+}
+
+impl ReportFilter {
+    fn parse(raw: Option<&str>) -> Self {
+        let get = |name: &str| {
+            form_urlencoded::parse(raw.unwrap_or("").as_bytes()).find(|(k, _)| k == name).map(|(_, v)| v.into_owned())
+        };
+        Self {
+            since: get("since").filter(|s| !s.is_empty()).unwrap_or_else(|| "30d".to_owned()),
+            locale: get("locale").filter(|l| !l.is_empty()),
+        }
+    }
+
+    fn query_string(&self) -> String {
+        let mut pairs = vec![("since", self.since.as_str())];
+        if let Some(l) = &self.locale {
+            pairs.push(("locale", l));
+        }
+        form_urlencoded::Serializer::new(String::new()).extend_pairs(pairs).finish()
+    }
+}
+
+/// Loads the rows for a report period (and the previous one, for trends).
+async fn dataset(
+    state: &AppState,
+    filter: &ReportFilter,
+) -> Result<(crate::searchlog::Dataset, crate::report::Period), String> {
+    let log = state.searchlog().ok_or("the search log is off (searchlog = \"off\")")?;
+    let now = crate::searchlog::event::now();
+    let length = crate::report::parse_since(&filter.since, now).map_err(|e| e.to_string())?;
+    let period = crate::report::Period::ending(now, length);
+    let data = log
+        .store()
+        .load(period.previous().from, period.to, filter.locale.as_deref())
+        .await
+        .map_err(|e| format!("the search log database is unavailable: {e}"))?;
+    Ok((data, period))
+}
+
+/// The reports block of the dashboard.
+pub struct Reports {
+    since: String,
+    locale: Option<String>,
+    locales: Vec<String>,
+    query_string: String,
+    funnel: crate::report::Funnel,
+    trend_svg: String,
+    gaps: crate::report::Table,
+    queries: crate::report::Table,
+    articles: crate::report::Table,
+    error: Option<String>,
+}
+
+impl Reports {
+    fn pct(&self, x: &f64) -> String {
+        format!("{:.0}%", x * 100.0)
+    }
+}
+
+/// A bar chart of searches per day (zero-result searches darker), drawn on the server.
+fn trend_svg(days: &[crate::report::DayRow]) -> String {
+    use std::fmt::Write;
+    let (w, h, pad) = (720.0_f64, 160.0_f64, 20.0_f64);
+    let max = days.iter().map(|d| d.searches).max().unwrap_or(0).max(1) as f64;
+    let bar = if days.is_empty() { 0.0 } else { (w - 2.0 * pad) / days.len() as f64 };
+    let mut svg = format!(
+        r#"<svg class="trend" viewBox="0 0 {w} {h}" role="img" aria-label="Searches per day; darker: no results" xmlns="http://www.w3.org/2000/svg">"#
+    );
+    for (i, d) in days.iter().enumerate() {
+        let x = pad + i as f64 * bar;
+        let total = (h - 2.0 * pad) * d.searches as f64 / max;
+        let zero = (h - 2.0 * pad) * d.zero_results as f64 / max;
+        let _ = write!(
+            svg,
+            r##"<g><title>{} — {} searches, {} without results</title><rect x="{x:.1}" y="{:.1}" width="{:.1}" height="{total:.1}" fill="#9db4ff"/><rect x="{x:.1}" y="{:.1}" width="{:.1}" height="{zero:.1}" fill="#2246bd"/></g>"##,
+            d.day,
+            d.searches,
+            d.zero_results,
+            h - pad - total,
+            (bar - 1.0).max(1.0),
+            h - pad - zero,
+            (bar - 1.0).max(1.0),
+        );
+    }
+    if let (Some(first), Some(last)) = (days.first(), days.last()) {
+        let _ = write!(
+            svg,
+            r##"<text x="{pad}" y="{:.0}" font-size="11" fill="#5b6475">{}</text><text x="{:.0}" y="{:.0}" font-size="11" fill="#5b6475" text-anchor="end">{}</text><text x="{pad}" y="12" font-size="11" fill="#5b6475">max {max:.0}/day</text>"##,
+            h - 4.0,
+            first.day,
+            w - pad,
+            h - 4.0,
+            last.day
+        );
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
+async fn reports(state: &AppState, raw: Option<&str>) -> Reports {
+    let filter = ReportFilter::parse(raw);
+    let locales = state.public_library().locales().to_vec();
+    let mut reports = Reports {
+        since: filter.since.clone(),
+        locale: filter.locale.clone(),
+        locales,
+        query_string: filter.query_string(),
+        funnel: crate::report::Funnel::default(),
+        trend_svg: String::new(),
+        gaps: crate::report::Table::gaps(&[]),
+        queries: crate::report::Table::queries(&[]),
+        articles: crate::report::Table::articles(&[]),
+        error: None,
+    };
+    match dataset(state, &filter).await {
+        Ok((data, period)) => {
+            reports.funnel = crate::report::funnel(&data, &period);
+            reports.trend_svg = trend_svg(&crate::report::trends(&data, &period));
+            reports.gaps = crate::report::Table::gaps(&crate::report::gaps(&data, &period, 15));
+            reports.queries = crate::report::Table::queries(&crate::report::top_queries(&data, &period, 15));
+            reports.articles = crate::report::Table::articles(&crate::report::articles(&data, &period, 15));
+        }
+        Err(e) => reports.error = Some(e),
+    }
+    reports
+}
+
+/// `GET /admin/reports/{gaps|queries|articles|funnel|trends}.csv?since=&locale=`.
+pub async fn report_csv(
+    _: Admin,
+    State(state): State<AppState>,
+    axum::extract::Path(name): axum::extract::Path<String>,
+    axum::extract::RawQuery(raw): axum::extract::RawQuery,
+) -> Response {
+    let filter = ReportFilter::parse(raw.as_deref());
+    let (data, period) = match dataset(&state, &filter).await {
+        Ok(d) => d,
+        Err(e) => return (StatusCode::SERVICE_UNAVAILABLE, e).into_response(),
+    };
+    use crate::report::{self, Table};
+    let table = match name.trim_end_matches(".csv") {
+        "gaps" => Table::gaps(&report::gaps(&data, &period, 1000)),
+        "queries" => Table::queries(&report::top_queries(&data, &period, 1000)),
+        "articles" => Table::articles(&report::articles(&data, &period, 1000)),
+        "funnel" => Table::funnel(&report::funnel(&data, &period)),
+        "trends" => Table::trends(&report::trends(&data, &period)),
+        _ => return StatusCode::NOT_FOUND.into_response(),
+    };
+    let file = format!(
+        "attachment; filename=\"{}-{}.csv\"",
+        name.trim_end_matches(".csv"),
+        filter.since.replace(['"', '/'], "")
+    );
+    let mut response = table.to_csv().into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8"));
+    if let Ok(v) = HeaderValue::from_str(&file) {
+        headers.insert(header::CONTENT_DISPOSITION, v);
+    }
     response
 }

@@ -10,9 +10,12 @@ use serde_json::json;
 use super::{AppState, Viewer};
 use crate::search::searcher::{MAX_LIMIT, MAX_OFFSET};
 use crate::search::{CategoryCount, Hit, SearchRequest};
+use crate::searchlog::{Event, Source};
 
 #[derive(Serialize)]
 struct SearchResponse<'a> {
+    /// Id for click and feedback events about this search.
+    search_id: Option<String>,
     query: &'a str,
     locale: &'a str,
     total: usize,
@@ -40,7 +43,12 @@ fn number(raw: Option<&str>, name: &str, default: usize, max: usize) -> Result<u
 }
 
 /// `GET /api/search?q=&locale=&limit=&offset=`.
-pub async fn search(State(state): State<AppState>, viewer: Viewer, RawQuery(raw): RawQuery) -> Response {
+pub async fn search(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    extensions: axum::http::Extensions,
+    RawQuery(raw): RawQuery,
+) -> Response {
     let raw = raw.as_deref();
     let library = state.library(&viewer);
     let query = param(raw, "q").unwrap_or_default();
@@ -67,6 +75,14 @@ pub async fn search(State(state): State<AppState>, viewer: Viewer, RawQuery(raw)
     let results = if exact { searcher.search_exact(&request) } else { searcher.search(&request) };
     match results {
         Ok(results) => Json(SearchResponse {
+            search_id: (state.searchlog().is_some() && !query.is_empty() && offset == 0 && category.is_none()).then(
+                || {
+                    let event = super::pages::search_event(&query, &locale, &results, Source::Api, &extensions);
+                    let id = event.id.clone();
+                    state.record(Event::Search(event));
+                    id
+                },
+            ),
             query: &query,
             locale: &locale,
             total: results.total,
@@ -92,4 +108,53 @@ pub async fn healthz(State(state): State<AppState>) -> Response {
         "indexed": state.searcher().num_docs(),
     }))
     .into_response()
+}
+
+/// `GET /metrics`: Prometheus text format (admin access: token or loopback).
+pub async fn metrics(_: super::admin::Admin, State(state): State<AppState>) -> Response {
+    use std::fmt::Write;
+    use std::sync::atomic::Ordering::Relaxed;
+    let mut out = String::new();
+    let mut metric = |name: &str, kind: &str, help: &str, value: u64| {
+        let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}");
+    };
+    let library = state.public_library();
+    metric("helpcenter_articles", "gauge", "Published articles.", library.len() as u64);
+    metric("helpcenter_index_documents", "gauge", "Documents in the search index.", state.searcher().num_docs());
+    if let Some(log) = state.searchlog() {
+        let c = log.counters();
+        metric(
+            "helpcenter_searchlog_enqueued_total",
+            "counter",
+            "Events accepted into the queue.",
+            c.enqueued.load(Relaxed),
+        );
+        metric(
+            "helpcenter_searchlog_written_total",
+            "counter",
+            "Events written to the database.",
+            c.written.load(Relaxed),
+        );
+        metric(
+            "helpcenter_searchlog_dropped_total",
+            "counter",
+            "Events dropped (queue full or database down at shutdown).",
+            c.dropped.load(Relaxed),
+        );
+        metric(
+            "helpcenter_searchlog_collapsed_total",
+            "counter",
+            "Typeahead prefixes merged into a final query.",
+            c.collapsed.load(Relaxed),
+        );
+        metric(
+            "helpcenter_searchlog_write_errors_total",
+            "counter",
+            "Failed write attempts.",
+            c.write_errors.load(Relaxed),
+        );
+        metric("helpcenter_searchlog_purged_total", "counter", "Rows removed by retention.", c.purged.load(Relaxed));
+        metric("helpcenter_searchlog_backlog", "gauge", "Events queued, not yet written.", log.backlog());
+    }
+    ([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4")], out).into_response()
 }

@@ -47,6 +47,14 @@ pub struct Ui {
     pub search_instead_for: &'static str,
     pub all_categories: &'static str,
     pub filter_by_category: &'static str,
+    pub tell_us_more: &'static str,
+    pub feedback_reason: &'static str,
+    pub reason_missing: &'static str,
+    pub reason_unclear: &'static str,
+    pub reason_outdated: &'static str,
+    pub reason_wrong: &'static str,
+    pub feedback_comment: &'static str,
+    pub feedback_score: &'static str,
 }
 
 impl Ui {
@@ -108,6 +116,14 @@ const EN: Ui = Ui {
     search_instead_for: "Search instead for",
     all_categories: "All",
     filter_by_category: "Filter by topic",
+    tell_us_more: "Tell us more (optional)",
+    feedback_reason: "What was the problem?",
+    reason_missing: "Missing information",
+    reason_unclear: "Hard to understand",
+    reason_outdated: "Out of date",
+    reason_wrong: "Not what I was looking for",
+    feedback_comment: "Comment (please do not include personal data)",
+    feedback_score: "How satisfied are you? (1–10)",
 };
 
 const JA: Ui = Ui {
@@ -152,6 +168,14 @@ const JA: Ui = Ui {
     search_instead_for: "元の語句で検索:",
     all_categories: "すべて",
     filter_by_category: "トピックで絞り込む",
+    tell_us_more: "詳しく教えてください（任意）",
+    feedback_reason: "どのような問題がありましたか？",
+    reason_missing: "情報が足りない",
+    reason_unclear: "わかりにくい",
+    reason_outdated: "内容が古い",
+    reason_wrong: "探していた内容ではない",
+    feedback_comment: "コメント（個人情報は入力しないでください）",
+    feedback_score: "満足度（1〜10）",
 };
 
 const KO: Ui = Ui {
@@ -196,6 +220,14 @@ const KO: Ui = Ui {
     search_instead_for: "원래 검색어로 검색:",
     all_categories: "전체",
     filter_by_category: "주제별 필터",
+    tell_us_more: "자세히 알려 주세요(선택)",
+    feedback_reason: "어떤 문제가 있었나요?",
+    reason_missing: "정보가 부족함",
+    reason_unclear: "이해하기 어려움",
+    reason_outdated: "내용이 오래됨",
+    reason_wrong: "찾던 내용이 아님",
+    feedback_comment: "의견(개인정보는 입력하지 마세요)",
+    feedback_score: "만족도(1~10)",
 };
 
 /// The UI text for `locale`: its own, its language's (`ja-JP` → `ja`), or English.

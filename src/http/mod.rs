@@ -8,6 +8,7 @@ mod api;
 mod assets;
 mod auth;
 mod error;
+mod events;
 pub mod i18n;
 mod live;
 mod pages;
@@ -30,6 +31,7 @@ use tower_http::trace::TraceLayer;
 use crate::article::{Catalog, Library};
 use crate::config::Config;
 use crate::search::Searcher;
+use crate::searchlog::SearchLog;
 
 pub use auth::Viewer;
 pub use error::PageError;
@@ -49,11 +51,13 @@ struct Inner {
     searcher: Searcher,
     sessions: Mutex<HashMap<String, Instant>>,
     reloads: broadcast::Sender<Arc<Vec<String>>>,
+    searchlog: Option<SearchLog>,
+    limiter: events::RateLimiter,
 }
 
 impl AppState {
     /// State over a loaded catalog and an index searcher.
-    pub fn new(config: Config, catalog: Catalog, searcher: Searcher) -> Self {
+    pub fn new(config: Config, catalog: Catalog, searcher: Searcher, searchlog: Option<SearchLog>) -> Self {
         let (reloads, _) = broadcast::channel(64);
         Self {
             inner: Arc::new(Inner {
@@ -62,8 +66,26 @@ impl AppState {
                 searcher,
                 sessions: Mutex::new(HashMap::new()),
                 reloads,
+                searchlog,
+                limiter: events::RateLimiter::default(),
             }),
         }
+    }
+
+    /// The search log, unless it is off.
+    pub fn searchlog(&self) -> Option<&SearchLog> {
+        self.inner.searchlog.as_ref()
+    }
+
+    /// Records an event if the log is on.
+    pub fn record(&self, event: crate::searchlog::Event) {
+        if let Some(log) = &self.inner.searchlog {
+            log.record(event);
+        }
+    }
+
+    pub(crate) fn limiter(&self) -> &events::RateLimiter {
+        &self.inner.limiter
     }
 
     /// The configuration.
@@ -125,6 +147,9 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(pages::root))
         .route("/healthz", get(api::healthz))
         .route("/api/search", get(api::search))
+        .route("/api/events", post(events::post).layer(RequestBodyLimitLayer::new(events::MAX_EVENT_BYTES)))
+        .route("/metrics", get(api::metrics))
+        .route("/admin/reports/{report}", get(admin::report_csv))
         .route("/static/{*path}", get(assets::theme_static))
         .route("/media/{*path}", get(assets::media))
         .route("/_dev/events", get(live::events))
@@ -139,7 +164,9 @@ pub fn router(state: AppState) -> Router {
         .route("/{locale}/articles/{slug}", get(pages::article))
         .route("/{locale}/articles/{slug}/feedback", post(pages::feedback))
         .route("/{locale}/categories/{category}", get(pages::category))
+        .route("/{locale}/contact", get(events::contact))
         .fallback(pages::not_found)
+        .layer(axum::middleware::from_fn(events::visit))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,

@@ -11,6 +11,7 @@ use super::i18n::{Ui, language_name, negotiate, ui};
 use super::{AppState, PageError, Viewer};
 use crate::article::{Article, CategorySummary, Heading, Library, Translation};
 use crate::search::{Hit, SearchRequest};
+use crate::searchlog::{ClickEvent, Event, FeedbackEvent, SearchEvent, Source, ViewEvent};
 
 /// Deepest results page a visitor can ask for.
 const MAX_PAGE: usize = 50;
@@ -36,7 +37,7 @@ pub struct Chrome {
     pub locale: String,
     /// Site name.
     pub site_name: String,
-    /// Contact URL.
+    /// "Contact support" link: records the request, then goes to the configured URL.
     pub contact_url: String,
     /// Text in the header search box.
     pub query: String,
@@ -68,7 +69,7 @@ impl Chrome {
             ui: ui(locale),
             locale: locale.to_owned(),
             site_name: state.config().site_name.clone(),
-            contact_url: state.config().contact_url.clone(),
+            contact_url: format!("/{locale}/contact"),
             query,
             languages,
             live_reload: viewer.live_reload,
@@ -125,6 +126,8 @@ struct SearchPage {
     all_url: String,
     all_count: usize,
     filtered: bool,
+    search_id: Option<String>,
+    contact_link: String,
 }
 
 impl SearchPage {
@@ -134,6 +137,14 @@ impl SearchPage {
 
     fn language(&self, locale: &str) -> String {
         display_language(locale)
+    }
+
+    /// A result link that records the click (search id and position) when followed.
+    fn result_url(&self, hit: &Hit, index: &usize) -> String {
+        match &self.search_id {
+            Some(sid) => format!("{}?sid={sid}&pos={}", hit.url, self.first_rank + index),
+            None => hit.url.clone(),
+        }
     }
 }
 
@@ -148,6 +159,8 @@ struct ArticlePage {
     related: Vec<Arc<Article>>,
     translations: Vec<Translation>,
     feedback_thanks: bool,
+    search_id: String,
+    contact_link: String,
 }
 
 #[derive(Template)]
@@ -241,6 +254,7 @@ pub async fn search(
     State(state): State<AppState>,
     viewer: Viewer,
     Path(locale): Path<String>,
+    extensions: axum::http::Extensions,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, PageError> {
     let library = state.library(&viewer);
@@ -264,6 +278,21 @@ pub async fn search(
     let results = if exact { searcher.search_exact(&request) } else { searcher.search(&request) }
         .map_err(|e| PageError::internal(&state, &locale, &e))?;
     let pages = results.total.div_ceil(per_page).min(MAX_PAGE);
+    // A search is logged once: its first page, unfiltered (paging and filters refine it).
+    let logged = state.searchlog().is_some() && !query.is_empty() && page == 1 && category.is_none();
+    let search_id = logged.then(|| {
+        let event = search_event(&query, &locale, &results, Source::Page, &extensions);
+        let id = event.id.clone();
+        state.record(Event::Search(event));
+        id
+    });
+    let contact_link = {
+        let mut pairs: Vec<(&str, &str)> = vec![("q", &query)];
+        if let Some(sid) = &search_id {
+            pairs.push(("sid", sid));
+        }
+        format!("/{locale}/contact?{}", encode_pairs(&pairs))
+    };
     let url = |q: &str, category: Option<&str>, page: Option<usize>, exact: bool| {
         let mut pairs: Vec<(&str, String)> = vec![("q", q.to_owned())];
         if let Some(c) = category {
@@ -310,8 +339,33 @@ pub async fn search(
         query,
         category_titles,
         categories,
+        search_id,
+        contact_link,
     };
     render(&state, &locale, &page)
+}
+
+/// A search event for the log (query redacted, grouping key computed).
+pub fn search_event(
+    query: &str,
+    locale: &str,
+    results: &crate::search::SearchResults,
+    source: Source,
+    extensions: &axum::http::Extensions,
+) -> SearchEvent {
+    let redacted = crate::searchlog::redact(query, crate::searchlog::event::MAX_QUERY_CHARS);
+    SearchEvent {
+        id: crate::searchlog::event::random_id(),
+        at: crate::searchlog::event::now(),
+        locale: locale.to_owned(),
+        normalized: crate::searchlog::normalize(&redacted),
+        query: redacted,
+        results: results.total as i64,
+        corrected: results.corrected.is_some(),
+        source,
+        visit: super::events::visit_of(extensions),
+        suggestion_chosen: false,
+    }
 }
 
 fn encode_pairs(pairs: &[(&str, &str)]) -> String {
@@ -323,6 +377,7 @@ pub async fn article(
     State(state): State<AppState>,
     viewer: Viewer,
     Path((locale, slug)): Path<(String, String)>,
+    extensions: axum::http::Extensions,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, PageError> {
     let library = state.library(&viewer);
@@ -338,6 +393,36 @@ pub async fn article(
         }
         return Err(PageError::not_found(&state, &locale));
     };
+    let sid = query_param(raw.as_deref(), "sid").filter(|s| s.len() == 32 && s.bytes().all(|b| b.is_ascii_hexdigit()));
+    let visit = super::events::visit_of(&extensions);
+    if !article.draft {
+        let position =
+            query_param(raw.as_deref(), "pos").and_then(|p| p.parse::<i64>().ok()).filter(|p| (1..=1000).contains(p));
+        if let (Some(sid), Some(position)) = (&sid, position) {
+            state.record(Event::Click(ClickEvent {
+                at: crate::searchlog::event::now(),
+                search_id: sid.clone(),
+                slug: slug.clone(),
+                position,
+                kind: "result".into(),
+                visit: visit.clone(),
+            }));
+        }
+        state.record(Event::View(ViewEvent {
+            at: crate::searchlog::event::now(),
+            locale: locale.clone(),
+            slug: slug.clone(),
+            search_id: sid.clone(),
+            visit,
+        }));
+    }
+    let contact_link = {
+        let mut pairs: Vec<(&str, &str)> = vec![("slug", &slug)];
+        if let Some(sid) = &sid {
+            pairs.push(("sid", sid));
+        }
+        format!("/{locale}/contact?{}", encode_pairs(&pairs))
+    };
     let translations = library.translations(&article);
     let (category_title, category_url) = library
         .category(&locale, &article.category)
@@ -351,6 +436,8 @@ pub async fn article(
         category_title,
         category_url,
         feedback_thanks: query_param(raw.as_deref(), "feedback").is_some_and(|v| v == "thanks"),
+        search_id: sid.unwrap_or_default(),
+        contact_link,
         article,
     };
     render(&state, &locale, &page)
@@ -360,12 +447,21 @@ pub async fn article(
 #[derive(Debug, serde::Deserialize)]
 pub struct FeedbackForm {
     helpful: String,
+    #[serde(default)]
+    reason: Option<String>,
+    #[serde(default)]
+    comment: Option<String>,
+    #[serde(default)]
+    score: Option<String>,
+    #[serde(default)]
+    sid: Option<String>,
 }
 
 /// `POST /{locale}/articles/{slug}/feedback`: records the vote, back to the article.
 pub async fn feedback(
     State(state): State<AppState>,
     Path((locale, slug)): Path<(String, String)>,
+    extensions: axum::http::Extensions,
     form: Result<Form<FeedbackForm>, axum::extract::rejection::FormRejection>,
 ) -> Result<Response, PageError> {
     let library = state.public_library();
@@ -382,7 +478,19 @@ pub async fn feedback(
         "no" => false,
         _ => return Ok((StatusCode::BAD_REQUEST, "helpful must be yes or no").into_response()),
     };
-    tracing::info!(locale, slug, helpful, "article feedback");
+    let bounded =
+        |t: Option<String>, max: usize| t.map(|t| crate::searchlog::redact(&t, max)).filter(|t| !t.is_empty());
+    state.record(Event::Feedback(FeedbackEvent {
+        at: crate::searchlog::event::now(),
+        locale: locale.clone(),
+        slug: slug.clone(),
+        helpful,
+        reason: bounded(form.reason, crate::searchlog::event::MAX_REASON_CHARS),
+        comment: bounded(form.comment, crate::searchlog::event::MAX_COMMENT_CHARS),
+        score: form.score.and_then(|s| s.parse::<i64>().ok()).filter(|s| (1..=10).contains(s)),
+        search_id: form.sid.filter(|s| s.len() == 32 && s.bytes().all(|b| b.is_ascii_hexdigit())),
+        visit: super::events::visit_of(&extensions),
+    }));
     Ok(Redirect::to(&format!("/{locale}/articles/{slug}?feedback=thanks#feedback")).into_response())
 }
 

@@ -12,5 +12,6 @@ mod real_port;
 mod relevance;
 mod sample;
 mod search;
+mod searchlog;
 mod support;
 mod watch;

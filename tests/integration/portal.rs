@@ -60,7 +60,9 @@ async fn no_results_page_suggests_categories_and_contact() {
     assert_eq!(status, StatusCode::OK);
     assert!(body.contains("No articles match your search"));
     assert!(body.contains("/en/categories/billing"), "suggests categories");
-    assert!(body.contains("https://support.example/contact"), "contact support");
+    assert!(body.contains(r#"href="/en/contact?q=xylophone+quokka""#), "contact support, carrying the query");
+    let (_, headers, _) = site.get("/en/contact?q=xylophone+quokka").await;
+    assert_eq!(headers[header::LOCATION], "https://support.example/contact?q=xylophone%20quokka");
     let (_, _, empty) = site.get("/en/search").await;
     assert!(empty.contains("Type a question"), "empty query prompt");
 }
@@ -80,7 +82,10 @@ async fn article_page_has_everything_a_reader_needs() {
     assert!(body.contains(r#"href="/en/articles/refunds#timing""#), "internal .md link rewritten");
     assert!(body.contains(r#"src="/media/en/billing/images/chart.svg""#), "relative image");
     assert!(body.contains("Was this article helpful?") && body.contains(r#"name="helpful" value="no""#));
-    assert!(body.contains("https://support.example/contact") && body.contains("Contact support"));
+    assert!(body.contains(r#"href="/en/contact?slug=reset-password""#) && body.contains("Contact support"));
+    let (status, headers, _) = site.get("/en/contact?slug=reset-password").await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(headers[header::LOCATION], "https://support.example/contact", "to the configured contact URL");
 }
 
 #[tokio::test]
@@ -166,8 +171,12 @@ async fn static_assets_are_embedded_and_overridable() {
     config.index = prepared_dir;
     let (_, catalog) = helpcenter::cmd::load_catalog(&config).expect("load");
     let (index, _) = helpcenter::search::open_or_create(&config.index).expect("index");
-    let state =
-        helpcenter::http::AppState::new(config, catalog, helpcenter::search::Searcher::new(index, Default::default()));
+    let state = helpcenter::http::AppState::new(
+        config,
+        catalog,
+        helpcenter::search::Searcher::new(index, Default::default()),
+        None,
+    );
     let app = helpcenter::http::router(state);
     let get = |uri: &'static str| {
         let app = app.clone();

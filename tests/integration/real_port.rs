@@ -52,3 +52,96 @@ fn serve_listens_on_a_real_port_and_stops_on_sigterm() {
     let exit = child.wait().expect("wait");
     assert!(exit.success(), "graceful shutdown exits 0: {exit:?}");
 }
+
+fn spawn_serve(dir: &std::path::Path, searchlog: &str) -> (std::process::Child, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_helpcenter"))
+        .args(["serve", "--addr", "127.0.0.1:0", "--searchlog", searchlog, "--no-watch"])
+        .current_dir(dir)
+        .env_remove("HELPCENTER_ARTICLES")
+        .env_remove("HELPCENTER_INDEX")
+        .env_remove("HELPCENTER_ADDR")
+        .env_remove("HELPCENTER_SEARCHLOG")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn serve");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut line = String::new();
+    BufReader::new(stdout).read_line(&mut line).expect("read line");
+    let addr =
+        line.trim().strip_prefix("listening on http://").unwrap_or_else(|| panic!("unexpected: {line}")).to_owned();
+    (child, addr)
+}
+
+#[tokio::test]
+async fn sigterm_writes_every_queued_event_before_exit() {
+    for backend in crate::support::backends().await {
+        let dir = tempfile::tempdir().expect("tempdir");
+        copy_dir(&repo().join("tests/fixtures/articles"), &dir.path().join("articles"));
+        let (mut child, addr) = spawn_serve(dir.path(), &backend.url);
+        let n = 40;
+        for i in 0..n {
+            let response = http_get(&addr, &format!("/en/search?q=refund+{i}"));
+            assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+        }
+        // Terminate at once: the events are still queued (batches wait up to 200 ms).
+        let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().expect("kill");
+        assert!(status.success());
+        assert!(child.wait().expect("wait").success(), "clean exit");
+        let store = helpcenter::searchlog::Store::connect_lazy(&backend.url).expect("store");
+        assert_eq!(store.count("searches").await.expect("count"), n, "{}: no search lost", backend.name);
+    }
+}
+
+#[tokio::test]
+async fn report_command_prints_gaps_as_table_csv_and_json() {
+    use helpcenter::searchlog::event::{now, random_id};
+    use helpcenter::searchlog::{Event, SearchEvent, Source, Store};
+    for backend in crate::support::backends().await {
+        let store = Store::connect_lazy(&backend.url).expect("store");
+        store.migrate().await.expect("migrate");
+        let events: Vec<Event> = ["kumquat export", "Kumquat export", "refund"]
+            .iter()
+            .map(|q| {
+                Event::Search(SearchEvent {
+                    id: random_id(),
+                    at: now() - 3600,
+                    locale: "ja".into(),
+                    query: (*q).into(),
+                    normalized: helpcenter::searchlog::normalize(q),
+                    results: 0,
+                    corrected: false,
+                    source: Source::Page,
+                    visit: random_id(),
+                    suggestion_chosen: false,
+                })
+            })
+            .collect();
+        store.insert(&events).await.expect("seed");
+        let run = |format: &str, locale: &str| {
+            let out = Command::new(env!("CARGO_BIN_EXE_helpcenter"))
+                .args([
+                    "report",
+                    "gaps",
+                    "--since",
+                    "7d",
+                    "--locale",
+                    locale,
+                    "--format",
+                    format,
+                    "--searchlog",
+                    &backend.url,
+                ])
+                .output()
+                .expect("run report");
+            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+            String::from_utf8_lossy(&out.stdout).into_owned()
+        };
+        let json: serde_json::Value = serde_json::from_str(&run("json", "ja")).expect("json");
+        assert_eq!(json["rows"][0]["query"], "export kumquat", "{}: {json}", backend.name);
+        assert_eq!(json["rows"][0]["searches"], 2);
+        assert!(run("csv", "ja").starts_with("query,searches,visits,zero-result"));
+        assert!(run("table", "ja").contains("export kumquat"));
+        assert!(run("json", "en").contains("\"rows\": []"), "locale filter");
+    }
+}

@@ -103,6 +103,7 @@ impl Site {
             articles: root.join("articles"),
             index: root.join("index"),
             theme: repo().join("themes/default"),
+            searchlog: "off".into(),
             ..Config::default()
         }
     }
@@ -147,4 +148,62 @@ impl Site {
 /// URL-encodes query pairs.
 pub fn encode(pairs: &[(&str, &str)]) -> String {
     form_urlencoded::Serializer::new(String::new()).extend_pairs(pairs).finish()
+}
+
+/// A search-log backend for a test: a fresh SQLite file, or a fresh schema in the
+/// PostgreSQL server named by `HELPCENTER_TEST_POSTGRES_URL`.
+pub struct Backend {
+    /// `sqlite` or `postgres`.
+    pub name: &'static str,
+    /// URL for `searchlog`.
+    pub url: String,
+    _dir: Option<tempfile::TempDir>,
+}
+
+/// The backends to run a search-log test against: SQLite always, PostgreSQL when
+/// `HELPCENTER_TEST_POSTGRES_URL` is set (otherwise the test says it skipped it).
+pub async fn backends() -> Vec<Backend> {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut list = vec![Backend {
+        name: "sqlite",
+        url: format!("sqlite://{}", dir.path().join("log.db").display()),
+        _dir: Some(dir),
+    }];
+    match std::env::var("HELPCENTER_TEST_POSTGRES_URL") {
+        Ok(base) if !base.is_empty() => {
+            list.push(Backend { name: "postgres", url: fresh_schema(&base).await, _dir: None })
+        }
+        _ => eprintln!("skipped: PostgreSQL backend (HELPCENTER_TEST_POSTGRES_URL is not set; .ci/run sets it)"),
+    }
+    list
+}
+
+/// Creates a uniquely named schema and returns a URL whose connections use it.
+async fn fresh_schema(base: &str) -> String {
+    use sqlx::Connection;
+    let schema = format!("t_{}", helpcenter::searchlog::event::random_id());
+    let mut conn = sqlx::PgConnection::connect(base).await.expect("connect to HELPCENTER_TEST_POSTGRES_URL");
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
+        .execute(&mut conn)
+        .await
+        .expect("create schema");
+    let sep = if base.contains('?') { '&' } else { '?' };
+    format!("{base}{sep}options=-c%20search_path%3D{schema}")
+}
+
+/// Waits until the log has written everything queued.
+pub async fn flush(site: &Site) {
+    let log = site.state.searchlog().expect("search log on");
+    assert!(log.flush(Duration::from_secs(20)).await, "flush in time");
+}
+
+/// The store behind a site's log.
+pub fn store(site: &Site) -> helpcenter::searchlog::Store {
+    site.state.searchlog().expect("search log on").store().clone()
+}
+
+/// The fixture site logging to `url`.
+pub fn logged_site(url: &str) -> Site {
+    let url = url.to_owned();
+    Site::with_config(|a| copy_dir(&repo().join("tests/fixtures/articles"), a), move |c| c.searchlog = url)
 }

@@ -1,0 +1,351 @@
+//! Events from visitors: the anonymous visit cookie, `POST /api/events` (clicks, feedback,
+//! contact requests; bounded, strict, rate limited), and the contact-support redirect that
+//! records the request and carries the visitor's last search to the support form.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::Instant;
+
+use axum::Json;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, RawQuery, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::AppState;
+use crate::searchlog::event::{MAX_COMMENT_CHARS, MAX_QUERY_CHARS, MAX_REASON_CHARS, now, random_id};
+use crate::searchlog::{ClickEvent, ContactEvent, Event, FeedbackEvent, redact};
+
+/// Largest `POST /api/events` body.
+pub const MAX_EVENT_BYTES: usize = 8 * 1024;
+/// Cookie holding the anonymous visit id.
+pub const VISIT_COOKIE: &str = "hc_visit";
+/// A visit ends after this long without a request.
+const VISIT_SECONDS: u64 = 30 * 60;
+
+/// The anonymous visit id of the request (random; no IP address or user agent involved).
+#[derive(Debug, Clone)]
+pub struct Visit(pub String);
+
+fn valid_id(id: &str) -> bool {
+    id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+fn cookie_visit(request: &Request) -> Option<String> {
+    request
+        .headers()
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|pair| {
+            let (name, value) = pair.trim().split_once('=')?;
+            (name == VISIT_COOKIE && valid_id(value)).then(|| value.to_owned())
+        })
+}
+
+/// Middleware: gives every page and API request a visit id, (re)setting the cookie so a
+/// visit lasts 30 minutes from the last request. Static files and images are left alone.
+pub async fn visit(mut request: Request, next: Next) -> Response {
+    let path = request.uri().path();
+    if path.starts_with("/static/") || path.starts_with("/media/") || path == "/healthz" || path == "/metrics" {
+        return next.run(request).await;
+    }
+    let id = cookie_visit(&request).unwrap_or_else(random_id);
+    request.extensions_mut().insert(Visit(id.clone()));
+    let mut response = next.run(request).await;
+    let cookie = format!("{VISIT_COOKIE}={id}; Path=/; Max-Age={VISIT_SECONDS}; HttpOnly; SameSite=Lax");
+    if let Ok(value) = HeaderValue::from_str(&cookie) {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+    response
+}
+
+/// The visit id from request extensions (set by [`visit`]).
+pub fn visit_of(extensions: &axum::http::Extensions) -> String {
+    extensions.get::<Visit>().map_or_else(random_id, |v| v.0.clone())
+}
+
+/// Token buckets: per visit (30 events, refilled 1 per 2 s) and overall (2,000, 1,000/s).
+#[derive(Default)]
+pub struct RateLimiter {
+    buckets: Mutex<HashMap<String, (f64, Instant)>>,
+}
+
+const VISIT_BURST: f64 = 30.0;
+const VISIT_RATE: f64 = 0.5;
+const GLOBAL_BURST: f64 = 2000.0;
+const GLOBAL_RATE: f64 = 1000.0;
+
+impl RateLimiter {
+    /// Takes a token for `visit`; `Err(seconds)` to wait when empty.
+    pub fn take(&self, visit: &str) -> Result<(), u64> {
+        let Ok(mut buckets) = self.buckets.lock() else { return Ok(()) };
+        if buckets.len() > 100_000 {
+            buckets.retain(|_, (_, at)| at.elapsed().as_secs() < 120);
+        }
+        let mut take = |key: &str, burst: f64, rate: f64| -> Result<(), u64> {
+            let entry = buckets.entry(key.to_owned()).or_insert((burst, Instant::now()));
+            let refilled = (entry.0 + entry.1.elapsed().as_secs_f64() * rate).min(burst);
+            if refilled < 1.0 {
+                entry.0 = refilled;
+                entry.1 = Instant::now();
+                return Err(((1.0 - refilled) / rate).ceil().max(1.0) as u64);
+            }
+            *entry = (refilled - 1.0, Instant::now());
+            Ok(())
+        };
+        take("*", GLOBAL_BURST, GLOBAL_RATE)?;
+        take(visit, VISIT_BURST, VISIT_RATE)
+    }
+}
+
+/// An event posted by the portal's script (or any client).
+#[derive(Debug, Deserialize)]
+#[serde(tag = "type", rename_all = "lowercase", deny_unknown_fields)]
+pub enum EventIn {
+    /// A result (or suggestion) was clicked.
+    Click {
+        /// The search it belongs to.
+        search_id: String,
+        /// Article slug.
+        slug: String,
+        /// 1-based position.
+        position: i64,
+        /// `result` (default) or `suggestion`.
+        #[serde(default)]
+        kind: Option<String>,
+    },
+    /// "Was this helpful?"
+    Feedback {
+        /// Article locale.
+        locale: String,
+        /// Article slug.
+        slug: String,
+        /// Yes or no.
+        helpful: bool,
+        /// Short reason.
+        #[serde(default)]
+        reason: Option<String>,
+        /// Comment.
+        #[serde(default)]
+        comment: Option<String>,
+        /// Satisfaction 1–10.
+        #[serde(default)]
+        score: Option<i64>,
+        /// The search that led to the article.
+        #[serde(default)]
+        search_id: Option<String>,
+    },
+    /// The visitor chose "contact support".
+    Contact {
+        /// Page locale.
+        locale: String,
+        /// The search before.
+        #[serde(default)]
+        search_id: Option<String>,
+        /// The article before.
+        #[serde(default)]
+        slug: Option<String>,
+        /// The last query.
+        #[serde(default)]
+        query: Option<String>,
+    },
+}
+
+fn bad(message: impl Into<String>) -> Response {
+    (StatusCode::BAD_REQUEST, Json(json!({ "error": message.into() }))).into_response()
+}
+
+fn valid_slug(slug: &str) -> bool {
+    !slug.is_empty() && slug.len() <= 200 && slug.chars().all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.'))
+}
+
+fn bounded(text: Option<String>, max: usize, what: &str) -> Result<Option<String>, String> {
+    match text.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty()) {
+        Some(t) if t.chars().count() > max => Err(format!("{what} is longer than {max} characters")),
+        Some(t) => Ok(Some(redact(&t, max))),
+        None => Ok(None),
+    }
+}
+
+fn search_id(id: Option<String>) -> Result<Option<String>, String> {
+    match id.filter(|i| !i.is_empty()) {
+        Some(i) if !valid_id(&i) => Err("search_id must be the 32-character id from a search".to_owned()),
+        other => Ok(other),
+    }
+}
+
+/// Turns a posted event into a stored one, validating every field.
+fn convert(state: &AppState, event: EventIn, visit: String) -> Result<Event, String> {
+    let known_locale = |l: &str| state.public_library().has_locale(l);
+    Ok(match event {
+        EventIn::Click { search_id: id, slug, position, kind } => {
+            let id = search_id(Some(id))?.ok_or_else(|| "search_id is required".to_owned())?;
+            if !valid_slug(&slug) || !(1..=1000).contains(&position) {
+                return Err("slug must be an article slug and position 1 to 1000".to_owned());
+            }
+            let kind = kind.unwrap_or_else(|| "result".to_owned());
+            if kind != "result" && kind != "suggestion" {
+                return Err("kind must be result or suggestion".to_owned());
+            }
+            Event::Click(ClickEvent { at: now(), search_id: id, slug, position, kind, visit })
+        }
+        EventIn::Feedback { locale, slug, helpful, reason, comment, score, search_id: id } => {
+            if !known_locale(&locale) || !valid_slug(&slug) {
+                return Err("unknown locale or slug".to_owned());
+            }
+            if score.is_some_and(|s| !(1..=10).contains(&s)) {
+                return Err("score must be 1 to 10".to_owned());
+            }
+            Event::Feedback(FeedbackEvent {
+                at: now(),
+                locale,
+                slug,
+                helpful,
+                reason: bounded(reason, MAX_REASON_CHARS, "reason")?,
+                comment: bounded(comment, MAX_COMMENT_CHARS, "comment")?,
+                score,
+                search_id: search_id(id)?,
+                visit,
+            })
+        }
+        EventIn::Contact { locale, search_id: id, slug, query } => {
+            if !known_locale(&locale) || slug.as_deref().is_some_and(|s| !valid_slug(s)) {
+                return Err("unknown locale or slug".to_owned());
+            }
+            Event::Contact(ContactEvent {
+                at: now(),
+                locale,
+                search_id: search_id(id)?,
+                slug,
+                query: bounded(query, MAX_QUERY_CHARS, "query")?,
+                visit,
+            })
+        }
+    })
+}
+
+/// `POST /api/events`: 202 when queued; 400 for bad JSON or unknown fields; 429 with
+/// `Retry-After` past the rate limit; 413 past 8 KiB.
+pub async fn post(
+    State(state): State<AppState>,
+    extensions: axum::http::Extensions,
+    body: Result<Json<EventIn>, JsonRejection>,
+) -> Response {
+    let visit = visit_of(&extensions);
+    if let Err(wait) = state.limiter().take(&visit) {
+        let mut response = (StatusCode::TOO_MANY_REQUESTS, Json(json!({ "error": "too many events" }))).into_response();
+        if let Ok(v) = HeaderValue::from_str(&wait.to_string()) {
+            response.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        return response;
+    }
+    let event = match body {
+        Ok(Json(event)) => event,
+        Err(JsonRejection::BytesRejection(e)) => return e.into_response(),
+        Err(JsonRejection::MissingJsonContentType(_)) => return bad("send Content-Type: application/json"),
+        Err(e) => return bad(e.body_text()),
+    };
+    match convert(&state, event, visit) {
+        Ok(event) => {
+            state.record(event);
+            (StatusCode::ACCEPTED, Json(json!({ "ok": true }))).into_response()
+        }
+        Err(message) => bad(message),
+    }
+}
+
+fn param(raw: Option<&str>, name: &str) -> Option<String> {
+    form_urlencoded::parse(raw.unwrap_or("").as_bytes()).find(|(k, _)| k == name).map(|(_, v)| v.into_owned())
+}
+
+/// `GET /{locale}/contact?sid=&slug=&q=`: records the contact request, then redirects to the
+/// configured contact URL with the visitor's last search (redacted) attached.
+pub async fn contact(
+    State(state): State<AppState>,
+    Path(locale): Path<String>,
+    extensions: axum::http::Extensions,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let raw = raw.as_deref();
+    let query = param(raw, "q").map(|q| redact(&q, MAX_QUERY_CHARS)).filter(|q| !q.is_empty());
+    let sid = param(raw, "sid").filter(|s| valid_id(s));
+    let slug = param(raw, "slug").filter(|s| valid_slug(s));
+    if state.public_library().has_locale(&locale) {
+        state.record(Event::Contact(ContactEvent {
+            at: now(),
+            locale,
+            search_id: sid,
+            slug,
+            query: query.clone(),
+            visit: visit_of(&extensions),
+        }));
+    }
+    let config = state.config();
+    let target = contact_target(&config.contact_url, &config.contact_query_param, query.as_deref());
+    Redirect::to(&target).into_response()
+}
+
+/// The contact URL with the last query attached (`?q=` by default; a `mailto:` gets a
+/// subject and body instead).
+pub fn contact_target(url: &str, param_name: &str, query: Option<&str>) -> String {
+    let Some(query) = query else { return url.to_owned() };
+    let sep = if url.contains('?') { '&' } else { '?' };
+    let pairs: Vec<(String, String)> = if url.starts_with("mailto:") {
+        vec![
+            ("subject".into(), "Help request".into()),
+            ("body".into(), format!("I searched the help center for: {query}")),
+        ]
+    } else {
+        vec![(param_name.to_owned(), query.to_owned())]
+    };
+    // Spaces as %20 (not +): mail clients do not decode `+`.
+    let encoded: Vec<String> = pairs
+        .iter()
+        .map(|(k, v)| {
+            let v: String = form_urlencoded::byte_serialize(v.as_bytes()).collect::<String>().replace('+', "%20");
+            format!("{k}={v}")
+        })
+        .collect();
+    format!("{url}{sep}{}", encoded.join("&"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn contact_urls_carry_the_query() {
+        assert_eq!(contact_target("https://x.example/c", "q", Some("reset pw")), "https://x.example/c?q=reset%20pw");
+        assert_eq!(contact_target("https://x.example/c?a=1", "topic", Some("x")), "https://x.example/c?a=1&topic=x");
+        assert!(
+            contact_target("mailto:s@x.example", "q", Some("a b"))
+                .starts_with("mailto:s@x.example?subject=Help%20request&body=")
+        );
+        assert_eq!(contact_target("https://x.example/c", "q", None), "https://x.example/c");
+    }
+
+    #[test]
+    fn rate_limit_per_visit() {
+        let limiter = RateLimiter::default();
+        for _ in 0..30 {
+            assert!(limiter.take("v").is_ok());
+        }
+        assert!(limiter.take("v").is_err_and(|wait| wait >= 1));
+        assert!(limiter.take("other").is_ok(), "other visits unaffected");
+    }
+
+    #[test]
+    fn unknown_fields_are_rejected() {
+        let ok: Result<EventIn, _> =
+            serde_json::from_str(r#"{"type":"click","search_id":"x","slug":"a","position":1}"#);
+        assert!(ok.is_ok());
+        let unknown: Result<EventIn, _> =
+            serde_json::from_str(r#"{"type":"click","search_id":"x","slug":"a","position":1,"ip":"1.2.3.4"}"#);
+        assert!(unknown.is_err());
+    }
+}

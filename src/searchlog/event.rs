@@ -1,0 +1,241 @@
+//! What the search log records, and the privacy rules applied before anything is stored:
+//! e-mail addresses, phone numbers and long digit runs are redacted from queries and
+//! comments, and no IP address or user agent is ever part of an event.
+
+use std::sync::OnceLock;
+
+use regex::Regex;
+use serde::Serialize;
+
+use crate::search::query::is_stop_word;
+use crate::search::tokenize::analyze;
+
+/// Where a search came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Source {
+    /// The results page.
+    Page,
+    /// `/api/search`.
+    Api,
+    /// The search box's suggestions.
+    Typeahead,
+}
+
+impl Source {
+    /// Stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::Page => "page",
+            Source::Api => "api",
+            Source::Typeahead => "typeahead",
+        }
+    }
+}
+
+/// A search as typed (redacted) and what it found.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchEvent {
+    /// Random id; clicks and feedback refer to it.
+    pub id: String,
+    /// Unix seconds.
+    pub at: i64,
+    /// Locale searched.
+    pub locale: String,
+    /// The query, redacted.
+    pub query: String,
+    /// Grouping key ([`normalize`]).
+    pub normalized: String,
+    /// Number of results.
+    pub results: i64,
+    /// The results came from a typo-corrected query.
+    pub corrected: bool,
+    /// Page, API or typeahead.
+    pub source: Source,
+    /// Anonymous visit id.
+    pub visit: String,
+    /// A typeahead suggestion was chosen.
+    pub suggestion_chosen: bool,
+}
+
+/// A click on a result (or a chosen suggestion).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClickEvent {
+    /// Unix seconds.
+    pub at: i64,
+    /// The search it belongs to.
+    pub search_id: String,
+    /// Article clicked.
+    pub slug: String,
+    /// 1-based position in the results.
+    pub position: i64,
+    /// `result` or `suggestion`.
+    pub kind: String,
+    /// Anonymous visit id.
+    pub visit: String,
+}
+
+/// "Was this helpful?"
+#[derive(Debug, Clone, PartialEq)]
+pub struct FeedbackEvent {
+    /// Unix seconds.
+    pub at: i64,
+    /// Article locale.
+    pub locale: String,
+    /// Article slug.
+    pub slug: String,
+    /// Yes or no.
+    pub helpful: bool,
+    /// Short reason (redacted, bounded).
+    pub reason: Option<String>,
+    /// Comment (redacted, bounded).
+    pub comment: Option<String>,
+    /// Satisfaction 1–10.
+    pub score: Option<i64>,
+    /// The search that led to the article.
+    pub search_id: Option<String>,
+    /// Anonymous visit id.
+    pub visit: String,
+}
+
+/// The visitor chose "contact support".
+#[derive(Debug, Clone, PartialEq)]
+pub struct ContactEvent {
+    /// Unix seconds.
+    pub at: i64,
+    /// Page locale.
+    pub locale: String,
+    /// The search before it.
+    pub search_id: Option<String>,
+    /// The article before it.
+    pub slug: Option<String>,
+    /// The last query (redacted).
+    pub query: Option<String>,
+    /// Anonymous visit id.
+    pub visit: String,
+}
+
+/// An article was read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ViewEvent {
+    /// Unix seconds.
+    pub at: i64,
+    /// Article locale.
+    pub locale: String,
+    /// Article slug.
+    pub slug: String,
+    /// The search that led there.
+    pub search_id: Option<String>,
+    /// Anonymous visit id.
+    pub visit: String,
+}
+
+/// Anything the log stores.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event {
+    /// A search.
+    Search(SearchEvent),
+    /// A result click.
+    Click(ClickEvent),
+    /// A helpfulness vote.
+    Feedback(FeedbackEvent),
+    /// A contact request.
+    Contact(ContactEvent),
+    /// An article view.
+    View(ViewEvent),
+}
+
+/// Longest stored query, reason and comment (characters).
+pub const MAX_QUERY_CHARS: usize = 256;
+/// Longest stored reason.
+pub const MAX_REASON_CHARS: usize = 100;
+/// Longest stored comment.
+pub const MAX_COMMENT_CHARS: usize = 1000;
+
+fn patterns() -> &'static [(Regex, &'static str); 3] {
+    static P: OnceLock<[(Regex, &'static str); 3]> = OnceLock::new();
+    P.get_or_init(|| {
+        let re = |p: &str| Regex::new(p).unwrap_or_else(|e| panic!("built-in pattern {p}: {e}"));
+        [
+            (re(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+"), "[email]"),
+            // Phone numbers: 7+ digits with spaces, dots, dashes or brackets between, optional +.
+            (re(r"\+?\(?\d(?:[\s.\-()]*\d){6,}"), "[phone]"),
+            (re(r"\d{6,}"), "[number]"),
+        ]
+    })
+}
+
+/// Replaces e-mail addresses, phone numbers and digit runs of 6+ with placeholders, and
+/// bounds the length.
+pub fn redact(text: &str, max_chars: usize) -> String {
+    let mut out = text.trim().to_owned();
+    for (re, placeholder) in patterns() {
+        if re.is_match(&out) {
+            out = re.replace_all(&out, *placeholder).into_owned();
+        }
+    }
+    match out.char_indices().nth(max_chars) {
+        Some((i, _)) => out[..i].to_owned(),
+        None => out,
+    }
+}
+
+/// The grouping key of a query: analysed like search (NFKC, case folding, stemming, CJK
+/// bigrams), stop words dropped unless nothing else is left, terms sorted and deduplicated.
+/// `Refunds`, `refund ` and `ｒｅｆｕｎｄ` share a key; so do `refund status` and `status refund`.
+pub fn normalize(query: &str) -> String {
+    let tokens: Vec<String> = analyze(query).into_iter().map(|t| t.text).collect();
+    let content: Vec<&String> = tokens.iter().filter(|t| !is_stop_word(t)).collect();
+    let mut terms: Vec<&str> = if content.is_empty() {
+        tokens.iter().map(String::as_str).collect()
+    } else {
+        content.into_iter().map(String::as_str).collect()
+    };
+    terms.sort_unstable();
+    terms.dedup();
+    terms.join(" ")
+}
+
+/// A random id (16 bytes, hex) for searches and visits.
+pub fn random_id() -> String {
+    let mut bytes = [0u8; 16];
+    if getrandom::fill(&mut bytes).is_err() {
+        // Extremely unlikely; fall back to time + counter, still unique per process.
+        static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        return format!("{:016x}{n:016x}", now());
+    }
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Unix seconds now.
+pub fn now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redacts_emails_phones_and_digit_runs() {
+        assert_eq!(redact("reset for jane.doe+x@example.co.jp please", 256), "reset for [email] please");
+        assert_eq!(redact("call me +1 (555) 123-4567", 256), "call me [phone]");
+        assert_eq!(redact("order 12345678 missing", 256), "order [phone] missing");
+        assert_eq!(redact("card 4111", 256), "card 4111", "short numbers stay");
+        assert_eq!(redact("error TL-1003", 256), "error TL-1003");
+        assert_eq!(redact("v2.3 upgrade", 256), "v2.3 upgrade");
+        assert_eq!(redact(&"a".repeat(500), 256).len(), 256);
+    }
+
+    #[test]
+    fn normalization_groups_variants() {
+        assert_eq!(normalize("Refunds"), "refund");
+        assert_eq!(normalize("refund "), "refund");
+        assert_eq!(normalize("ｒｅｆｕｎｄ"), "refund");
+        assert_eq!(normalize("how do I get a refund"), "refund");
+        assert_eq!(normalize("refund status"), normalize("status refund"));
+        assert_eq!(normalize("パスワード"), "スワ パス ワー ード");
+        assert_eq!(normalize("what is it"), "is it what");
+    }
+}

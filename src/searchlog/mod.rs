@@ -1,0 +1,10 @@
+//! The search log: what customers searched for, clicked, voted and asked support about,
+//! recorded without blocking requests, stored in SQLite or PostgreSQL.
+
+pub mod event;
+pub mod store;
+pub mod writer;
+
+pub use event::{ClickEvent, ContactEvent, Event, FeedbackEvent, SearchEvent, Source, ViewEvent, normalize, redact};
+pub use store::{Dataset, Store, StoreError};
+pub use writer::SearchLog;
