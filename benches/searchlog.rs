@@ -23,7 +23,8 @@ use tokio::net::{TcpListener, TcpStream};
 
 const CONNECTIONS: usize = 8;
 const DURATION: Duration = Duration::from_secs(4);
-const QUERIES: &[&str] = &["reset password", "refund", "invoice pdf", "slack", "two factor", "export csv", "pasword", "billing"];
+const QUERIES: &[&str] =
+    &["reset password", "refund", "invoice pdf", "slack", "two factor", "export csv", "pasword", "billing"];
 
 /// Reads one HTTP/1.1 response with a Content-Length body; returns the status code.
 async fn read_response(reader: &mut BufReader<TcpStream>) -> Option<u16> {
@@ -59,7 +60,10 @@ async fn load(addr: String) -> f64 {
             while started.elapsed() < DURATION {
                 let q = QUERIES[i % QUERIES.len()].replace(' ', "+");
                 i += 1;
-                let request = format!("GET /api/search?q={q}&locale=en HTTP/1.1\r\nHost: {addr}\r\nCookie: hc_visit={:032x}\r\n\r\n", c);
+                let request = format!(
+                    "GET /api/search?q={q}&locale=en HTTP/1.1\r\nHost: {addr}\r\nCookie: hc_visit={:032x}\r\n\r\n",
+                    c
+                );
                 if reader.get_mut().write_all(request.as_bytes()).await.is_err() {
                     return;
                 }

@@ -64,6 +64,9 @@ fn start_searchlog(config: &Config) -> anyhow::Result<Option<crate::searchlog::S
     Ok(Some(crate::searchlog::SearchLog::start(store, config.retention_days)))
 }
 
+/// How often typeahead query completions are rebuilt from the search log.
+const COMPLETIONS_EVERY: std::time::Duration = std::time::Duration::from_secs(600);
+
 /// How long a shutdown waits for queued search-log events to be written.
 const FLUSH_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(15);
 
@@ -89,6 +92,19 @@ pub fn run(config: Config) -> anyhow::Result<ExitCode> {
         let local = listener.local_addr().context("listener has no address")?;
         println!("listening on http://{local}");
         let searchlog = prepared.state.searchlog().cloned();
+        if searchlog.is_some() {
+            let state = prepared.state.clone();
+            tokio::spawn(async move {
+                let mut every = tokio::time::interval(COMPLETIONS_EVERY);
+                loop {
+                    every.tick().await;
+                    match state.refresh_completions().await {
+                        Ok(n) => info!(completions = n, "typeahead completions refreshed"),
+                        Err(e) => warn!(error = %e, "typeahead completions not refreshed"),
+                    }
+                }
+            });
+        }
         serve(listener, prepared.state, shutdown_signal()).await.context("server failed")?;
         if let Some(log) = searchlog {
             if log.flush(FLUSH_TIMEOUT).await {

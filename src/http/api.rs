@@ -158,3 +158,45 @@ pub async fn metrics(_: super::admin::Admin, State(state): State<AppState>) -> R
     }
     ([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4")], out).into_response()
 }
+
+#[derive(Serialize)]
+struct SuggestResponse<'a> {
+    query: &'a str,
+    /// Id of the typeahead search, for a `suggestion` click event.
+    search_id: Option<String>,
+    suggestions: Vec<crate::search::suggest::Suggestion>,
+}
+
+/// `GET /api/suggest?q=&locale=&limit=`: typeahead suggestions (articles, then popular
+/// queries). Each request is logged as a typeahead search; a visit's keystrokes collapse
+/// into its final query.
+pub async fn suggest(
+    State(state): State<AppState>,
+    extensions: axum::http::Extensions,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let raw = raw.as_deref();
+    let query = param(raw, "q").unwrap_or_default();
+    let query: String = query.chars().take(100).collect();
+    let locale = param(raw, "locale").unwrap_or_else(|| state.config().default_locale.clone());
+    if !state.public_library().has_locale(&locale) {
+        return bad_request(format!("unknown locale `{}`", locale.chars().take(20).collect::<String>()));
+    }
+    let limit = match number(raw, "limit", 8, 20) {
+        Ok(l) => l,
+        Err(message) => return bad_request(message),
+    };
+    let suggestions = state.suggest_index().suggest(&locale, &query, limit);
+    let search_id = (state.searchlog().is_some() && !query.trim().is_empty()).then(|| {
+        let articles =
+            suggestions.iter().filter(|s| matches!(s, crate::search::suggest::Suggestion::Article { .. })).count();
+        let results = crate::search::SearchResults { total: articles, ..Default::default() };
+        let event = super::pages::search_event(query.trim(), &locale, &results, Source::Typeahead, &extensions);
+        let id = event.id.clone();
+        state.record(Event::Search(event));
+        id
+    });
+    let mut response = Json(SuggestResponse { query: &query, search_id, suggestions }).into_response();
+    response.headers_mut().insert(axum::http::header::CACHE_CONTROL, axum::http::HeaderValue::from_static("no-store"));
+    response
+}

@@ -55,6 +55,8 @@ pub struct Ui {
     pub reason_wrong: &'static str,
     pub feedback_comment: &'static str,
     pub feedback_score: &'static str,
+    pub search_for: &'static str,
+    pub suggestions: &'static str,
 }
 
 impl Ui {
@@ -124,6 +126,8 @@ const EN: Ui = Ui {
     reason_wrong: "Not what I was looking for",
     feedback_comment: "Comment (please do not include personal data)",
     feedback_score: "How satisfied are you? (1–10)",
+    search_for: "Search for “{q}”",
+    suggestions: "Suggestions",
 };
 
 const JA: Ui = Ui {
@@ -176,6 +180,8 @@ const JA: Ui = Ui {
     reason_wrong: "探していた内容ではない",
     feedback_comment: "コメント（個人情報は入力しないでください）",
     feedback_score: "満足度（1〜10）",
+    search_for: "「{q}」を検索",
+    suggestions: "候補",
 };
 
 const KO: Ui = Ui {
@@ -228,6 +234,8 @@ const KO: Ui = Ui {
     reason_wrong: "찾던 내용이 아님",
     feedback_comment: "의견(개인정보는 입력하지 마세요)",
     feedback_score: "만족도(1~10)",
+    search_for: "“{q}” 검색",
+    suggestions: "추천 검색어",
 };
 
 /// The UI text for `locale`: its own, its language's (`ja-JP` → `ja`), or English.

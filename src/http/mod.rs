@@ -31,6 +31,7 @@ use tower_http::trace::TraceLayer;
 use crate::article::{Catalog, Library};
 use crate::config::Config;
 use crate::search::Searcher;
+use crate::search::suggest::SuggestIndex;
 use crate::searchlog::SearchLog;
 
 pub use auth::Viewer;
@@ -53,14 +54,17 @@ struct Inner {
     reloads: broadcast::Sender<Arc<Vec<String>>>,
     searchlog: Option<SearchLog>,
     limiter: events::RateLimiter,
+    suggest: RwLock<Arc<SuggestIndex>>,
 }
 
 impl AppState {
     /// State over a loaded catalog and an index searcher.
     pub fn new(config: Config, catalog: Catalog, searcher: Searcher, searchlog: Option<SearchLog>) -> Self {
         let (reloads, _) = broadcast::channel(64);
+        let suggest = RwLock::new(Arc::new(SuggestIndex::build(&catalog.public)));
         Self {
             inner: Arc::new(Inner {
+                suggest,
                 config,
                 catalog: RwLock::new(Arc::new(catalog)),
                 searcher,
@@ -115,6 +119,9 @@ impl AppState {
     /// Replaces the catalog (after a reload) and tells live-reload listeners which pages
     /// changed (`*` for all).
     pub fn set_catalog(&self, catalog: Catalog, changed: Vec<String>) {
+        let mut suggest = SuggestIndex::build(&catalog.public);
+        suggest.set_completions(self.suggest_index().completions());
+        self.set_suggest_index(suggest);
         let catalog = Arc::new(catalog);
         match self.inner.catalog.write() {
             Ok(mut guard) => *guard = catalog,
@@ -124,6 +131,38 @@ impl AppState {
             // No listener is not an error.
             let _ = self.inner.reloads.send(Arc::new(changed));
         }
+    }
+
+    /// The typeahead index.
+    pub fn suggest_index(&self) -> Arc<SuggestIndex> {
+        match self.inner.suggest.read() {
+            Ok(guard) => Arc::clone(&guard),
+            Err(poisoned) => Arc::clone(&poisoned.into_inner()),
+        }
+    }
+
+    /// Replaces the typeahead index.
+    pub fn set_suggest_index(&self, index: SuggestIndex) {
+        let index = Arc::new(index);
+        match self.inner.suggest.write() {
+            Ok(mut guard) => *guard = index,
+            Err(poisoned) => *poisoned.into_inner() = index,
+        }
+    }
+
+    /// Rebuilds typeahead query completions from the last 30 days of the search log:
+    /// queries that found results, made by at least 3 different visits, with nothing
+    /// redacted in them. Returns how many completions there are.
+    pub async fn refresh_completions(&self) -> Result<usize, crate::searchlog::StoreError> {
+        let Some(log) = self.searchlog() else { return Ok(0) };
+        let now = crate::searchlog::event::now();
+        let data = log.store().load(now - 30 * 86_400, now + 1, None).await?;
+        let completions = crate::search::completions::popular(&data, 3, 1000);
+        let n = completions.values().map(Vec::len).sum();
+        let mut index = SuggestIndex::build(&self.public_library());
+        index.set_completions(completions);
+        self.set_suggest_index(index);
+        Ok(n)
     }
 
     /// Subscribes to reload notifications.
@@ -147,6 +186,7 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(pages::root))
         .route("/healthz", get(api::healthz))
         .route("/api/search", get(api::search))
+        .route("/api/suggest", get(api::suggest))
         .route("/api/events", post(events::post).layer(RequestBodyLimitLayer::new(events::MAX_EVENT_BYTES)))
         .route("/metrics", get(api::metrics))
         .route("/admin/reports/{report}", get(admin::report_csv))

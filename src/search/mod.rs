@@ -1,11 +1,13 @@
 //! Full-text search: the schema and analyzer ([`schema`], [`tokenize`]), the single writer
 //! that keeps the index in step with the articles ([`indexer`]), and queries ([`searcher`]).
 
+pub mod completions;
 pub mod indexer;
 pub mod query;
 pub mod relevance;
 pub mod schema;
 pub mod searcher;
+pub mod suggest;
 pub mod synonyms;
 pub mod tokenize;
 pub mod vocabulary;

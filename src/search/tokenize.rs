@@ -255,6 +255,18 @@ pub fn surface_words(text: &str, out: &mut std::collections::HashSet<String>) {
     });
 }
 
+/// `text` NFKC-normalised and lowercased, as one string (what search compares).
+pub fn normalize_text(text: &str) -> String {
+    let mut chars = Vec::new();
+    normalize(text, &mut chars);
+    chars.into_iter().map(|c| c.c).collect()
+}
+
+/// True for Han, Kana and Hangul characters (the scripts searched by bigrams).
+pub fn is_cjk(c: char) -> bool {
+    matches!(script_of(c), Script::HanKana | Script::Hangul)
+}
+
 /// The first alphabetic word of `text`, unstemmed and lowercased (`Passwords` → `passwords`).
 pub fn surface_word(text: &str) -> Option<String> {
     let mut chars = Vec::new();

@@ -230,6 +230,16 @@ impl Writer {
                     self.push(Event::Click(click));
                 }
             }
+            Event::Search(search) => {
+                // Typing then pressing Enter is one search: the submitted one.
+                if let Some((pending, _)) = self.typeahead.get(&search.visit)
+                    && continues(&pending.query, &search.query)
+                {
+                    self.typeahead.remove(&search.visit);
+                    self.counters.collapsed.fetch_add(1, Ordering::Relaxed);
+                }
+                self.push(Event::Search(search));
+            }
             other => self.push(other),
         }
     }

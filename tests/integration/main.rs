@@ -2,6 +2,7 @@
 //! router (without a socket), and the real binary on a real port.
 
 mod admin;
+mod browser;
 mod check;
 mod check_rules;
 mod drafts;
@@ -13,5 +14,6 @@ mod relevance;
 mod sample;
 mod search;
 mod searchlog;
+mod suggest;
 mod support;
 mod watch;

@@ -1,0 +1,204 @@
+//! The portal in a real headless browser (Debian's `chromium` driven through
+//! `chromedriver`): typing into the search box shows suggestions, the keyboard picks one,
+//! and the visitor lands on the article. Needs `HELPCENTER_TEST_CHROMIUM` and
+//! `HELPCENTER_TEST_CHROMEDRIVER` (set by `.ci/run`); otherwise each test says it skipped.
+
+use std::net::TcpListener as StdListener;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use fantoccini::key::Key;
+use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
+
+use crate::support::{Site, flush, logged_site, store};
+
+struct Browser {
+    client: Client,
+    driver: Child,
+    _profile: tempfile::TempDir,
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    StdListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("free port")
+}
+
+/// Starts chromedriver and a headless Chromium session, or `None` (with a message) when the
+/// environment does not name them.
+async fn browser() -> Option<Browser> {
+    let (Ok(chromium), Ok(driver_path)) =
+        (std::env::var("HELPCENTER_TEST_CHROMIUM"), std::env::var("HELPCENTER_TEST_CHROMEDRIVER"))
+    else {
+        eprintln!(
+            "skipped: browser test (HELPCENTER_TEST_CHROMIUM / HELPCENTER_TEST_CHROMEDRIVER are not set; .ci/run sets them)"
+        );
+        return None;
+    };
+    let port = free_port();
+    let driver = Command::new(driver_path)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start chromedriver");
+    for _ in 0..100 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let profile = tempfile::tempdir().expect("profile dir");
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        serde_json::json!({
+            "binary": chromium,
+            "args": [
+                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                "--disable-component-update", "--no-first-run", "--disable-sync", "--window-size=1200,900",
+                format!("--user-data-dir={}", profile.path().display()),
+            ],
+        }),
+    );
+    let client = ClientBuilder::new(HttpConnector::new())
+        .capabilities(caps)
+        .connect(&format!("http://127.0.0.1:{port}"))
+        .await
+        .expect("WebDriver session");
+    Some(Browser { client, driver, _profile: profile })
+}
+
+/// Serves `site` on a real loopback port; returns the base URL.
+async fn serve(site: &Site) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let state = site.state.clone();
+    tokio::spawn(helpcenter::http::serve(listener, state, std::future::pending()));
+    format!("http://{addr}")
+}
+
+async fn attr(client: &Client, css: &str, name: &str) -> Option<String> {
+    client.find(Locator::Css(css)).await.ok()?.attr(name).await.ok().flatten()
+}
+
+/// Waits until `check` holds (the page reacts asynchronously).
+async fn eventually<F, Fut>(what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    for _ in 0..100 {
+        if check().await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("timed out waiting for: {what}");
+}
+
+#[tokio::test]
+async fn typing_shows_suggestions_and_the_keyboard_picks_one() {
+    let Some(browser) = browser().await else { return };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let site = logged_site(&format!("sqlite://{}", dir.path().join("log.db").display()));
+    let base = serve(&site).await;
+    let c = &browser.client;
+    c.goto(&format!("{base}/en/")).await.expect("home");
+    let input = c.find(Locator::Css("#q")).await.expect("search box");
+    assert_eq!(input.attr("role").await.expect("attr").as_deref(), Some("combobox"));
+    assert_eq!(input.attr("aria-expanded").await.expect("attr").as_deref(), Some("false"));
+    for key in ["r", "e", "s", "e", "t", " ", "p", "a"] {
+        input.send_keys(key).await.expect("type");
+    }
+    eventually("suggestions open", || async { attr(c, "#q", "aria-expanded").await.as_deref() == Some("true") }).await;
+    let options = c.find_all(Locator::Css("#hc-suggest-0 [role=option]")).await.expect("options");
+    assert!(options.len() >= 2, "article suggestions plus 'Search for'");
+    let first = options[0].text().await.expect("text");
+    assert!(first.contains("Reset your password"), "{first}");
+    let highlighted = options[0].find(Locator::Css("mark")).await.expect("highlight").text().await.expect("text");
+    assert!(highlighted.eq_ignore_ascii_case("reset") || highlighted.eq_ignore_ascii_case("pa"), "{highlighted}");
+    let last = options.last().expect("last").text().await.expect("text");
+    assert!(last.contains("Search for") && last.contains("reset pa"), "{last}");
+
+    input.send_keys(&Key::Down.to_string()).await.expect("down");
+    let active = attr(c, "#q", "aria-activedescendant").await.expect("active descendant");
+    assert_eq!(active, "hc-suggest-0-0");
+    assert_eq!(attr(c, "#hc-suggest-0-0", "aria-selected").await.as_deref(), Some("true"));
+    input.send_keys(&Key::Enter.to_string()).await.expect("enter");
+    eventually("on the article", || async {
+        c.current_url().await.is_ok_and(|u| u.path() == "/en/articles/reset-password")
+    })
+    .await;
+    let heading = c.find(Locator::Css("h1")).await.expect("h1").text().await.expect("text");
+    assert_eq!(heading, "Reset your password");
+
+    // Eight keystrokes, one logged search, with the chosen suggestion.
+    flush(&site).await;
+    let data = store(&site).load(0, helpcenter::searchlog::event::now() + 10, None).await.expect("load");
+    let typeahead: Vec<_> = data.searches.iter().filter(|s| s.7 == "typeahead").collect();
+    assert_eq!(typeahead.len(), 1, "{:?}", data.searches);
+    assert_eq!((typeahead[0].3.as_str(), typeahead[0].9), ("reset pa", 1), "final query, suggestion chosen");
+    assert!(data.clicks.iter().any(|c| c.4 == "suggestion" && c.2 == "reset-password"));
+}
+
+#[tokio::test]
+async fn escape_closes_the_mouse_picks_and_search_for_submits() {
+    let Some(browser) = browser().await else { return };
+    let site = Site::fixtures();
+    let base = serve(&site).await;
+    let c = &browser.client;
+    c.goto(&format!("{base}/en/")).await.expect("home");
+    let input = c.find(Locator::Css("#q")).await.expect("search box");
+    input.send_keys("refu").await.expect("type");
+    eventually("open", || async { attr(c, "#q", "aria-expanded").await.as_deref() == Some("true") }).await;
+    input.send_keys(&Key::Escape.to_string()).await.expect("escape");
+    eventually("closed", || async { attr(c, "#q", "aria-expanded").await.as_deref() == Some("false") }).await;
+    assert_eq!(input.prop("value").await.expect("value").as_deref(), Some("refu"), "text kept");
+
+    // Up from the top wraps to "Search for …", which submits the plain search.
+    input.send_keys(&Key::Down.to_string()).await.expect("down");
+    eventually("open again", || async { attr(c, "#q", "aria-expanded").await.as_deref() == Some("true") }).await;
+    input.send_keys(&Key::Up.to_string()).await.expect("up");
+    input.send_keys(&Key::Enter.to_string()).await.expect("enter");
+    eventually("on the results page", || async { c.current_url().await.is_ok_and(|u| u.path() == "/en/search") }).await;
+
+    // The mouse: click a suggestion.
+    let input = c.find(Locator::Css("#header-q")).await.expect("header search box");
+    input.clear().await.expect("clear");
+    input.send_keys("invoices").await.expect("type");
+    eventually("header suggestions", || async {
+        attr(c, "#header-q", "aria-expanded").await.as_deref() == Some("true")
+    })
+    .await;
+    c.find(Locator::Css("#hc-suggest-0-0")).await.expect("option").click().await.expect("click");
+    eventually("on the invoices article", || async {
+        c.current_url().await.is_ok_and(|u| u.path() == "/en/articles/invoices")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn japanese_prefixes_suggest_articles() {
+    let Some(browser) = browser().await else { return };
+    let site = Site::fixtures();
+    let base = serve(&site).await;
+    let c = &browser.client;
+    c.goto(&format!("{base}/ja/")).await.expect("home");
+    let input = c.find(Locator::Css("#q")).await.expect("search box");
+    input.send_keys("パスワ").await.expect("type");
+    eventually("suggestions", || async { attr(c, "#q", "aria-expanded").await.as_deref() == Some("true") }).await;
+    let first = c.find(Locator::Css("#hc-suggest-0-0")).await.expect("option").text().await.expect("text");
+    assert!(first.contains("パスワードを再設定する"), "{first}");
+    let last = c.find_all(Locator::Css("#hc-suggest-0 [role=option]")).await.expect("options");
+    assert!(
+        last.last().expect("last").text().await.expect("text").contains("「パスワ」を検索"),
+        "localized 'Search for'"
+    );
+}
