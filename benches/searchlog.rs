@@ -9,78 +9,22 @@
 //! cargo bench --bench searchlog
 //! ```
 
+mod http_load;
+
 use std::path::Path;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use helpcenter::cmd::serve::prepare;
 use helpcenter::config::Config;
 use helpcenter::searchlog::event::{now, random_id};
 use helpcenter::searchlog::{Event, SearchEvent, SearchLog, Source, Store};
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpListener;
 
 const CONNECTIONS: usize = 8;
 const DURATION: Duration = Duration::from_secs(4);
 const QUERIES: &[&str] =
     &["reset password", "refund", "invoice pdf", "slack", "two factor", "export csv", "pasword", "billing"];
-
-/// Reads one HTTP/1.1 response with a Content-Length body; returns the status code.
-async fn read_response(reader: &mut BufReader<TcpStream>) -> Option<u16> {
-    let mut line = String::new();
-    reader.read_line(&mut line).await.ok()?;
-    let status = line.split_whitespace().nth(1)?.parse().ok()?;
-    let mut length = 0usize;
-    loop {
-        line.clear();
-        reader.read_line(&mut line).await.ok()?;
-        if line == "\r\n" || line.is_empty() {
-            break;
-        }
-        if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
-            length = v.trim().parse().ok()?;
-        }
-    }
-    let mut body = vec![0; length];
-    reader.read_exact(&mut body).await.ok()?;
-    Some(status)
-}
-
-async fn load(addr: String) -> f64 {
-    let done = Arc::new(AtomicU64::new(0));
-    let started = Instant::now();
-    let mut tasks = Vec::new();
-    for c in 0..CONNECTIONS {
-        let (addr, done) = (addr.clone(), Arc::clone(&done));
-        tasks.push(tokio::spawn(async move {
-            let Ok(stream) = TcpStream::connect(&addr).await else { return };
-            let mut reader = BufReader::new(stream);
-            let mut i = c;
-            while started.elapsed() < DURATION {
-                let q = QUERIES[i % QUERIES.len()].replace(' ', "+");
-                i += 1;
-                let request = format!(
-                    "GET /api/search?q={q}&locale=en HTTP/1.1\r\nHost: {addr}\r\nCookie: hc_visit={:032x}\r\n\r\n",
-                    c
-                );
-                if reader.get_mut().write_all(request.as_bytes()).await.is_err() {
-                    return;
-                }
-                match read_response(&mut reader).await {
-                    Some(200) => {
-                        done.fetch_add(1, Ordering::Relaxed);
-                    }
-                    _ => return,
-                }
-            }
-        }));
-    }
-    for t in tasks {
-        let _ = t.await;
-    }
-    done.load(Ordering::Relaxed) as f64 / started.elapsed().as_secs_f64()
-}
 
 async fn throughput(articles: &Path, searchlog: &str) -> (f64, Option<SearchLog>) {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -99,7 +43,9 @@ async fn throughput(articles: &Path, searchlog: &str) -> (f64, Option<SearchLog>
     let server = tokio::spawn(helpcenter::http::serve(listener, prepared.state, async {
         let _ = stopped.await;
     }));
-    let rps = load(addr).await;
+    let paths: Vec<String> =
+        QUERIES.iter().map(|q| format!("/api/search?q={}&locale=en", q.replace(' ', "+"))).collect();
+    let rps = http_load::load(&addr, &paths, CONNECTIONS, DURATION).await;
     let _ = stop.send(());
     let _ = server.await;
     (rps, log)
