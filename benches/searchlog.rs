@@ -83,11 +83,12 @@ async fn ingest(url: &str, name: &str) {
     let total = started.elapsed();
     let written = log.counters().written.load(Ordering::Relaxed);
     println!(
-        "ingest {name}: {written} of {n} events written in {:.2} s = {:.0} events/s (queueing took {:.0} ms, {} dropped)",
+        "ingest {name}: {written} of {n} events written in {:.2} s = {:.0} events/s (queueing took {:.0} ms, {} dropped, {} lost)",
         total.as_secs_f64(),
         written as f64 / total.as_secs_f64(),
         queued.as_secs_f64() * 1e3,
-        log.counters().dropped.load(Ordering::Relaxed)
+        log.counters().dropped.load(Ordering::Relaxed),
+        log.counters().lost.load(Ordering::Relaxed)
     );
 }
 

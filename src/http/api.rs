@@ -138,8 +138,14 @@ pub async fn metrics(_: super::admin::Admin, State(state): State<AppState>) -> R
         metric(
             "helpcenter_searchlog_dropped_total",
             "counter",
-            "Events dropped (queue full or database down at shutdown).",
+            "Events refused because the queue was full.",
             c.dropped.load(Relaxed),
+        );
+        metric(
+            "helpcenter_searchlog_lost_total",
+            "counter",
+            "Events lost while the database was down (buffer overflow or shutdown).",
+            c.lost.load(Relaxed),
         );
         metric(
             "helpcenter_searchlog_collapsed_total",

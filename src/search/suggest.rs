@@ -8,14 +8,12 @@
 //! found answers (see `serve`, which refreshes them from the search log).
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::sync::OnceLock;
 
-use levenshtein_automata::{DFA, Distance, LevenshteinAutomatonBuilder, SINK_STATE};
 use serde::Serialize;
 use tantivy_fst::{IntoStreamer, Map, Streamer};
 
 use super::tokenize::{is_cjk, normalize_text, surface_words};
-use super::vocabulary::{ONE_TYPO_FROM, TWO_TYPOS_FROM};
+use super::vocabulary::{Dfa, ONE_TYPO_FROM, TWO_TYPOS_FROM, builders};
 use crate::article::Library;
 
 /// Most words a prefix may expand to.
@@ -91,29 +89,6 @@ pub struct SuggestIndex {
 impl std::fmt::Debug for SuggestIndex {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SuggestIndex").field("locales", &self.locales.len()).finish()
-    }
-}
-
-fn builders() -> &'static [LevenshteinAutomatonBuilder; 2] {
-    static B: OnceLock<[LevenshteinAutomatonBuilder; 2]> = OnceLock::new();
-    B.get_or_init(|| [LevenshteinAutomatonBuilder::new(1, true), LevenshteinAutomatonBuilder::new(2, true)])
-}
-
-struct Dfa<'a>(&'a DFA);
-
-impl tantivy_fst::Automaton for Dfa<'_> {
-    type State = u32;
-    fn start(&self) -> u32 {
-        self.0.initial_state()
-    }
-    fn is_match(&self, s: &u32) -> bool {
-        matches!(self.0.distance(*s), Distance::Exact(_))
-    }
-    fn can_match(&self, s: &u32) -> bool {
-        *s != SINK_STATE
-    }
-    fn accept(&self, s: &u32, b: u8) -> u32 {
-        self.0.transition(*s, b)
     }
 }
 

@@ -34,13 +34,14 @@ impl Default for Vocabulary {
     }
 }
 
-fn builders() -> &'static [LevenshteinAutomatonBuilder; 2] {
+/// Levenshtein automaton builders for 1 and 2 edits (transposition counts as one), built once.
+pub(crate) fn builders() -> &'static [LevenshteinAutomatonBuilder; 2] {
     static BUILDERS: OnceLock<[LevenshteinAutomatonBuilder; 2]> = OnceLock::new();
     BUILDERS.get_or_init(|| [LevenshteinAutomatonBuilder::new(1, true), LevenshteinAutomatonBuilder::new(2, true)])
 }
 
 /// Adapts a Levenshtein DFA to the FST's automaton interface.
-struct Dfa<'a>(&'a DFA);
+pub(crate) struct Dfa<'a>(pub(crate) &'a DFA);
 
 impl Automaton for Dfa<'_> {
     type State = u32;

@@ -38,8 +38,11 @@ pub struct Counters {
     pub enqueued: AtomicU64,
     /// Events written to the database.
     pub written: AtomicU64,
-    /// Events dropped (queue full, or unwritable at shutdown).
+    /// Events refused because the queue was full.
     pub dropped: AtomicU64,
+    /// Events accepted, then lost: the writer's buffer overflowed while the database was
+    /// down, or the database was still down at shutdown.
+    pub lost: AtomicU64,
     /// Typeahead searches merged into a later one.
     pub collapsed: AtomicU64,
     /// Failed write attempts.
@@ -123,7 +126,7 @@ impl SearchLog {
     pub fn backlog(&self) -> u64 {
         let c = &self.counters;
         c.enqueued.load(Ordering::Relaxed).saturating_sub(
-            c.written.load(Ordering::Relaxed) + c.collapsed.load(Ordering::Relaxed) + c.dropped_after_queue(),
+            c.written.load(Ordering::Relaxed) + c.collapsed.load(Ordering::Relaxed) + c.lost.load(Ordering::Relaxed),
         )
     }
 
@@ -135,13 +138,6 @@ impl SearchLog {
     /// The store, for reports.
     pub fn store(&self) -> &Store {
         &self.store
-    }
-}
-
-impl Counters {
-    fn dropped_after_queue(&self) -> u64 {
-        // Drops at enqueue never entered the backlog; the writer records its own drops here.
-        0
     }
 }
 
@@ -247,7 +243,7 @@ impl Writer {
     fn push(&mut self, event: Event) {
         if self.pending.len() >= QUEUE_BOUND {
             self.pending.pop_front();
-            self.counters.dropped.fetch_add(1, Ordering::Relaxed);
+            self.counters.lost.fetch_add(1, Ordering::Relaxed);
         }
         self.pending.push_back(event);
     }
@@ -267,6 +263,18 @@ impl Writer {
         }
     }
 
+    /// Migrates once, then stores the next batch; returns how many events it stored.
+    async fn attempt(&mut self) -> Result<usize, super::store::StoreError> {
+        if !self.migrated {
+            self.store.migrate().await?;
+            self.migrated = true;
+        }
+        let n = self.pending.len().min(BATCH);
+        let batch: Vec<Event> = self.pending.iter().take(n).cloned().collect();
+        self.store.insert(&batch).await?;
+        Ok(n)
+    }
+
     /// Writes pending events in batches; `drain` keeps trying (bounded) until all are written.
     async fn write(&mut self, drain: bool) {
         let deadline = Instant::now() + Duration::from_secs(10);
@@ -274,23 +282,8 @@ impl Writer {
             if !drain && Instant::now() < self.next_attempt {
                 return;
             }
-            if !self.migrated {
-                match self.store.migrate().await {
-                    Ok(()) => self.migrated = true,
-                    Err(e) => {
-                        self.failed(&e.to_string());
-                        if drain && Instant::now() < deadline {
-                            tokio::time::sleep(RETRY_MIN).await;
-                            continue;
-                        }
-                        break;
-                    }
-                }
-            }
-            let n = self.pending.len().min(BATCH);
-            let batch: Vec<Event> = self.pending.iter().take(n).cloned().collect();
-            match self.store.insert(&batch).await {
-                Ok(()) => {
+            match self.attempt().await {
+                Ok(n) => {
                     self.pending.drain(..n);
                     self.counters.written.fetch_add(n as u64, Ordering::Relaxed);
                     self.backoff = RETRY_MIN;
@@ -308,7 +301,7 @@ impl Writer {
         }
         if drain && !self.pending.is_empty() {
             let lost = self.pending.len() as u64;
-            self.counters.dropped.fetch_add(lost, Ordering::Relaxed);
+            self.counters.lost.fetch_add(lost, Ordering::Relaxed);
             warn!(lost, "search log database unavailable at shutdown; events lost");
             self.pending.clear();
         }

@@ -36,8 +36,8 @@ async fn browser() -> Option<Browser> {
     let (Ok(chromium), Ok(driver_path)) =
         (std::env::var("HELPCENTER_TEST_CHROMIUM"), std::env::var("HELPCENTER_TEST_CHROMEDRIVER"))
     else {
-        eprintln!(
-            "skipped: browser test (HELPCENTER_TEST_CHROMIUM / HELPCENTER_TEST_CHROMEDRIVER are not set; .ci/run sets them)"
+        crate::support::skip(
+            "browser test (HELPCENTER_TEST_CHROMIUM / HELPCENTER_TEST_CHROMEDRIVER are not set; .ci/run sets them)",
         );
         return None;
     };

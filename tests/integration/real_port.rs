@@ -22,21 +22,7 @@ fn http_get(addr: &str, path: &str) -> String {
 fn serve_listens_on_a_real_port_and_stops_on_sigterm() {
     let dir = tempfile::tempdir().expect("tempdir");
     copy_dir(&repo().join("tests/fixtures/articles"), &dir.path().join("articles"));
-    let mut child = Command::new(env!("CARGO_BIN_EXE_helpcenter"))
-        .args(["serve", "--addr", "127.0.0.1:0"])
-        .current_dir(dir.path())
-        .env_remove("HELPCENTER_ARTICLES")
-        .env_remove("HELPCENTER_INDEX")
-        .env_remove("HELPCENTER_ADDR")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn serve");
-    let stdout = child.stdout.take().expect("stdout");
-    let mut line = String::new();
-    BufReader::new(stdout).read_line(&mut line).expect("read line");
-    let addr =
-        line.trim().strip_prefix("listening on http://").unwrap_or_else(|| panic!("unexpected: {line}")).to_owned();
+    let (mut child, addr) = spawn_serve(dir.path(), "off");
     assert!(!addr.ends_with(":0"), "real port printed: {addr}");
 
     let health = http_get(&addr, "/healthz");
@@ -95,26 +81,17 @@ async fn sigterm_writes_every_queued_event_before_exit() {
 
 #[tokio::test]
 async fn report_command_prints_gaps_as_table_csv_and_json() {
-    use helpcenter::searchlog::event::{now, random_id};
-    use helpcenter::searchlog::{Event, SearchEvent, Source, Store};
+    use helpcenter::searchlog::event::random_id;
+    use helpcenter::searchlog::{Event, Source, Store};
     for backend in crate::support::backends().await {
         let store = Store::connect_lazy(&backend.url).expect("store");
         store.migrate().await.expect("migrate");
         let events: Vec<Event> = ["kumquat export", "Kumquat export", "refund"]
             .iter()
             .map(|q| {
-                Event::Search(SearchEvent {
-                    id: random_id(),
-                    at: now() - 3600,
-                    locale: "ja".into(),
-                    query: (*q).into(),
-                    normalized: helpcenter::searchlog::normalize(q),
-                    results: 0,
-                    corrected: false,
-                    source: Source::Page,
-                    visit: random_id(),
-                    suggestion_chosen: false,
-                })
+                let mut s = crate::support::search_event(q, 0, &random_id(), Source::Page, 3600);
+                s.locale = "ja".into();
+                Event::Search(s)
             })
             .collect();
         store.insert(&events).await.expect("seed");

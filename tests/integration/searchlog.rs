@@ -9,7 +9,7 @@ use helpcenter::report::{self, Period};
 use helpcenter::searchlog::event::{now, random_id};
 use helpcenter::searchlog::{ClickEvent, ContactEvent, Event, FeedbackEvent, SearchEvent, SearchLog, Source, Store};
 
-use crate::support::{Site, backends, encode, flush, logged_site, store};
+use crate::support::{Site, backends, encode, flush, logged_site, search_event, store};
 
 fn post_event(json: &str, cookie: Option<&str>) -> Request<Body> {
     let mut r = Request::post("/api/events").header(header::CONTENT_TYPE, "application/json");
@@ -95,21 +95,6 @@ async fn personal_data_is_redacted_before_storage() {
     }
 }
 
-fn typeahead(visit: &str, q: &str) -> Event {
-    Event::Search(SearchEvent {
-        id: random_id(),
-        at: now(),
-        locale: "en".into(),
-        query: q.into(),
-        normalized: helpcenter::searchlog::normalize(q),
-        results: 1,
-        corrected: false,
-        source: Source::Typeahead,
-        visit: visit.into(),
-        suggestion_chosen: false,
-    })
-}
-
 #[tokio::test]
 async fn typeahead_prefixes_collapse_into_one_search() {
     for backend in backends().await {
@@ -128,25 +113,18 @@ async fn typeahead_prefixes_collapse_into_one_search() {
     }
 }
 
-/// Stores events directly, `days_ago` before now.
-async fn seed(store: &Store, events: Vec<Event>) {
-    store.migrate().await.expect("migrate");
-    store.insert(&events).await.expect("insert");
+fn typeahead(visit: &str, q: &str) -> Event {
+    Event::Search(search_event(q, 1, visit, Source::Typeahead, 0))
 }
 
 fn search(q: &str, results: i64, days_ago: i64) -> SearchEvent {
-    SearchEvent {
-        id: random_id(),
-        at: now() - days_ago * 86_400 - 60,
-        locale: "en".into(),
-        query: q.into(),
-        normalized: helpcenter::searchlog::normalize(q),
-        results,
-        corrected: false,
-        source: Source::Page,
-        visit: random_id(),
-        suggestion_chosen: false,
-    }
+    search_event(q, results, &random_id(), Source::Page, days_ago * 86_400 + 60)
+}
+
+/// Stores events directly.
+async fn seed(store: &Store, events: Vec<Event>) {
+    store.migrate().await.expect("migrate");
+    store.insert(&events).await.expect("insert");
 }
 
 fn click(s: &SearchEvent) -> Event {

@@ -2,10 +2,10 @@
 //! 5 letters, CJK prefixes), popular-query completions, and keystroke logging.
 
 use axum::http::StatusCode;
-use helpcenter::searchlog::event::{now, random_id};
-use helpcenter::searchlog::{Event, SearchEvent, Source};
+use helpcenter::searchlog::event::now;
+use helpcenter::searchlog::{Event, Source};
 
-use crate::support::{Site, backends, encode, flush, logged_site, store};
+use crate::support::{Site, backends, encode, flush, logged_site, search_event, store};
 
 async fn suggest(site: &Site, q: &str, locale: &str) -> serde_json::Value {
     let (status, json) = site.json(&format!("/api/suggest?{}", encode(&[("q", q), ("locale", locale)]))).await;
@@ -75,18 +75,7 @@ async fn bad_input_is_harmless() {
 }
 
 fn logged_search(q: &str, results: i64, visit: &str) -> Event {
-    Event::Search(SearchEvent {
-        id: random_id(),
-        at: now() - 3600,
-        locale: "en".into(),
-        query: q.into(),
-        normalized: helpcenter::searchlog::normalize(q),
-        results,
-        corrected: false,
-        source: Source::Page,
-        visit: visit.into(),
-        suggestion_chosen: false,
-    })
+    Event::Search(search_event(q, results, visit, Source::Page, 3600))
 }
 
 #[tokio::test]

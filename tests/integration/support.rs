@@ -173,7 +173,7 @@ pub async fn backends() -> Vec<Backend> {
         Ok(base) if !base.is_empty() => {
             list.push(Backend { name: "postgres", url: fresh_schema(&base).await, _dir: None })
         }
-        _ => eprintln!("skipped: PostgreSQL backend (HELPCENTER_TEST_POSTGRES_URL is not set; .ci/run sets it)"),
+        _ => skip("PostgreSQL backend (HELPCENTER_TEST_POSTGRES_URL is not set; .ci/run sets it)"),
     }
     list
 }
@@ -206,4 +206,33 @@ pub fn store(site: &Site) -> helpcenter::searchlog::Store {
 pub fn logged_site(url: &str) -> Site {
     let url = url.to_owned();
     Site::with_config(|a| copy_dir(&repo().join("tests/fixtures/articles"), a), move |c| c.searchlog = url)
+}
+
+/// A search event as the server would record it, `seconds_ago` in the past.
+pub fn search_event(
+    q: &str,
+    results: i64,
+    visit: &str,
+    source: helpcenter::searchlog::Source,
+    seconds_ago: i64,
+) -> helpcenter::searchlog::SearchEvent {
+    helpcenter::searchlog::SearchEvent {
+        id: helpcenter::searchlog::event::random_id(),
+        at: helpcenter::searchlog::event::now() - seconds_ago,
+        locale: "en".into(),
+        query: q.into(),
+        normalized: helpcenter::searchlog::normalize(q),
+        results,
+        corrected: false,
+        source,
+        visit: visit.into(),
+        suggestion_chosen: false,
+    }
+}
+
+/// Says that a test skipped a part and why, visibly: written to the process's stderr
+/// directly, which `cargo test` does not capture (unlike `eprintln!`).
+pub fn skip(reason: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "skipped: {reason}");
 }
