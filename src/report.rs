@@ -431,7 +431,7 @@ fn date(at: i64) -> String {
 }
 
 impl Table {
-    /// Gaps as a table.
+    /// Gaps as a table: the group's most common wording first, its grouping key last.
     pub fn gaps(rows: &[GapRow]) -> Self {
         Self {
             headers: vec![
@@ -447,12 +447,13 @@ impl Table {
                 "last seen",
                 "previous period",
                 "impact",
+                "group",
             ],
             rows: rows
                 .iter()
                 .map(|r| {
                     vec![
-                        r.query.clone(),
+                        r.examples.first().cloned().unwrap_or_else(|| r.query.clone()),
                         r.searches.to_string(),
                         r.visits.to_string(),
                         pct(r.zero_result_share),
@@ -464,26 +465,27 @@ impl Table {
                         date(r.last_seen),
                         r.previous_searches.to_string(),
                         format!("{:.1}", r.impact),
+                        r.query.clone(),
                     ]
                 })
                 .collect(),
         }
     }
 
-    /// Top queries as a table.
+    /// Top queries as a table: the group's most common wording first, its grouping key last.
     pub fn queries(rows: &[QueryRow]) -> Self {
         Self {
-            headers: vec!["query", "searches", "visits", "zero-result", "click-through", "example"],
+            headers: vec!["query", "searches", "visits", "zero-result", "click-through", "group"],
             rows: rows
                 .iter()
                 .map(|r| {
                     vec![
-                        r.query.clone(),
+                        r.example.clone(),
                         r.searches.to_string(),
                         r.visits.to_string(),
                         pct(r.zero_result_share),
                         pct(r.click_through),
-                        r.example.clone(),
+                        r.query.clone(),
                     ]
                 })
                 .collect(),
