@@ -97,6 +97,9 @@ pub enum Command {
         /// Period: 30d, 12h, 2w, or a start date (2026-01-31).
         #[arg(long, default_value = "30d")]
         since: String,
+        /// End of the period: a date (inclusive); default now.
+        #[arg(long)]
+        until: Option<String>,
         /// Only this locale.
         #[arg(long)]
         locale: Option<String>,

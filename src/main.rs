@@ -50,8 +50,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Index => cmd::index::run(&config),
         Command::Check { format, strict } => cmd::check::run(&config, format, strict),
         Command::New { path, title } => cmd::new::run(&config, &path, title.as_deref()),
-        Command::Report { kind, since, locale, format, limit } => {
-            cmd::report::run(&config, kind, &since, locale.as_deref(), format, limit)
+        Command::Report { kind, since, until, locale, format, limit } => {
+            cmd::report::run(&config, kind, (&since, until.as_deref()), locale.as_deref(), format, limit)
         }
     }
 }

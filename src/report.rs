@@ -48,6 +48,22 @@ pub struct Period {
 }
 
 impl Period {
+    /// The period from `since` (`30d`, `12h`, `2w`, or a start date) to `until` (a date,
+    /// inclusive; default now).
+    pub fn parse(since: &str, until: Option<&str>, now: i64) -> Result<Self, ReportError> {
+        let to = match until.map(str::trim).filter(|u| !u.is_empty()) {
+            None => now + 1,
+            Some(date) => time::Date::parse(date, time::macros::format_description!("[year]-[month]-[day]"))
+                .map(|d| d.midnight().assume_utc().unix_timestamp() + 86_400)
+                .map_err(|_| ReportError::BadPeriod(date.to_owned()))?,
+        };
+        let from = to - parse_since(since, to)?;
+        if from >= to {
+            return Err(ReportError::BadPeriod(since.to_owned()));
+        }
+        Ok(Self { from, to })
+    }
+
     /// The `length` seconds up to `now`.
     pub fn ending(now: i64, length: i64) -> Self {
         Self { from: now - length, to: now + 1 }
@@ -613,6 +629,10 @@ mod tests {
         assert!(parse_since("0d", 0).is_err());
         let now = 1_767_225_600; // 2026-01-01
         assert_eq!(parse_since("2025-12-31", now).ok(), Some(86_400));
+        let p = Period::parse("2025-12-01", Some("2025-12-31"), now).expect("range");
+        assert_eq!((p.from, p.to), (now - 31 * 86_400, now), "a whole-day range, end inclusive");
+        assert_eq!(Period::parse("7d", Some("2025-12-31"), now).expect("range").from, now - 7 * 86_400);
+        assert!(Period::parse("7d", Some("31/12/2025"), now).is_err());
     }
 
     #[test]

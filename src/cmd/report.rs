@@ -14,7 +14,7 @@ use crate::searchlog::{Store, event::now};
 pub fn run(
     config: &Config,
     kind: ReportKind,
-    since: &str,
+    (since, until): (&str, Option<&str>),
     locale: Option<&str>,
     format: ReportFormat,
     limit: usize,
@@ -22,8 +22,7 @@ pub fn run(
     if config.searchlog.trim().eq_ignore_ascii_case("off") {
         bail!("the search log is off; pass --searchlog sqlite://… or postgres://…");
     }
-    let now = now();
-    let period = Period::ending(now, report::parse_since(since, now)?);
+    let period = Period::parse(since, until, now())?;
     let runtime =
         tokio::runtime::Builder::new_current_thread().enable_all().build().context("cannot start the runtime")?;
     let data = runtime.block_on(async {

@@ -208,6 +208,7 @@ pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Respon
 /// Report filters from the query string.
 struct ReportFilter {
     since: String,
+    until: Option<String>,
     locale: Option<String>,
 }
 
@@ -218,12 +219,16 @@ impl ReportFilter {
         };
         Self {
             since: get("since").filter(|s| !s.is_empty()).unwrap_or_else(|| "30d".to_owned()),
+            until: get("until").filter(|u| !u.is_empty()),
             locale: get("locale").filter(|l| !l.is_empty()),
         }
     }
 
     fn query_string(&self) -> String {
         let mut pairs = vec![("since", self.since.as_str())];
+        if let Some(u) = &self.until {
+            pairs.push(("until", u));
+        }
         if let Some(l) = &self.locale {
             pairs.push(("locale", l));
         }
@@ -238,8 +243,8 @@ async fn dataset(
 ) -> Result<(crate::searchlog::Dataset, crate::report::Period), String> {
     let log = state.searchlog().ok_or("the search log is off (searchlog = \"off\")")?;
     let now = crate::searchlog::event::now();
-    let length = crate::report::parse_since(&filter.since, now).map_err(|e| e.to_string())?;
-    let period = crate::report::Period::ending(now, length);
+    let period =
+        crate::report::Period::parse(&filter.since, filter.until.as_deref(), now).map_err(|e| e.to_string())?;
     let data = log
         .store()
         .load(period.previous().from, period.to, filter.locale.as_deref())
@@ -251,6 +256,7 @@ async fn dataset(
 /// The reports block of the dashboard.
 pub struct Reports {
     since: String,
+    until: String,
     locale: Option<String>,
     locales: Vec<String>,
     query_string: String,
@@ -313,6 +319,7 @@ async fn reports(state: &AppState, raw: Option<&str>) -> Reports {
     let locales = state.public_library().locales().to_vec();
     let mut reports = Reports {
         since: filter.since.clone(),
+        until: filter.until.clone().unwrap_or_default(),
         locale: filter.locale.clone(),
         locales,
         query_string: filter.query_string(),

@@ -122,5 +122,24 @@ async fn report_command_prints_gaps_as_table_csv_and_json() {
         assert!(table.starts_with("query") && table.contains("kumquat export"), "wording first: {table}");
         assert!(table.contains("export kumquat"), "grouping key last");
         assert!(run("json", "en").contains("\"rows\": []"), "locale filter");
+        let out = Command::new(env!("CARGO_BIN_EXE_helpcenter"))
+            .args([
+                "report",
+                "gaps",
+                "--since",
+                "2020-01-01",
+                "--until",
+                "2020-01-31",
+                "--format",
+                "json",
+                "--searchlog",
+                &backend.url,
+            ])
+            .output()
+            .expect("run report");
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains("\"rows\": []"),
+            "a past date range has none of today's searches"
+        );
     }
 }
