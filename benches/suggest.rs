@@ -45,13 +45,13 @@ async fn bench(name: &str, library: Library) {
     let build = started.elapsed();
     let prefixes = typed_prefixes(&library, 400);
     for (locale, q) in &prefixes {
-        index.suggest(locale, q, 8);
+        index.suggest(locale, q, 8, &[]);
     }
     let mut times = Vec::with_capacity(prefixes.len() * 3);
     for _ in 0..3 {
         for (locale, q) in &prefixes {
             let t = Instant::now();
-            std::hint::black_box(index.suggest(locale, q, 8));
+            std::hint::black_box(index.suggest(locale, q, 8, &[]));
             times.push(t.elapsed());
         }
     }

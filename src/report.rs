@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde::Serialize;
 
+use crate::search::vocabulary::within_typos;
 use crate::searchlog::Dataset;
 
 /// Errors in report arguments.
@@ -220,27 +221,6 @@ fn examples(data: &Dataset, ids: &[usize], n: usize) -> Vec<String> {
     list.into_iter().take(n).map(|(q, _)| q).collect()
 }
 
-fn edit_distance(a: &str, b: &str, limit: usize) -> usize {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    if a.len().abs_diff(b.len()) > limit {
-        return limit + 1;
-    }
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for i in 1..=a.len() {
-        let mut cur = vec![i; b.len() + 1];
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            cur[j] = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
-        }
-        if cur.iter().min().is_some_and(|m| *m > limit) {
-            return limit + 1;
-        }
-        prev = cur;
-    }
-    prev[b.len()]
-}
-
 /// Content gaps in `period`, most impact first. `data` must cover the previous period too.
 pub fn gaps(data: &Dataset, period: &Period, limit: usize) -> Vec<GapRow> {
     let clicked = clicked(data);
@@ -263,9 +243,8 @@ pub fn gaps(data: &Dataset, period: &Period, limit: usize) -> Vec<GapRow> {
             5..=8 => 1,
             _ => 2,
         };
-        let target = (budget > 0)
-            .then(|| merged.iter_mut().find(|(m, _)| edit_distance(&m.query, &row.query, budget) <= budget))
-            .flatten();
+        let target =
+            (budget > 0).then(|| merged.iter_mut().find(|(m, _)| within_typos(&m.query, &row.query, budget))).flatten();
         match target {
             Some((m, m_ids)) => {
                 m_ids.extend(ids);
@@ -633,13 +612,6 @@ mod tests {
         assert_eq!((p.from, p.to), (now - 31 * 86_400, now), "a whole-day range, end inclusive");
         assert_eq!(Period::parse("7d", Some("2025-12-31"), now).expect("range").from, now - 7 * 86_400);
         assert!(Period::parse("7d", Some("31/12/2025"), now).is_err());
-    }
-
-    #[test]
-    fn edit_distance_with_limit() {
-        assert_eq!(edit_distance("refund", "refnud", 2), 2);
-        assert_eq!(edit_distance("refund", "refund", 1), 0);
-        assert!(edit_distance("refund", "invoice", 2) > 2);
     }
 
     #[test]

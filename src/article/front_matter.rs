@@ -3,7 +3,7 @@
 
 use serde::Deserialize;
 
-use super::error::{ArticleError, Problem};
+use super::error::Problem;
 
 /// The metadata a writer puts at the top of an article.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -230,13 +230,6 @@ pub(crate) fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let line = before.matches('\n').count() + 1;
     let column = before.rfind('\n').map_or(before.chars().count(), |nl| before[nl + 1..].chars().count()) + 1;
     (line, column)
-}
-
-impl ArticleError {
-    /// Convenience for tests: the message of the first problem.
-    pub fn message(&self) -> &str {
-        &self.problem.message
-    }
 }
 
 #[cfg(test)]

@@ -170,11 +170,6 @@ impl Library {
         self.aliases.get(&key).or_else(|| self.moved.get(&key)).map(String::as_str)
     }
 
-    /// A copy (articles are shared, not cloned).
-    pub fn clone_from(other: &Library) -> Library {
-        other.clone()
-    }
-
     /// The article with this translation key (`billing/refunds`) in `locale`.
     pub fn by_translation_key(&self, locale: &str, key: &str) -> Option<&Arc<Article>> {
         self.by_translation_key.get(key).and_then(|list| list.iter().find(|a| a.locale == locale))

@@ -73,7 +73,7 @@ fn sorted_entries(dir: &Path) -> std::io::Result<Vec<(String, PathBuf, fs::FileT
 pub fn load_library(root: &Path, options: &LoadOptions) -> std::io::Result<Library> {
     let catalog = Loader::new(root, options.clone()).load()?;
     let library = if options.include_drafts { &catalog.preview } else { &catalog.public };
-    Ok(Library::clone_from(library))
+    Ok(library.as_ref().clone())
 }
 
 /// What is served: the public library, and the preview that also has drafts.
@@ -89,9 +89,32 @@ pub struct Catalog {
 /// that parsed (served while the file is broken).
 #[derive(Debug)]
 struct CachedFile {
+    /// Size and modification time when last read.
+    stamp: (u64, std::time::SystemTime),
     hash: u64,
     parsed: Result<(Arc<Article>, Vec<ArticleError>), ArticleError>,
     last_good: Option<Arc<Article>>,
+}
+
+impl CachedFile {
+    /// Adds what this file contributes: its article and warnings, or its error and (while
+    /// broken) its last good version.
+    fn apply(&self, articles: &mut Vec<Arc<Article>>, problems: &mut Vec<ArticleError>) {
+        match &self.parsed {
+            Ok((article, warnings)) => {
+                problems.extend(warnings.iter().cloned());
+                articles.push(Arc::clone(article));
+            }
+            Err(e) => {
+                let mut e = e.clone();
+                if let Some(last) = &self.last_good {
+                    e.problem.message.push_str(" (the last good version stays online)");
+                    articles.push(Arc::clone(last));
+                }
+                problems.push(e);
+            }
+        }
+    }
 }
 
 /// Loads the articles tree again and again, re-parsing only files whose bytes changed.
@@ -106,6 +129,9 @@ pub struct Loader {
     moved: HashMap<(String, String), String>,
     previous: HashMap<(String, String), u64>,
 }
+
+/// A file unchanged in size and mtime is trusted only once its mtime is this old.
+const STAMP_SETTLED: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// Counts from one load, for logs and benchmarks.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -148,7 +174,18 @@ impl Loader {
         let mut seen: HashSet<PathBuf> = HashSet::new();
         for file in &scan.articles {
             seen.insert(file.rel.clone());
-            let bytes = match read_bounded(&self.root.join(&file.rel), self.options.max_article_bytes) {
+            let path = self.root.join(&file.rel);
+            let stamp = fs::metadata(&path).ok().and_then(|m| Some((m.len(), m.modified().ok()?)));
+            // Same size and mtime, and not modified just now (a same-size save within one
+            // timestamp tick must not be missed): the cached parse is current, skip reading.
+            let settled = stamp.is_some_and(|(_, m)| m.elapsed().is_ok_and(|age| age >= STAMP_SETTLED));
+            let unchanged = settled && self.cache.get(&file.rel).is_some_and(|c| Some(c.stamp) == stamp);
+            if unchanged && let Some(cached) = self.cache.get(&file.rel) {
+                cached.apply(&mut articles, &mut problems);
+                continue;
+            }
+            let stamp = stamp.unwrap_or((0, std::time::UNIX_EPOCH));
+            let bytes = match read_bounded(&path, self.options.max_article_bytes) {
                 Ok(b) => b,
                 Err(problem) => {
                     problems.push(ArticleError::error(&file.rel, problem));
@@ -168,22 +205,12 @@ impl Loader {
                     Ok((a, _)) => Some(Arc::clone(a)),
                     Err(_) => self.cache.get(&file.rel).and_then(|c| c.last_good.clone()),
                 };
-                self.cache.insert(file.rel.clone(), CachedFile { hash, parsed, last_good });
+                self.cache.insert(file.rel.clone(), CachedFile { stamp, hash, parsed, last_good });
+            } else if let Some(cached) = self.cache.get_mut(&file.rel) {
+                cached.stamp = stamp;
             }
-            let Some(cached) = self.cache.get(&file.rel) else { continue };
-            match &cached.parsed {
-                Ok((article, warnings)) => {
-                    problems.extend(warnings.iter().cloned());
-                    articles.push(Arc::clone(article));
-                }
-                Err(e) => {
-                    let mut e = e.clone();
-                    if let Some(last) = &cached.last_good {
-                        e.problem.message.push_str(" (the last good version stays online)");
-                        articles.push(Arc::clone(last));
-                    }
-                    problems.push(e);
-                }
+            if let Some(cached) = self.cache.get(&file.rel) {
+                cached.apply(&mut articles, &mut problems);
             }
         }
         self.cache.retain(|path, _| seen.contains(path));
@@ -223,7 +250,7 @@ impl Loader {
         preview_lib.problems = problems;
         preview_lib.drafts = drafts;
         if self.options.include_drafts {
-            public_lib = Library::clone_from(&preview_lib);
+            public_lib = preview_lib.clone();
         }
         Ok((Catalog { public: Arc::new(public_lib), preview: Arc::new(preview_lib) }, stats))
     }
@@ -527,7 +554,7 @@ fn io_problem(path: PathBuf, e: &std::io::Error) -> ArticleError {
 }
 
 /// `getting-started` → `Getting started`.
-fn humanize(folder: &str) -> String {
+pub fn humanize(folder: &str) -> String {
     let spaced = folder.replace(['-', '_'], " ");
     let mut chars = spaced.chars();
     match chars.next() {

@@ -12,7 +12,7 @@ pub use error::{ArticleError, Problem, Severity};
 pub use front_matter::FrontMatter;
 pub use library::{Article, Category, CategorySummary, Library, Translation};
 pub use load::{
-    Catalog, LoadOptions, LoadStats, Loader, is_editor_temp, is_valid_locale, library_from_articles, load_library,
-    parse_article,
+    Catalog, LoadOptions, LoadStats, Loader, humanize, is_editor_temp, is_valid_locale, library_from_articles,
+    load_library, parse_article,
 };
 pub use render::{Heading, Reference};

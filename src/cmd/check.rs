@@ -57,5 +57,5 @@ pub fn run(config: &Config, format: Format, strict: bool) -> anyhow::Result<Exit
         }
     }
     let failed = errors > 0 || (strict && warnings > 0);
-    Ok(if failed { ExitCode::from(super::EXIT_PROBLEMS) } else { super::ok() })
+    Ok(if failed { ExitCode::from(super::EXIT_PROBLEMS) } else { ExitCode::SUCCESS })
 }

@@ -6,11 +6,9 @@ pub mod new;
 pub mod report;
 pub mod serve;
 
-use std::process::ExitCode;
-
 use anyhow::Context;
 
-use crate::article::{Catalog, Library, LoadOptions, Loader};
+use crate::article::{Catalog, LoadOptions, Loader};
 use crate::config::Config;
 
 /// Exit code for "problems found" (`check`).
@@ -28,15 +26,4 @@ pub fn load_catalog(config: &Config) -> anyhow::Result<(Loader, Catalog)> {
     let catalog =
         loader.load().with_context(|| format!("cannot read the articles folder {}", config.articles.display()))?;
     Ok((loader, catalog))
-}
-
-/// Loads the public library.
-pub fn load(config: &Config) -> anyhow::Result<Library> {
-    let (_, catalog) = load_catalog(config)?;
-    Ok(Library::clone_from(&catalog.public))
-}
-
-/// The success exit code.
-pub fn ok() -> ExitCode {
-    ExitCode::SUCCESS
 }

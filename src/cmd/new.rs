@@ -5,19 +5,13 @@ use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 
-use crate::article::is_valid_locale;
+use crate::article::{humanize, is_valid_locale};
 use crate::config::Config;
 
 fn valid_name(name: &str) -> bool {
     !name.is_empty()
         && !name.starts_with(['.', '_', '-'])
         && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-}
-
-fn humanize(slug: &str) -> String {
-    let spaced = slug.replace('-', " ");
-    let mut chars = spaced.chars();
-    chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
 }
 
 /// Creates the article; refuses to overwrite.
@@ -54,5 +48,5 @@ pub fn run(config: &Config, path: &str, title: Option<&str>) -> anyhow::Result<E
     );
     std::fs::write(&file, text).with_context(|| format!("cannot write {}", file.display()))?;
     println!("created {} (a draft: remove `draft: true` to publish)", file.display());
-    Ok(super::ok())
+    Ok(ExitCode::SUCCESS)
 }

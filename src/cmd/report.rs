@@ -62,5 +62,5 @@ pub fn run(
             println!("{}", serde_json::to_string_pretty(&doc)?);
         }
     }
-    Ok(super::ok())
+    Ok(ExitCode::SUCCESS)
 }

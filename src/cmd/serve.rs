@@ -116,7 +116,7 @@ pub fn run(config: Config) -> anyhow::Result<ExitCode> {
         info!("shut down cleanly");
         Ok::<_, anyhow::Error>(())
     })?;
-    Ok(super::ok())
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Completes on Ctrl-C or SIGTERM.

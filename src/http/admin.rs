@@ -214,9 +214,7 @@ struct ReportFilter {
 
 impl ReportFilter {
     fn parse(raw: Option<&str>) -> Self {
-        let get = |name: &str| {
-            form_urlencoded::parse(raw.unwrap_or("").as_bytes()).find(|(k, _)| k == name).map(|(_, v)| v.into_owned())
-        };
+        let get = |name: &str| super::query_param(raw, name);
         Self {
             since: get("since").filter(|s| !s.is_empty()).unwrap_or_else(|| "30d".to_owned()),
             until: get("until").filter(|u| !u.is_empty()),

@@ -7,10 +7,10 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde_json::json;
 
-use super::{AppState, Viewer};
+use super::{AppState, Viewer, query_param};
 use crate::search::searcher::{MAX_LIMIT, MAX_OFFSET};
 use crate::search::{CategoryCount, Hit, SearchRequest};
-use crate::searchlog::{Event, Source};
+use crate::searchlog::Source;
 
 #[derive(Serialize)]
 struct SearchResponse<'a> {
@@ -28,12 +28,8 @@ fn bad_request(message: String) -> Response {
     (StatusCode::BAD_REQUEST, Json(json!({ "error": message }))).into_response()
 }
 
-fn param(raw: Option<&str>, name: &str) -> Option<String> {
-    form_urlencoded::parse(raw.unwrap_or("").as_bytes()).find(|(k, _)| k == name).map(|(_, v)| v.into_owned())
-}
-
 fn number(raw: Option<&str>, name: &str, default: usize, max: usize) -> Result<usize, String> {
-    match param(raw, name) {
+    match query_param(raw, name) {
         None => Ok(default),
         Some(v) => match v.trim().parse::<usize>() {
             Ok(n) if n <= max => Ok(n),
@@ -51,9 +47,9 @@ pub async fn search(
 ) -> Response {
     let raw = raw.as_deref();
     let library = state.library(&viewer);
-    let query = param(raw, "q").unwrap_or_default();
+    let query = query_param(raw, "q").unwrap_or_default();
     let query = crate::search::query::clamp_query(query.trim()).to_owned();
-    let locale = param(raw, "locale").unwrap_or_else(|| state.config().default_locale.clone());
+    let locale = query_param(raw, "locale").unwrap_or_else(|| state.config().default_locale.clone());
     if !library.has_locale(&locale) {
         return bad_request(format!("unknown locale `{}`", locale.chars().take(20).collect::<String>()));
     }
@@ -61,7 +57,7 @@ pub async fn search(
         (Ok(l), Ok(o)) => (l.max(1), o),
         (Err(message), _) | (_, Err(message)) => return bad_request(message),
     };
-    let category = param(raw, "category").filter(|c| !c.is_empty());
+    let category = query_param(raw, "category").filter(|c| !c.is_empty());
     let request = SearchRequest {
         query: &query,
         locale: &locale,
@@ -70,19 +66,17 @@ pub async fn search(
         offset,
         include_drafts: viewer.drafts,
     };
-    let exact = param(raw, "exact").is_some_and(|v| v == "1");
+    let exact = query_param(raw, "exact").is_some_and(|v| v == "1");
     let searcher = state.searcher();
     let results = if exact { searcher.search_exact(&request) } else { searcher.search(&request) };
     match results {
         Ok(results) => Json(SearchResponse {
-            search_id: (state.searchlog().is_some() && !query.is_empty() && offset == 0 && category.is_none()).then(
-                || {
-                    let event = super::pages::search_event(&query, &locale, &results, Source::Api, &extensions);
-                    let id = event.id.clone();
-                    state.record(Event::Search(event));
-                    id
-                },
-            ),
+            search_id: (!query.is_empty() && offset == 0 && category.is_none())
+                .then(|| {
+                    let outcome = (results.total, results.corrected.is_some());
+                    state.log_search(&query, &locale, outcome, Source::Api, &extensions)
+                })
+                .flatten(),
             query: &query,
             locale: &locale,
             total: results.total,
@@ -114,53 +108,56 @@ pub async fn healthz(State(state): State<AppState>) -> Response {
 pub async fn metrics(_: super::admin::Admin, State(state): State<AppState>) -> Response {
     use std::fmt::Write;
     use std::sync::atomic::Ordering::Relaxed;
-    let mut out = String::new();
-    let mut metric = |name: &str, kind: &str, help: &str, value: u64| {
-        let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}");
-    };
-    let library = state.public_library();
-    metric("helpcenter_articles", "gauge", "Published articles.", library.len() as u64);
-    metric("helpcenter_index_documents", "gauge", "Documents in the search index.", state.searcher().num_docs());
+    let mut metrics: Vec<(&str, &str, &str, u64)> = vec![
+        ("helpcenter_articles", "gauge", "Published articles.", state.public_library().len() as u64),
+        ("helpcenter_index_documents", "gauge", "Documents in the search index.", state.searcher().num_docs()),
+    ];
     if let Some(log) = state.searchlog() {
         let c = log.counters();
-        metric(
-            "helpcenter_searchlog_enqueued_total",
-            "counter",
-            "Events accepted into the queue.",
-            c.enqueued.load(Relaxed),
-        );
-        metric(
-            "helpcenter_searchlog_written_total",
-            "counter",
-            "Events written to the database.",
-            c.written.load(Relaxed),
-        );
-        metric(
-            "helpcenter_searchlog_dropped_total",
-            "counter",
-            "Events refused because the queue was full.",
-            c.dropped.load(Relaxed),
-        );
-        metric(
-            "helpcenter_searchlog_lost_total",
-            "counter",
-            "Events lost while the database was down (buffer overflow or shutdown).",
-            c.lost.load(Relaxed),
-        );
-        metric(
-            "helpcenter_searchlog_collapsed_total",
-            "counter",
-            "Typeahead prefixes merged into a final query.",
-            c.collapsed.load(Relaxed),
-        );
-        metric(
-            "helpcenter_searchlog_write_errors_total",
-            "counter",
-            "Failed write attempts.",
-            c.write_errors.load(Relaxed),
-        );
-        metric("helpcenter_searchlog_purged_total", "counter", "Rows removed by retention.", c.purged.load(Relaxed));
-        metric("helpcenter_searchlog_backlog", "gauge", "Events queued, not yet written.", log.backlog());
+        metrics.extend([
+            (
+                "helpcenter_searchlog_enqueued_total",
+                "counter",
+                "Events accepted into the queue.",
+                c.enqueued.load(Relaxed),
+            ),
+            (
+                "helpcenter_searchlog_written_total",
+                "counter",
+                "Events written to the database.",
+                c.written.load(Relaxed),
+            ),
+            (
+                "helpcenter_searchlog_dropped_total",
+                "counter",
+                "Events refused because the queue was full.",
+                c.dropped.load(Relaxed),
+            ),
+            (
+                "helpcenter_searchlog_lost_total",
+                "counter",
+                "Events lost while the database was down (buffer overflow or shutdown).",
+                c.lost.load(Relaxed),
+            ),
+            (
+                "helpcenter_searchlog_collapsed_total",
+                "counter",
+                "Typeahead prefixes merged into a final query.",
+                c.collapsed.load(Relaxed),
+            ),
+            (
+                "helpcenter_searchlog_write_errors_total",
+                "counter",
+                "Failed write attempts.",
+                c.write_errors.load(Relaxed),
+            ),
+            ("helpcenter_searchlog_purged_total", "counter", "Rows removed by retention.", c.purged.load(Relaxed)),
+            ("helpcenter_searchlog_backlog", "gauge", "Events queued, not yet written.", log.backlog()),
+        ]);
+    }
+    let mut out = String::new();
+    for (name, kind, help, value) in metrics {
+        let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}");
     }
     ([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4")], out).into_response()
 }
@@ -182,9 +179,9 @@ pub async fn suggest(
     RawQuery(raw): RawQuery,
 ) -> Response {
     let raw = raw.as_deref();
-    let query = param(raw, "q").unwrap_or_default();
+    let query = query_param(raw, "q").unwrap_or_default();
     let query: String = query.chars().take(100).collect();
-    let locale = param(raw, "locale").unwrap_or_else(|| state.config().default_locale.clone());
+    let locale = query_param(raw, "locale").unwrap_or_else(|| state.config().default_locale.clone());
     if !state.public_library().has_locale(&locale) {
         return bad_request(format!("unknown locale `{}`", locale.chars().take(20).collect::<String>()));
     }
@@ -192,16 +189,16 @@ pub async fn suggest(
         Ok(l) => l,
         Err(message) => return bad_request(message),
     };
-    let suggestions = state.suggest_index().suggest(&locale, &query, limit);
-    let search_id = (state.searchlog().is_some() && !query.trim().is_empty()).then(|| {
-        let articles =
-            suggestions.iter().filter(|s| matches!(s, crate::search::suggest::Suggestion::Article { .. })).count();
-        let results = crate::search::SearchResults { total: articles, ..Default::default() };
-        let event = super::pages::search_event(query.trim(), &locale, &results, Source::Typeahead, &extensions);
-        let id = event.id.clone();
-        state.record(Event::Search(event));
-        id
-    });
+    let completions = state.completions();
+    let popular = completions.get(&locale).map_or(&[][..], Vec::as_slice);
+    let suggestions = state.suggest_index().suggest(&locale, &query, limit, popular);
+    let search_id = (!query.trim().is_empty())
+        .then(|| {
+            let articles =
+                suggestions.iter().filter(|s| matches!(s, crate::search::suggest::Suggestion::Article { .. })).count();
+            state.log_search(query.trim(), &locale, (articles, false), Source::Typeahead, &extensions)
+        })
+        .flatten();
     let mut response = Json(SuggestResponse { query: &query, search_id, suggestions }).into_response();
     response.headers_mut().insert(axum::http::header::CACHE_CONTROL, axum::http::HeaderValue::from_static("no-store"));
     response

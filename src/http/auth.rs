@@ -24,8 +24,6 @@ const MAX_SESSIONS: usize = 1000;
 /// The request's viewer.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Viewer {
-    /// Authenticated admin (session or bearer token).
-    pub admin: bool,
     /// Sees drafts (admin, or `serve --drafts`).
     pub drafts: bool,
     /// Gets live reload (admin, or `serve --dev`).
@@ -53,7 +51,7 @@ where
         let state: AppState = axum::extract::FromRef::from_ref(state);
         let admin = has_admin_credentials(&state, &parts.headers);
         let config = state.config();
-        Ok(Viewer { admin, drafts: admin || config.drafts, live_reload: admin || config.dev })
+        Ok(Viewer { drafts: admin || config.drafts, live_reload: admin || config.dev })
     }
 }
 
@@ -100,10 +98,7 @@ fn has_admin_credentials(state: &AppState, headers: &HeaderMap) -> bool {
 
 /// The session id from the `Cookie` header, if any.
 pub fn session_cookie(headers: &HeaderMap) -> Option<String> {
-    headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(|pair| {
-        let (name, value) = pair.trim().split_once('=')?;
-        (name == SESSION_COOKIE && !value.is_empty()).then(|| value.to_owned())
-    })
+    super::cookie(headers, SESSION_COOKIE)
 }
 
 fn session_valid(state: &AppState, id: &str) -> bool {

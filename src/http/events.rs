@@ -15,7 +15,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::AppState;
+use super::{AppState, is_random_id, query_param};
 use crate::searchlog::event::{MAX_COMMENT_CHARS, MAX_QUERY_CHARS, MAX_REASON_CHARS, now, random_id};
 use crate::searchlog::{ClickEvent, ContactEvent, Event, FeedbackEvent, redact};
 
@@ -30,23 +30,6 @@ const VISIT_SECONDS: u64 = 30 * 60;
 #[derive(Debug, Clone)]
 pub struct Visit(pub String);
 
-fn valid_id(id: &str) -> bool {
-    id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit())
-}
-
-fn cookie_visit(request: &Request) -> Option<String> {
-    request
-        .headers()
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .find_map(|pair| {
-            let (name, value) = pair.trim().split_once('=')?;
-            (name == VISIT_COOKIE && valid_id(value)).then(|| value.to_owned())
-        })
-}
-
 /// Middleware: gives every page and API request a visit id, (re)setting the cookie so a
 /// visit lasts 30 minutes from the last request. Static files and images are left alone.
 pub async fn visit(mut request: Request, next: Next) -> Response {
@@ -54,7 +37,7 @@ pub async fn visit(mut request: Request, next: Next) -> Response {
     if path.starts_with("/static/") || path.starts_with("/media/") || path == "/healthz" || path == "/metrics" {
         return next.run(request).await;
     }
-    let id = cookie_visit(&request).unwrap_or_else(random_id);
+    let id = super::cookie(request.headers(), VISIT_COOKIE).filter(|v| is_random_id(v)).unwrap_or_else(random_id);
     request.extensions_mut().insert(Visit(id.clone()));
     let mut response = next.run(request).await;
     let cookie = format!("{VISIT_COOKIE}={id}; Path=/; Max-Age={VISIT_SECONDS}; HttpOnly; SameSite=Lax");
@@ -174,7 +157,7 @@ fn bounded(text: Option<String>, max: usize, what: &str) -> Result<Option<String
 
 fn search_id(id: Option<String>) -> Result<Option<String>, String> {
     match id.filter(|i| !i.is_empty()) {
-        Some(i) if !valid_id(&i) => Err("search_id must be the 32-character id from a search".to_owned()),
+        Some(i) if !is_random_id(&i) => Err("search_id must be the 32-character id from a search".to_owned()),
         other => Ok(other),
     }
 }
@@ -259,10 +242,6 @@ pub async fn post(
     }
 }
 
-fn param(raw: Option<&str>, name: &str) -> Option<String> {
-    form_urlencoded::parse(raw.unwrap_or("").as_bytes()).find(|(k, _)| k == name).map(|(_, v)| v.into_owned())
-}
-
 /// `GET /{locale}/contact?sid=&slug=&q=`: records the contact request, then redirects to the
 /// configured contact URL with the visitor's last search (redacted) attached.
 pub async fn contact(
@@ -272,9 +251,9 @@ pub async fn contact(
     RawQuery(raw): RawQuery,
 ) -> Response {
     let raw = raw.as_deref();
-    let query = param(raw, "q").map(|q| redact(&q, MAX_QUERY_CHARS)).filter(|q| !q.is_empty());
-    let sid = param(raw, "sid").filter(|s| valid_id(s));
-    let slug = param(raw, "slug").filter(|s| valid_slug(s));
+    let query = query_param(raw, "q").map(|q| redact(&q, MAX_QUERY_CHARS)).filter(|q| !q.is_empty());
+    let sid = query_param(raw, "sid").filter(|s| is_random_id(s));
+    let slug = query_param(raw, "slug").filter(|s| valid_slug(s));
     if state.public_library().has_locale(&locale) {
         state.record(Event::Contact(ContactEvent {
             at: now(),

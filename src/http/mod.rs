@@ -37,6 +37,24 @@ use crate::searchlog::SearchLog;
 pub use auth::Viewer;
 pub use error::PageError;
 
+/// A query-string value, decoded leniently (invalid UTF-8 or percent-encoding never fails).
+pub(crate) fn query_param(raw: Option<&str>, name: &str) -> Option<String> {
+    form_urlencoded::parse(raw.unwrap_or("").as_bytes()).find(|(k, _)| k == name).map(|(_, v)| v.into_owned())
+}
+
+/// The value of cookie `name`, if present and non-empty.
+pub(crate) fn cookie(headers: &axum::http::HeaderMap, name: &str) -> Option<String> {
+    headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(|pair| {
+        let (k, v) = pair.trim().split_once('=')?;
+        (k == name && !v.is_empty()).then(|| v.to_owned())
+    })
+}
+
+/// True for the random ids the log hands out (searches, visits): 32 hex digits.
+pub(crate) fn is_random_id(id: &str) -> bool {
+    id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
 /// Largest request body accepted (forms and JSON events are small).
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
@@ -55,6 +73,7 @@ struct Inner {
     searchlog: Option<SearchLog>,
     limiter: events::RateLimiter,
     suggest: RwLock<Arc<SuggestIndex>>,
+    completions: RwLock<Arc<crate::search::completions::Completions>>,
 }
 
 impl AppState {
@@ -65,6 +84,7 @@ impl AppState {
         Self {
             inner: Arc::new(Inner {
                 suggest,
+                completions: RwLock::default(),
                 config,
                 catalog: RwLock::new(Arc::new(catalog)),
                 searcher,
@@ -86,6 +106,23 @@ impl AppState {
         if let Some(log) = &self.inner.searchlog {
             log.record(event);
         }
+    }
+
+    /// Logs a search (when the log is on) and returns its id for click and feedback events.
+    pub(crate) fn log_search(
+        &self,
+        query: &str,
+        locale: &str,
+        (results, corrected): (usize, bool),
+        source: crate::searchlog::Source,
+        extensions: &axum::http::Extensions,
+    ) -> Option<String> {
+        let log = self.inner.searchlog.as_ref()?;
+        let visit = events::visit_of(extensions);
+        let event = crate::searchlog::SearchEvent::new(query, locale, results, corrected, source, visit);
+        let id = event.id.clone();
+        log.record(crate::searchlog::Event::Search(event));
+        Some(id)
     }
 
     pub(crate) fn limiter(&self) -> &events::RateLimiter {
@@ -119,9 +156,7 @@ impl AppState {
     /// Replaces the catalog (after a reload) and tells live-reload listeners which pages
     /// changed (`*` for all).
     pub fn set_catalog(&self, catalog: Catalog, changed: Vec<String>) {
-        let mut suggest = SuggestIndex::build(&catalog.public);
-        suggest.set_completions(self.suggest_index().completions());
-        self.set_suggest_index(suggest);
+        self.set_suggest_index(SuggestIndex::build(&catalog.public));
         let catalog = Arc::new(catalog);
         match self.inner.catalog.write() {
             Ok(mut guard) => *guard = catalog,
@@ -159,10 +194,20 @@ impl AppState {
         let data = log.store().load(now - 30 * 86_400, now + 1, None).await?;
         let completions = crate::search::completions::popular(&data, 3, 1000);
         let n = completions.values().map(Vec::len).sum();
-        let mut index = SuggestIndex::build(&self.public_library());
-        index.set_completions(completions);
-        self.set_suggest_index(index);
+        let completions = Arc::new(completions);
+        match self.inner.completions.write() {
+            Ok(mut guard) => *guard = completions,
+            Err(poisoned) => *poisoned.into_inner() = completions,
+        }
         Ok(n)
+    }
+
+    /// Typeahead query completions per locale.
+    pub fn completions(&self) -> Arc<crate::search::completions::Completions> {
+        match self.inner.completions.read() {
+            Ok(guard) => Arc::clone(&guard),
+            Err(poisoned) => Arc::clone(&poisoned.into_inner()),
+        }
     }
 
     /// Subscribes to reload notifications.

@@ -8,10 +8,10 @@ use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 
 use super::i18n::{Ui, language_name, negotiate, ui};
-use super::{AppState, PageError, Viewer};
+use super::{AppState, PageError, Viewer, is_random_id, query_param};
 use crate::article::{Article, CategorySummary, Heading, Library, Translation};
 use crate::search::{Hit, SearchRequest};
-use crate::searchlog::{ClickEvent, Event, FeedbackEvent, SearchEvent, Source, ViewEvent};
+use crate::searchlog::{ClickEvent, Event, FeedbackEvent, Source, ViewEvent};
 
 /// Deepest results page a visitor can ask for.
 const MAX_PAGE: usize = 50;
@@ -118,7 +118,6 @@ struct SearchPage {
     first_rank: usize,
     prev_url: Option<String>,
     next_url: Option<String>,
-    category_titles: Vec<(String, String)>,
     categories: Vec<CategorySummary>,
     corrected: Option<String>,
     original_url: String,
@@ -132,7 +131,7 @@ struct SearchPage {
 
 impl SearchPage {
     fn category_title(&self, slug: &str) -> String {
-        self.category_titles.iter().find(|(s, _)| s == slug).map_or_else(|| slug.to_owned(), |(_, t)| t.clone())
+        category_title(&self.categories, slug)
     }
 
     fn language(&self, locale: &str) -> String {
@@ -195,11 +194,6 @@ fn render(state: &AppState, locale: &str, page: &impl Template) -> Result<Respon
         Ok(html) => Ok(Html(html).into_response()),
         Err(e) => Err(PageError::internal(state, locale, &e)),
     }
-}
-
-/// Query-string values, decoded leniently (invalid UTF-8 or encoding never fails).
-fn query_param(raw: Option<&str>, name: &str) -> Option<String> {
-    form_urlencoded::parse(raw.unwrap_or("").as_bytes()).find(|(k, _)| k == name).map(|(_, v)| v.into_owned())
 }
 
 /// `GET /`: redirect to the visitor's locale.
@@ -279,20 +273,13 @@ pub async fn search(
         .map_err(|e| PageError::internal(&state, &locale, &e))?;
     let pages = results.total.div_ceil(per_page).min(MAX_PAGE);
     // A search is logged once: its first page, unfiltered (paging and filters refine it).
-    let logged = state.searchlog().is_some() && !query.is_empty() && page == 1 && category.is_none();
-    let search_id = logged.then(|| {
-        let event = search_event(&query, &locale, &results, Source::Page, &extensions);
-        let id = event.id.clone();
-        state.record(Event::Search(event));
-        id
-    });
-    let contact_link = {
-        let mut pairs: Vec<(&str, &str)> = vec![("q", &query)];
-        if let Some(sid) = &search_id {
-            pairs.push(("sid", sid));
-        }
-        format!("/{locale}/contact?{}", encode_pairs(&pairs))
-    };
+    let search_id = (!query.is_empty() && page == 1 && category.is_none())
+        .then(|| {
+            let outcome = (results.total, results.corrected.is_some());
+            state.log_search(&query, &locale, outcome, Source::Page, &extensions)
+        })
+        .flatten();
+    let contact_link = contact_link(&locale, ("q", &query), search_id.as_deref());
     let url = |q: &str, category: Option<&str>, page: Option<usize>, exact: bool| {
         let mut pairs: Vec<(&str, String)> = vec![("q", q.to_owned())];
         if let Some(c) = category {
@@ -308,11 +295,7 @@ pub async fn search(
         format!("/{locale}/search?{}", encode_pairs(&pairs))
     };
     let categories = library.category_summaries(&locale, 0);
-    let category_titles: Vec<(String, String)> =
-        categories.iter().map(|c| (c.category.slug.clone(), c.category.title.clone())).collect();
-    let title_of = |slug: &str| {
-        category_titles.iter().find(|(s, _)| s == slug).map_or_else(|| slug.to_owned(), |(_, t)| t.clone())
-    };
+    let title_of = |slug: &str| category_title(&categories, slug);
     let facets: Vec<Facet> = results
         .categories
         .iter()
@@ -337,7 +320,6 @@ pub async fn search(
         corrected: results.corrected,
         hits: results.hits,
         query,
-        category_titles,
         categories,
         search_id,
         contact_link,
@@ -345,27 +327,19 @@ pub async fn search(
     render(&state, &locale, &page)
 }
 
-/// A search event for the log (query redacted, grouping key computed).
-pub fn search_event(
-    query: &str,
-    locale: &str,
-    results: &crate::search::SearchResults,
-    source: Source,
-    extensions: &axum::http::Extensions,
-) -> SearchEvent {
-    let redacted = crate::searchlog::redact(query, crate::searchlog::event::MAX_QUERY_CHARS);
-    SearchEvent {
-        id: crate::searchlog::event::random_id(),
-        at: crate::searchlog::event::now(),
-        locale: locale.to_owned(),
-        normalized: crate::searchlog::normalize(&redacted),
-        query: redacted,
-        results: results.total as i64,
-        corrected: results.corrected.is_some(),
-        source,
-        visit: super::events::visit_of(extensions),
-        suggestion_chosen: false,
+/// A category's display title (its folder name if unknown).
+fn category_title(categories: &[CategorySummary], slug: &str) -> String {
+    categories.iter().find(|c| c.category.slug == slug).map_or_else(|| slug.to_owned(), |c| c.category.title.clone())
+}
+
+/// The "Contact support" link: records the request, carrying the context (`q` or `slug`)
+/// and the search that led here.
+fn contact_link(locale: &str, context: (&str, &str), search_id: Option<&str>) -> String {
+    let mut pairs = vec![context];
+    if let Some(sid) = search_id {
+        pairs.push(("sid", sid));
     }
+    format!("/{locale}/contact?{}", encode_pairs(&pairs))
 }
 
 fn encode_pairs(pairs: &[(&str, &str)]) -> String {
@@ -393,7 +367,7 @@ pub async fn article(
         }
         return Err(PageError::not_found(&state, &locale));
     };
-    let sid = query_param(raw.as_deref(), "sid").filter(|s| s.len() == 32 && s.bytes().all(|b| b.is_ascii_hexdigit()));
+    let sid = query_param(raw.as_deref(), "sid").filter(|s| is_random_id(s));
     let visit = super::events::visit_of(&extensions);
     if !article.draft {
         let position =
@@ -416,13 +390,7 @@ pub async fn article(
             visit,
         }));
     }
-    let contact_link = {
-        let mut pairs: Vec<(&str, &str)> = vec![("slug", &slug)];
-        if let Some(sid) = &sid {
-            pairs.push(("sid", sid));
-        }
-        format!("/{locale}/contact?{}", encode_pairs(&pairs))
-    };
+    let contact_link = contact_link(&locale, ("slug", &slug), sid.as_deref());
     let translations = library.translations(&article);
     let (category_title, category_url) = library
         .category(&locale, &article.category)
@@ -488,7 +456,7 @@ pub async fn feedback(
         reason: bounded(form.reason, crate::searchlog::event::MAX_REASON_CHARS),
         comment: bounded(form.comment, crate::searchlog::event::MAX_COMMENT_CHARS),
         score: form.score.and_then(|s| s.parse::<i64>().ok()).filter(|s| (1..=10).contains(s)),
-        search_id: form.sid.filter(|s| s.len() == 32 && s.bytes().all(|b| b.is_ascii_hexdigit())),
+        search_id: form.sid.filter(|s| is_random_id(s)),
         visit: super::events::visit_of(&extensions),
     }));
     Ok(Redirect::to(&format!("/{locale}/articles/{slug}?feedback=thanks#feedback")).into_response())

@@ -7,8 +7,11 @@ use std::collections::{HashMap, HashSet};
 use super::tokenize::normalize_text;
 use crate::searchlog::Dataset;
 
-/// Per locale, the completions most searched first.
-pub fn popular(data: &Dataset, min_visits: usize, per_locale: usize) -> HashMap<String, Vec<(String, u64)>> {
+/// Per locale, popular queries with their search counts, most searched first.
+pub type Completions = HashMap<String, Vec<(String, u64)>>;
+
+/// The completions in `data`.
+pub fn popular(data: &Dataset, min_visits: usize, per_locale: usize) -> Completions {
     // (locale, text) → (searches, visits, any without results)
     let mut groups: HashMap<(String, String), (u64, HashSet<&str>, bool)> = HashMap::new();
     for s in &data.searches {
@@ -21,7 +24,7 @@ pub fn popular(data: &Dataset, min_visits: usize, per_locale: usize) -> HashMap<
         entry.1.insert(s.8.as_str());
         entry.2 |= s.5 == 0;
     }
-    let mut out: HashMap<String, Vec<(String, u64)>> = HashMap::new();
+    let mut out: Completions = HashMap::new();
     for ((locale, text), (count, visits, had_zero)) in groups {
         if !had_zero && visits.len() >= min_visits {
             out.entry(locale).or_default().push((text, count));

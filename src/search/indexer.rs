@@ -40,13 +40,16 @@ impl SyncStats {
 pub struct Indexer {
     index: SearchIndex,
     writer: IndexWriter<TantivyDocument>,
+    /// id → hash of what the last commit wrote; read from the index only once, so a sync
+    /// (every save) does not read back every stored document.
+    known: Option<HashMap<String, u64>>,
 }
 
 impl Indexer {
     /// Takes the writer lock on the index (fails if another process holds it).
     pub fn new(index: SearchIndex) -> Result<Self, SearchError> {
         let writer = index.index.writer(WRITER_MEMORY)?;
-        Ok(Self { index, writer })
+        Ok(Self { index, writer, known: None })
     }
 
     fn document(&self, a: &Article, locales: &[String], hash: u64) -> TantivyDocument {
@@ -110,12 +113,17 @@ impl Indexer {
 
     /// Updates only what changed since the index was last written; one commit at most.
     pub fn sync(&mut self, library: &Library) -> Result<SyncStats, SearchError> {
-        let mut existing = self.indexed_hashes()?;
+        let mut existing = match self.known.take() {
+            Some(known) => known,
+            None => self.indexed_hashes()?,
+        };
         let f = self.index.fields;
         let mut stats = SyncStats::default();
+        let mut next = HashMap::with_capacity(library.len());
         for article in library.articles() {
             let id = article.id();
             let (locales, hash) = Self::identity(library, article);
+            next.insert(id.clone(), hash);
             match existing.remove(&id) {
                 Some(old) if old == hash => stats.unchanged += 1,
                 Some(_) => {
@@ -136,6 +144,7 @@ impl Indexer {
         if stats.changed() {
             self.commit()?;
         }
+        self.known = Some(next);
         info!(
             added = stats.added,
             updated = stats.updated,
@@ -148,15 +157,19 @@ impl Indexer {
 
     /// Deletes everything and indexes every article; `progress` is called after each one.
     pub fn rebuild(&mut self, library: &Library, mut progress: impl FnMut(&Article)) -> Result<usize, SearchError> {
+        self.known = None;
         self.writer.delete_all_documents()?;
         let mut n = 0;
+        let mut next = HashMap::with_capacity(library.len());
         for article in library.articles() {
             let (locales, hash) = Self::identity(library, article);
+            next.insert(article.id(), hash);
             self.writer.add_document(self.document(article, &locales, hash))?;
             progress(article);
             n += 1;
         }
         self.commit()?;
+        self.known = Some(next);
         Ok(n)
     }
 

@@ -36,6 +36,22 @@ pub fn refresh_knowledge(
     result
 }
 
+/// Escapes text for HTML (snippets and suggestion highlights are built as HTML).
+pub(crate) fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// Errors from the search layer.
 #[derive(Debug, thiserror::Error)]
 pub enum SearchError {

@@ -7,17 +7,17 @@ use std::sync::{Arc, RwLock};
 
 use tantivy::collector::{Collector, Count, SegmentCollector, TopDocs};
 use tantivy::columnar::StrColumn;
-use tantivy::query::{Query, TermQuery};
-use tantivy::schema::{IndexRecordOption, Value};
+use tantivy::query::Query;
+use tantivy::schema::Value;
 use tantivy::snippet::SnippetGenerator;
 use tantivy::{DocAddress, DocId, Score, SegmentOrdinal, SegmentReader, TantivyDocument, Term};
 
-use super::SearchError;
 use super::query::{self, FieldWeights, is_stop_word};
 use super::schema::SearchIndex;
 use super::synonyms::Synonyms;
 use super::tokenize::{analyze, surface_word};
 use super::vocabulary::Vocabulary;
+use super::{SearchError, escape_html};
 
 /// Most results one request may ask for.
 pub const MAX_LIMIT: usize = 50;
@@ -157,11 +157,6 @@ impl Searcher {
         self.index.reader.searcher().num_docs()
     }
 
-    /// Reloads the reader after a commit made elsewhere.
-    pub fn reload(&self) -> Result<(), SearchError> {
-        Ok(self.index.reader.reload()?)
-    }
-
     /// Corrects unknown words of `text` to known ones; `None` when nothing changed.
     pub fn correct(&self, text: &str) -> Option<String> {
         let (_, vocabulary) = self.knowledge();
@@ -294,13 +289,6 @@ impl Searcher {
         }
         Ok(hits)
     }
-
-    /// True when an article with this id is in the index (for tests and diagnostics).
-    pub fn contains(&self, id: &str) -> Result<bool, SearchError> {
-        let searcher = self.index.reader.searcher();
-        let query = TermQuery::new(Term::from_field_text(self.index.fields.id, id), IndexRecordOption::Basic);
-        Ok(searcher.search(&query, &Count)? > 0)
-    }
 }
 
 /// Counts matching documents per category (a fast-field facet).
@@ -391,21 +379,6 @@ fn snippet_window<'a>(body: &'a str, needles: &[String]) -> &'a str {
         end -= 1;
     }
     &body[start..end]
-}
-
-fn escape_html(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 #[cfg(test)]

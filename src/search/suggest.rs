@@ -4,14 +4,15 @@
 //! Per locale: the titles, keywords and headings of published articles ("entries"), an FST
 //! of their words with postings (exact words, the last word as a prefix, typo tolerance from
 //! 5 letters with a Levenshtein prefix automaton), and CJK unigram/bigram postings so
-//! `パスワ` finds `パスワードを再設定する`. Query completions come from popular searches that
-//! found answers (see `serve`, which refreshes them from the search log).
+//! `パスワ` finds `パスワードを再設定する`. Query completions (popular searches that
+//! found answers) are passed in: they change on their own schedule, not with the articles.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde::Serialize;
 use tantivy_fst::{IntoStreamer, Map, Streamer};
 
+use super::escape_html;
 use super::tokenize::{is_cjk, normalize_text, surface_words};
 use super::vocabulary::{Dfa, ONE_TYPO_FROM, TWO_TYPOS_FROM, builders};
 use crate::article::Library;
@@ -73,7 +74,6 @@ struct LocaleIndex {
     words: Map<Vec<u8>>,
     postings: Vec<Vec<u32>>,
     cjk: HashMap<String, Vec<u32>>,
-    completions: Vec<(String, u64)>,
 }
 
 /// How good an entry's match is, best greatest: matched without typos, kind of text,
@@ -169,7 +169,7 @@ impl LocaleIndex {
             .collect();
         let words =
             Map::from_iter(pairs).unwrap_or_else(|_| Map::from_iter(Vec::<(String, u64)>::new()).expect("empty"));
-        Self { articles, entries, words, postings, cjk, completions: Vec::new() }
+        Self { articles, entries, words, postings, cjk }
     }
 
     fn postings_of(&self, word_ids: impl Iterator<Item = u64>) -> Vec<u32> {
@@ -280,14 +280,10 @@ fn terms(query: &str) -> Vec<Term> {
     out
 }
 
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
-}
-
 /// `display` with the byte ranges of `lower` (same length as `display`) in `<mark>`.
 fn highlight(display: &str, lower: &str, needles: &[String]) -> String {
     if display.len() != lower.len() {
-        return escape(display);
+        return escape_html(display);
     }
     let mut marks: Vec<(usize, usize)> = Vec::new();
     for n in needles.iter().filter(|n| !n.is_empty()) {
@@ -309,13 +305,13 @@ fn highlight(display: &str, lower: &str, needles: &[String]) -> String {
         if s < at {
             continue;
         }
-        out.push_str(&escape(&display[at..s]));
+        out.push_str(&escape_html(&display[at..s]));
         out.push_str("<mark>");
-        out.push_str(&escape(&display[s..e]));
+        out.push_str(&escape_html(&display[s..e]));
         out.push_str("</mark>");
         at = e;
     }
-    out.push_str(&escape(&display[at..]));
+    out.push_str(&escape_html(&display[at..]));
     out
 }
 
@@ -326,20 +322,9 @@ impl SuggestIndex {
         Self { locales }
     }
 
-    /// Sets the popular queries of each locale (most searched first).
-    pub fn set_completions(&mut self, mut completions: HashMap<String, Vec<(String, u64)>>) {
-        for (locale, index) in &mut self.locales {
-            index.completions = completions.remove(locale).unwrap_or_default();
-        }
-    }
-
-    /// The popular queries of every locale (to carry over to a rebuilt index).
-    pub fn completions(&self) -> HashMap<String, Vec<(String, u64)>> {
-        self.locales.iter().map(|(l, i)| (l.clone(), i.completions.clone())).collect()
-    }
-
-    /// Up to `limit` suggestions: articles first, then up to 3 query completions.
-    pub fn suggest(&self, locale: &str, query: &str, limit: usize) -> Vec<Suggestion> {
+    /// Up to `limit` suggestions: articles first, then up to 3 of `completions` (the
+    /// locale's popular queries, most searched first) that extend what was typed.
+    pub fn suggest(&self, locale: &str, query: &str, limit: usize, completions: &[(String, u64)]) -> Vec<Suggestion> {
         let Some(index) = self.locales.get(locale) else { return Vec::new() };
         let query: String = query.chars().take(MAX_QUERY_CHARS).collect();
         let terms = terms(&query);
@@ -421,8 +406,7 @@ impl SuggestIndex {
         let typed = normalize_text(query.trim());
         let room = limit.saturating_sub(out.len()).min(3);
         out.extend(
-            index
-                .completions
+            completions
                 .iter()
                 .filter(|(text, _)| text.starts_with(&typed) && *text != typed)
                 .take(room)

@@ -74,6 +74,16 @@ fn distance(dfa: &DFA, word: &[u8]) -> Option<u8> {
     }
 }
 
+/// True when `a` and `b` are at most `budget` (1 or 2) typos apart, a transposition
+/// counting as one.
+pub(crate) fn within_typos(a: &str, b: &str, budget: usize) -> bool {
+    match budget {
+        0 => a == b,
+        1 | 2 => distance(&builders()[budget - 1].build_dfa(a), b.as_bytes()).is_some(),
+        _ => false,
+    }
+}
+
 impl Vocabulary {
     /// Builds from word → document frequency.
     pub fn from_counts(counts: BTreeMap<String, u64>) -> Self {
@@ -157,6 +167,14 @@ mod tests {
         assert_eq!(v.correct("rfnd"), None, "under 5 letters: no correction");
         assert_eq!(v.correct("pzzzword"), None, "two typos in an 8-letter word is too many");
         assert_eq!(v.correct("password"), None, "known words are not corrected");
+    }
+
+    #[test]
+    fn typo_distance() {
+        assert!(within_typos("refund", "refnud", 1), "transposition");
+        assert!(!within_typos("refund", "rfnud", 1));
+        assert!(within_typos("refund", "rfnud", 2));
+        assert!(!within_typos("refund", "invoice", 2));
     }
 
     #[test]

@@ -58,6 +58,25 @@ pub struct SearchEvent {
     pub suggestion_chosen: bool,
 }
 
+impl SearchEvent {
+    /// A search as it happens now: the query redacted, its grouping key computed.
+    pub fn new(query: &str, locale: &str, results: usize, corrected: bool, source: Source, visit: String) -> Self {
+        let redacted = redact(query, MAX_QUERY_CHARS);
+        Self {
+            id: random_id(),
+            at: now(),
+            locale: locale.to_owned(),
+            normalized: normalize(&redacted),
+            query: redacted,
+            results: results as i64,
+            corrected,
+            source,
+            visit,
+            suggestion_chosen: false,
+        }
+    }
+}
+
 /// A click on a result (or a chosen suggestion).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ClickEvent {

@@ -61,13 +61,12 @@ enum Message {
 pub struct SearchLog {
     tx: mpsc::Sender<Message>,
     counters: Arc<Counters>,
-    backend: &'static str,
     store: Store,
 }
 
 impl std::fmt::Debug for SearchLog {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SearchLog").field("backend", &self.backend).finish()
+        f.debug_struct("SearchLog").field("backend", &self.store.backend()).finish()
     }
 }
 
@@ -76,7 +75,6 @@ impl SearchLog {
     pub fn start(store: Store, retention_days: u32) -> Self {
         let (tx, rx) = mpsc::channel(QUEUE_BOUND);
         let counters = Arc::new(Counters::default());
-        let backend = store.backend();
         let writer = Writer {
             store: store.clone(),
             counters: Arc::clone(&counters),
@@ -89,7 +87,7 @@ impl SearchLog {
             last_purge: None,
         };
         tokio::spawn(writer.run(rx));
-        Self { tx, counters, backend, store }
+        Self { tx, counters, store }
     }
 
     /// Queues an event; drops (and counts) it if the queue is full. Never blocks.
@@ -128,11 +126,6 @@ impl SearchLog {
         c.enqueued.load(Ordering::Relaxed).saturating_sub(
             c.written.load(Ordering::Relaxed) + c.collapsed.load(Ordering::Relaxed) + c.lost.load(Ordering::Relaxed),
         )
-    }
-
-    /// `sqlite` or `postgres`.
-    pub fn backend(&self) -> &'static str {
-        self.backend
     }
 
     /// The store, for reports.
