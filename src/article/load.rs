@@ -138,6 +138,8 @@ const STAMP_SETTLED: std::time::Duration = std::time::Duration::from_secs(2);
 pub struct LoadStats {
     /// Article files seen.
     pub files: usize,
+    /// Files read from disk (the others were unchanged in size and mtime).
+    pub read: usize,
     /// Files parsed this time (new or changed).
     pub parsed: usize,
 }
@@ -168,7 +170,7 @@ impl Loader {
     pub fn load_with_stats(&mut self) -> std::io::Result<(Catalog, LoadStats)> {
         let mut scan = Scan::default();
         scan_tree(&self.root, &mut scan)?;
-        let mut stats = LoadStats { files: scan.articles.len(), parsed: 0 };
+        let mut stats = LoadStats { files: scan.articles.len(), read: 0, parsed: 0 };
         let mut articles: Vec<Arc<Article>> = Vec::new();
         let mut problems = scan.problems;
         let mut seen: HashSet<PathBuf> = HashSet::new();
@@ -185,6 +187,7 @@ impl Loader {
                 continue;
             }
             let stamp = stamp.unwrap_or((0, std::time::UNIX_EPOCH));
+            stats.read += 1;
             let bytes = match read_bounded(&path, self.options.max_article_bytes) {
                 Ok(b) => b,
                 Err(problem) => {
@@ -580,6 +583,26 @@ mod tests {
     fn invalid_utf8_names_line_and_column() {
         let p = decode_utf8(b"---\ntitle: x\n---\nab\xffc").expect_err("invalid");
         assert_eq!((p.line, p.column), (4, 3));
+    }
+
+    #[test]
+    fn unchanged_files_are_not_read_again_and_same_size_edits_are_seen() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("en/billing/a.md");
+        std::fs::create_dir_all(file.parent().expect("parent")).expect("mkdir");
+        std::fs::write(&file, "---\ntitle: Alpha\n---\nbody\n").expect("write");
+        let old = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+        std::fs::File::options().write(true).open(&file).and_then(|f| f.set_modified(old)).expect("mtime");
+        let mut loader = Loader::new(dir.path(), LoadOptions::default());
+        let (_, first) = loader.load_with_stats().expect("load");
+        assert_eq!((first.read, first.parsed), (1, 1));
+        let (_, again) = loader.load_with_stats().expect("load");
+        assert_eq!((again.read, again.parsed), (0, 0), "settled and unchanged: not read");
+        // A save of the same size right now is read (its mtime is too fresh to trust).
+        std::fs::write(&file, "---\ntitle: Gamma\n---\nbody\n").expect("write");
+        let (catalog, edited) = loader.load_with_stats().expect("load");
+        assert_eq!((edited.read, edited.parsed), (1, 1));
+        assert_eq!(catalog.public.article("en", "a").map(|a| a.title.as_str()), Some("Gamma"));
     }
 
     #[test]

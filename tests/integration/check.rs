@@ -85,3 +85,39 @@ async fn broken_articles_never_take_the_site_down() {
     assert!(site.search_slugs("zebrafish", "en").await.is_empty(), "broken files are not indexed");
     assert_eq!(site.search_slugs("refund", "en").await.first().map(String::as_str), Some("refunds"));
 }
+
+#[test]
+fn config_file_environment_and_flags_are_layered() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    copy_dir(&repo().join("tests/fixtures/articles"), &dir.path().join("docs"));
+    std::fs::create_dir_all(dir.path().join("empty")).expect("mkdir");
+    std::fs::write(dir.path().join("site.toml"), "articles = \"docs\"\n").expect("write");
+    let run = |args: &[&str], env: Option<&str>| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_helpcenter"));
+        cmd.args(args).current_dir(dir.path()).env_remove("HELPCENTER_ARTICLES").env_remove("HELPCENTER_CONFIG");
+        if let Some(articles) = env {
+            cmd.env("HELPCENTER_ARTICLES", articles);
+        }
+        let out = cmd.output().expect("run");
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr),
+        )
+    };
+    assert!(
+        run(&["check", "--config", "site.toml"], None).1.contains("checked 8 articles"),
+        "the file sets the folder"
+    );
+    assert!(
+        run(&["check", "--config", "site.toml"], Some("empty")).1.contains("checked 0 articles"),
+        "environment beats the file"
+    );
+    assert!(
+        run(&["check", "--config", "site.toml", "--articles", "docs"], Some("empty")).1.contains("checked 8 articles"),
+        "flags beat both"
+    );
+    std::fs::write(dir.path().join("bad.toml"), "articles = \"docs\"\nartcles = \"x\"\n").expect("write");
+    let (code, out) = run(&["check", "--config", "bad.toml"], None);
+    assert_eq!(code, 2);
+    assert!(out.contains("invalid config file") && out.contains("line 2"), "{out}");
+}

@@ -3,7 +3,7 @@
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 
-use crate::support::{Site, encode};
+use crate::support::{Site, copy_dir, encode, repo};
 
 #[tokio::test]
 async fn root_redirects_to_the_visitors_locale() {
@@ -261,4 +261,35 @@ async fn healthz_reports_what_is_served() {
     assert_eq!(json["articles"], 8);
     assert_eq!(json["indexed"], 8);
     assert_eq!(json["locales"], serde_json::json!(["en", "ja", "ko"]));
+}
+
+#[tokio::test]
+async fn internal_errors_get_the_themed_500_without_details() {
+    use axum::response::IntoResponse;
+    use http_body_util::BodyExt;
+    let site = Site::fixtures();
+    let response = helpcenter::http::PageError::internal(&site.state, "ja", &"db password=hunter2").into_response();
+    assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    let body = String::from_utf8_lossy(&response.into_body().collect().await.expect("body").to_bytes()).into_owned();
+    assert!(
+        body.contains(r#"data-status="500""#) && body.contains("エラーが発生しました"),
+        "themed, in the page's language"
+    );
+    assert!(!body.contains("hunter2"), "the detail goes to the log only");
+}
+
+#[tokio::test]
+async fn results_pages_link_to_each_other() {
+    let site = Site::with_config(|a| copy_dir(&repo().join("tests/fixtures/articles"), a), |c| c.results_per_page = 1);
+    let q = "password billing invoices refund";
+    // Attribute values are HTML-escaped (`&` → `&#38;`); compare decoded.
+    let (_, _, first) = site.get(&format!("/en/search?{}", encode(&[("q", q)]))).await;
+    let first = first.replace("&#38;", "&");
+    let next = format!(r#"rel="next" href="/en/search?{}""#, encode(&[("q", q), ("page", "2")]));
+    assert!(first.contains(&next), "next link: {first}");
+    assert!(!first.contains(r#"rel="prev""#));
+    let (_, _, second) = site.get(&format!("/en/search?{}", encode(&[("q", q), ("page", "2")]))).await;
+    assert!(second.contains(r#"rel="prev""#) && second.contains(r#"<ol class="results" start="2">"#));
+    let first_hit = |page: &str| page.split("class=\"result-title\" href=\"").nth(1).map(|s| s[..20].to_owned());
+    assert_ne!(first_hit(&first), first_hit(&second), "page 2 shows the next result");
 }

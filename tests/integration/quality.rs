@@ -141,3 +141,17 @@ async fn a_locales_own_articles_come_before_the_default_locale_fallback() {
     let (_, _, page) = site.get("/ja/search?q=authenticator").await;
     assert!(page.contains("badge-language") && page.contains("English"), "fallback marked with its language");
 }
+
+#[tokio::test]
+async fn field_weights_from_the_config_are_applied() {
+    let weights = helpcenter::search::query::FieldWeights { title: 0.0, keywords: 0.0, headings: 0.0, body: 1.0 };
+    let site = Site::with_config(|a| copy_dir(&repo().join("tests/fixtures/articles"), a), |c| c.weights = weights);
+    // "locked out" is only a keyword of reset-password; with keywords weighted 0 it is not searched.
+    assert!(api(&site, "locked out", "en").await["hits"].as_array().is_some_and(Vec::is_empty));
+    assert_eq!(api(&site, "locked out", "en").await["total"], 0);
+    assert_eq!(
+        api(&Site::fixtures(), "locked out", "en").await["hits"][0]["slug"],
+        "reset-password",
+        "default weights find it"
+    );
+}

@@ -327,3 +327,28 @@ async fn reports_and_metrics_are_not_public() {
     let (_, _, metrics) = site.send(auth("/metrics")).await;
     assert!(metrics.contains("helpcenter_searchlog_written_total 1"), "{metrics}");
 }
+
+#[tokio::test]
+async fn the_writer_purges_expired_events_on_its_own() {
+    for backend in backends().await {
+        let store = Store::connect_lazy(&backend.url).expect("store");
+        seed(&store, vec![Event::Search(search("ancient", 1, 400)), Event::Search(search("recent", 1, 10))]).await;
+        let log = SearchLog::start(store.clone(), 365);
+        log.record(Event::Search(search("now", 1, 0)));
+        assert!(log.flush(Duration::from_secs(20)).await);
+        let purged = async {
+            for _ in 0..100 {
+                if log.counters().purged.load(std::sync::atomic::Ordering::Relaxed) >= 1 {
+                    return true;
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            false
+        };
+        assert!(purged.await, "{}: retention runs without being asked", backend.name);
+        let data = store.load(0, now() + 10, None).await.expect("load");
+        let mut left: Vec<&str> = data.searches.iter().map(|s| s.3.as_str()).collect();
+        left.sort();
+        assert_eq!(left, vec!["now", "recent"], "{}", backend.name);
+    }
+}

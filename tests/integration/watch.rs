@@ -140,3 +140,16 @@ async fn editor_temp_and_swap_files_are_ignored() {
     assert_eq!(site.counters().batches, before, "no reload for temp files");
     assert!(site.search_slugs("mango", "en").await.is_empty());
 }
+
+#[tokio::test]
+async fn category_files_reload_too() {
+    let (site, _watcher) = watched();
+    std::fs::write(site.articles().join("en/billing/_category.md"), "---\ntitle: Payments and invoices\n---\n")
+        .expect("write");
+    let renamed = site
+        .wait_until(LIMIT, || async {
+            site.get("/en/categories/billing").await.2.contains("<h1>Payments and invoices</h1>")
+        })
+        .await;
+    assert!(renamed.is_some(), "category title updated without a restart");
+}
