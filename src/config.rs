@@ -59,7 +59,55 @@ pub struct Config {
     pub retention_days: u32,
     /// Query-string parameter that carries the visitor's last search to `contact_url`.
     pub contact_query_param: String,
+    /// The portal's public origin (`https://help.example.com`), when known: absolute URLs,
+    /// and `Secure` cookies when it is https.
+    pub public_url: String,
+    /// Reverse proxies (addresses or networks like `10.0.0.0/8`) whose `X-Forwarded-For`
+    /// and `X-Forwarded-Proto` are believed. Empty: every peer is the client.
+    pub trusted_proxies: Vec<String>,
+    /// Hosts besides this one that article images may come from (`https://cdn.example.com`).
+    pub image_hosts: Vec<String>,
+    /// Connection limits and timeouts.
+    pub server: ServerLimits,
 }
+
+/// How long clients may take and how many may connect (`[server]` in the config file).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerLimits {
+    /// Seconds a client has to send a complete request head, counted from when the
+    /// connection is opened or its previous response was sent (so an idle keep-alive
+    /// connection is closed after this long too).
+    pub header_timeout_secs: u64,
+    /// Seconds a client has to send a request body.
+    pub body_timeout_secs: u64,
+    /// Seconds a request may take from its head to the end of its response (live-reload
+    /// streams excepted).
+    pub request_timeout_secs: u64,
+    /// Seconds a connection may make no progress at all (reading or writing) before it is
+    /// closed: a client that stops reading its response does not hold it forever.
+    pub idle_timeout_secs: u64,
+    /// Most connections open at once; more wait in the kernel's accept queue.
+    pub max_connections: usize,
+    /// Seconds open connections get to finish after SIGTERM before they are closed.
+    pub shutdown_grace_secs: u64,
+}
+
+impl Default for ServerLimits {
+    fn default() -> Self {
+        Self {
+            header_timeout_secs: 10,
+            body_timeout_secs: 10,
+            request_timeout_secs: 30,
+            idle_timeout_secs: 60,
+            max_connections: 1024,
+            shutdown_grace_secs: 5,
+        }
+    }
+}
+
+/// Shortest admin token accepted: long enough that guessing is hopeless even unthrottled.
+pub const MIN_TOKEN_CHARS: usize = 24;
 
 impl Default for Config {
     fn default() -> Self {
@@ -82,6 +130,10 @@ impl Default for Config {
             searchlog: "sqlite://data/searchlog.db".into(),
             retention_days: 365,
             contact_query_param: "q".into(),
+            public_url: String::new(),
+            trusted_proxies: Vec::new(),
+            image_hosts: Vec::new(),
+            server: ServerLimits::default(),
         }
     }
 }
@@ -111,6 +163,14 @@ pub enum ConfigError {
         /// The variable.
         name: String,
         /// What is wrong.
+        message: String,
+    },
+    /// A setting is present but unusable.
+    #[error("setting `{key}`: {message}")]
+    Invalid {
+        /// The setting.
+        key: &'static str,
+        /// What is wrong and how to fix it.
         message: String,
     },
 }
@@ -146,6 +206,33 @@ impl Config {
         })
     }
 
+    /// Checks the settings `serve` depends on; every problem says how to fix it.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let invalid = |key, message: String| Err(ConfigError::Invalid { key, message });
+        let token = self.admin_token.0.chars().count();
+        if token > 0 && token < MIN_TOKEN_CHARS {
+            return invalid(
+                "admin_token",
+                format!(
+                    "the admin token has {token} characters; use at least {MIN_TOKEN_CHARS} random ones (e.g. `openssl rand -hex 24`)"
+                ),
+            );
+        }
+        if let Some(bad) = self.trusted_proxies.iter().find(|p| crate::http::Network::parse(p).is_none()) {
+            return invalid("trusted_proxies", format!("`{bad}` is not an address or network like 10.0.0.0/8"));
+        }
+        if !self.public_url.is_empty() && origin_of(&self.public_url).is_none() {
+            return invalid("public_url", format!("`{}` is not like https://help.example.com", self.public_url));
+        }
+        if let Some(bad) = self.image_hosts.iter().find(|h| origin_of(h).is_none()) {
+            return invalid("image_hosts", format!("`{bad}` is not an origin like https://cdn.example.com"));
+        }
+        if self.server.max_connections == 0 || self.server.header_timeout_secs == 0 {
+            return invalid("server", "max_connections and header_timeout_secs must be at least 1".into());
+        }
+        Ok(())
+    }
+
     fn apply_env(&mut self, env: impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
         let get = |name: &str| env(name).filter(|v| !v.is_empty());
         if let Some(v) = get("HELPCENTER_SITE_NAME") {
@@ -172,6 +259,12 @@ impl Config {
         if let Some(v) = get("HELPCENTER_ADMIN_TOKEN") {
             self.admin_token = Secret(v);
         }
+        if let Some(v) = get("HELPCENTER_PUBLIC_URL") {
+            self.public_url = v;
+        }
+        if let Some(v) = get("HELPCENTER_TRUSTED_PROXIES") {
+            self.trusted_proxies = v.split(',').map(|p| p.trim().to_owned()).filter(|p| !p.is_empty()).collect();
+        }
         if let Some(v) = get("HELPCENTER_SEARCHLOG") {
             self.searchlog = v;
         }
@@ -191,6 +284,16 @@ impl Config {
     }
 }
 
+/// `scheme://host[:port]` of an http(s) URL without path, query or credentials, or `None`.
+pub fn origin_of(url: &str) -> Option<&str> {
+    let url = url.trim_end_matches('/');
+    let rest = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://"))?;
+    let valid = !rest.is_empty()
+        && rest.bytes().all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b))
+        && !rest.starts_with([':', '.', '-']);
+    valid.then_some(url)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -205,6 +308,22 @@ mod tests {
         c.apply_env(|k| (k == "HELPCENTER_SITE_NAME").then(|| "Env".to_owned())).expect("env ok");
         assert_eq!(c.site_name, "Env");
         assert_eq!(c.addr, "0.0.0.0:9000");
+    }
+
+    #[test]
+    fn short_tokens_and_bad_settings_are_refused() {
+        let mut c = Config { admin_token: Secret("s3cret".into()), ..Config::default() };
+        let err = c.validate().expect_err("short token");
+        assert!(err.to_string().contains("at least 24"), "{err}");
+        c.admin_token = Secret("x".repeat(24));
+        assert!(c.validate().is_ok());
+        c.trusted_proxies = vec!["10.0.0.0/99".into()];
+        assert!(c.validate().is_err());
+        c.trusted_proxies.clear();
+        c.public_url = "https://help.example.com/".into();
+        assert!(c.validate().is_ok());
+        c.image_hosts = vec!["https://cdn.example.com/path".into()];
+        assert!(c.validate().is_err());
     }
 
     #[test]

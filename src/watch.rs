@@ -84,12 +84,11 @@ impl Reloader {
             self.counters.commits += 1;
         }
         let mut catalog = catalog;
-        if let Err(e) = crate::search::refresh_knowledge(self.state.searcher(), self.loader.root(), &catalog.public) {
-            warn!(error = %e, "synonyms not reloaded; the previous ones stay in use");
-            let problem = crate::article::ArticleError::error(
-                crate::search::synonyms::FILE_NAME,
-                crate::article::Problem::at(1, 1, e).hint("fix the TOML; the previous synonyms stay in use"),
-            );
+        if let Err(mut problem) =
+            crate::search::refresh_knowledge(self.state.searcher(), self.loader.root(), &catalog.public)
+        {
+            warn!(error = %problem, "synonyms not reloaded; the previous ones stay in use");
+            problem.problem.message.push_str(" (the previous synonyms stay in use)");
             std::sync::Arc::make_mut(&mut catalog.preview).problems.push(problem.clone());
             std::sync::Arc::make_mut(&mut catalog.public).problems.push(problem);
         }

@@ -82,3 +82,31 @@ impl fmt::Display for ArticleError {
         Ok(())
     }
 }
+
+/// Most problems listed for one file; the rest become one summary line, so a file with
+/// thousands of broken links cannot make `check` or the problems page huge.
+pub const MAX_PROBLEMS_PER_FILE: usize = 20;
+
+/// Keeps the first [`MAX_PROBLEMS_PER_FILE`] problems of each file (in order) and adds one
+/// line saying how many more there are.
+pub fn cap_per_file(problems: Vec<ArticleError>) -> Vec<ArticleError> {
+    let mut counts: std::collections::HashMap<PathBuf, usize> = std::collections::HashMap::new();
+    let mut kept = Vec::with_capacity(problems.len().min(10_000));
+    for p in problems {
+        let n = counts.entry(p.path.clone()).or_insert(0);
+        *n += 1;
+        if *n <= MAX_PROBLEMS_PER_FILE {
+            kept.push(p);
+        }
+    }
+    let mut over: Vec<(PathBuf, usize)> = counts.into_iter().filter(|(_, n)| *n > MAX_PROBLEMS_PER_FILE).collect();
+    over.sort();
+    for (path, n) in over {
+        kept.push(ArticleError::warning(
+            path,
+            Problem::at(1, 1, format!("… and {} more problems in this file", n - MAX_PROBLEMS_PER_FILE))
+                .hint("fix the ones above first; the rest are often the same mistake"),
+        ));
+    }
+    kept
+}

@@ -5,6 +5,9 @@ use serde::Deserialize;
 
 use super::error::Problem;
 
+/// The front matter keys an article may use.
+pub const KNOWN_KEYS: &str = "title, description, tags, keywords, order, draft, updated, aliases, plans, roles, faq";
+
 /// The metadata a writer puts at the top of an article.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FrontMatter {
@@ -24,6 +27,12 @@ pub struct FrontMatter {
     pub updated: Option<time::Date>,
     /// Old slugs that redirect here.
     pub aliases: Vec<String>,
+    /// Plans the feature is available on ("who can use this").
+    pub plans: Vec<String>,
+    /// Roles that can use it.
+    pub roles: Vec<String>,
+    /// The body is questions (`##` headings) and their answers (FAQ structured data).
+    pub faq: bool,
     /// Keys the schema does not know, reported as warnings by `check`.
     pub unknown_keys: Vec<String>,
 }
@@ -132,6 +141,12 @@ struct RawFrontMatter {
     updated: Option<String>,
     #[serde(default)]
     aliases: StringList,
+    #[serde(default)]
+    plans: StringList,
+    #[serde(default)]
+    roles: StringList,
+    #[serde(default)]
+    faq: Option<bool>,
     #[serde(flatten)]
     other: std::collections::BTreeMap<String, serde::de::IgnoredAny>,
 }
@@ -173,6 +188,9 @@ pub fn parse(split: &Split<'_>) -> Result<FrontMatter, Problem> {
         draft: raw.draft.unwrap_or(false),
         updated,
         aliases: raw.aliases.into_vec(),
+        plans: raw.plans.into_vec(),
+        roles: raw.roles.into_vec(),
+        faq: raw.faq.unwrap_or(false),
         unknown_keys: raw.other.into_keys().collect(),
     })
 }
@@ -221,6 +239,38 @@ fn parse_toml(front: &str, first_line: usize) -> Result<RawFrontMatter, Problem>
         Problem::at(first_line, 1, format!("invalid front matter: {}", e.message()))
             .hint("check the value types: title is text, tags a list, order a number, draft true/false")
     })
+}
+
+/// Line starts of a text, for many (line, column) lookups in one text: each costs a binary
+/// search and the length of its own line, not a scan from the start.
+pub(crate) struct Lines<'a> {
+    text: &'a str,
+    starts: Vec<usize>,
+    /// The last answer (line start, offset, column): lookups in increasing order on one
+    /// long line count only the characters in between.
+    last: std::cell::Cell<(usize, usize, usize)>,
+}
+
+impl<'a> Lines<'a> {
+    /// Indexes `text`.
+    pub(crate) fn new(text: &'a str) -> Self {
+        let mut starts = vec![0];
+        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        Self { text, starts, last: std::cell::Cell::new((0, 0, 1)) }
+    }
+
+    /// 1-based (line, column) of a byte offset.
+    pub(crate) fn position(&self, offset: usize) -> (usize, usize) {
+        let offset = offset.min(self.text.len());
+        let line = self.starts.partition_point(|&s| s <= offset);
+        let start = self.starts[line - 1];
+        let (last_start, last_offset, last_column) = self.last.get();
+        let (from, base) =
+            if last_start == start && last_offset <= offset { (last_offset, last_column) } else { (start, 1) };
+        let column = self.text.get(from..offset).map_or(base, |t| base + t.chars().count());
+        self.last.set((start, offset, column));
+        (line, column)
+    }
 }
 
 /// 1-based (line, column) of a byte offset.

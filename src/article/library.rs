@@ -7,6 +7,28 @@ use std::sync::Arc;
 use super::error::ArticleError;
 use super::render::{Heading, Reference};
 
+/// Percent-encodes one URL path segment: slugs and category names may use letters of any
+/// script, and a `Location` header must be ASCII.
+pub fn encode_segment(segment: &str) -> std::borrow::Cow<'_, str> {
+    if segment.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b)) {
+        return std::borrow::Cow::Borrowed(segment);
+    }
+    let mut out = String::with_capacity(segment.len() * 3);
+    for b in segment.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// The portal URL of article `slug` in `locale`.
+pub fn article_url(locale: &str, slug: &str) -> String {
+    format!("/{}/articles/{}", encode_segment(locale), encode_segment(slug))
+}
+
 /// One parsed, rendered article.
 #[derive(Debug, Clone)]
 pub struct Article {
@@ -36,6 +58,12 @@ pub struct Article {
     pub updated: Option<time::Date>,
     /// Old slugs that redirect here.
     pub aliases: Vec<String>,
+    /// Plans the feature is available on.
+    pub plans: Vec<String>,
+    /// Roles that can use it.
+    pub roles: Vec<String>,
+    /// An FAQ article (questions as `##` headings).
+    pub faq: bool,
     /// Sanitized HTML body.
     pub html: String,
     /// Plain text body for search.
@@ -64,7 +92,7 @@ impl Article {
 
     /// Portal URL of the article.
     pub fn url(&self) -> String {
-        format!("/{}/articles/{}", self.locale, self.slug)
+        article_url(&self.locale, &self.slug)
     }
 
     /// `updated` as `YYYY-MM-DD`, or empty.
@@ -91,7 +119,7 @@ pub struct Category {
 impl Category {
     /// Portal URL of the category page.
     pub fn url(&self) -> String {
-        format!("/{}/categories/{}", self.locale, self.slug)
+        format!("/{}/categories/{}", encode_segment(&self.locale), encode_segment(&self.slug))
     }
 }
 

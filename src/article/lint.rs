@@ -62,14 +62,17 @@ fn links(library: &Library, article: &Article, default_locale: &str, out: &mut V
 
 fn images(article: &Article, root: &Path, out: &mut Vec<ArticleError>) {
     for image in &article.images {
-        if !root.join(&image.target).is_file() {
-            let (line, column) = at(article, image.line, image.column);
-            out.push(ArticleError::error(
-                &article.path,
-                Problem::at(line, column, format!("missing image `{}`", image.target))
-                    .hint("image paths are relative to the article's folder"),
-            ));
-        }
+        let (line, column) = at(article, image.line, image.column);
+        let problem = match super::files::resolve_within(root, Path::new(&image.target)) {
+            Ok(real) if real.is_file() => continue,
+            Err(refusal @ super::files::Refusal::Escapes { .. }) => {
+                Problem::at(line, column, format!("image `{}` is not served: {refusal}", image.target))
+                    .hint("copy the image into the articles folder instead of linking to it")
+            }
+            _ => Problem::at(line, column, format!("missing image `{}`", image.target))
+                .hint("image paths are relative to the article's folder"),
+        };
+        out.push(ArticleError::error(&article.path, problem));
     }
 }
 

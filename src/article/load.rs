@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::error::{ArticleError, Problem};
+use super::files;
 use super::front_matter;
 use super::library::{Article, Category, Library};
 use super::render::{self, Location};
@@ -55,12 +56,51 @@ fn is_ignored(name: &str) -> bool {
     is_editor_temp(name)
 }
 
-fn sorted_entries(dir: &Path) -> std::io::Result<Vec<(String, PathBuf, fs::FileType)>> {
+/// What a directory entry is, after following a symbolic link that stays inside the root.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Dir,
+    File,
+    Other,
+}
+
+/// The entries of `root/rel`, sorted by name. A symbolic link is followed when it stays
+/// under `root` ([`files::resolve_within`], the rule `/media` uses too); one that leaves it
+/// is reported and skipped.
+fn sorted_entries(root: &Path, rel: &Path, problems: &mut Vec<ArticleError>) -> std::io::Result<Vec<(String, Kind)>> {
     let mut entries = Vec::new();
-    for entry in fs::read_dir(dir)? {
+    for entry in fs::read_dir(root.join(rel))? {
         let entry = entry?;
         let Ok(name) = entry.file_name().into_string() else { continue };
-        entries.push((name, entry.path(), entry.file_type()?));
+        if is_ignored(&name) {
+            continue;
+        }
+        let ty = entry.file_type()?;
+        let kind = if ty.is_symlink() {
+            match files::resolve_within(root, &rel.join(&name)) {
+                Ok(real) => match fs::metadata(&real) {
+                    Ok(m) if m.is_dir() => Kind::Dir,
+                    Ok(m) if m.is_file() => Kind::File,
+                    _ => Kind::Other,
+                },
+                Err(refusal @ files::Refusal::Escapes { .. }) => {
+                    problems.push(ArticleError::error(
+                        rel.join(&name),
+                        Problem::at(1, 1, format!("`{name}` is ignored: {refusal}"))
+                            .hint("copy the file into the articles folder instead of linking to it"),
+                    ));
+                    continue;
+                }
+                Err(_) => Kind::Other,
+            }
+        } else if ty.is_dir() {
+            Kind::Dir
+        } else if ty.is_file() {
+            Kind::File
+        } else {
+            Kind::Other
+        };
+        entries.push((name, kind));
     }
     entries.sort_by(|a, b| a.0.cmp(&b.0));
     Ok(entries)
@@ -127,7 +167,8 @@ pub struct Loader {
     options: LoadOptions,
     cache: HashMap<PathBuf, CachedFile>,
     moved: HashMap<(String, String), String>,
-    previous: HashMap<(String, String), u64>,
+    /// (locale, slug) → (body hash, draft) of the last load.
+    previous: HashMap<(String, String), (u64, bool)>,
 }
 
 /// A file unchanged in size and mtime is trusted only once its mtime is this old.
@@ -248,6 +289,7 @@ impl Loader {
         // Problems found while assembling (duplicate slugs, alias clashes) come from the preview,
         // which sees every article.
         problems.append(&mut preview_lib.problems);
+        let problems = super::error::cap_per_file(problems);
         public_lib.problems = problems.clone();
         public_lib.drafts = drafts;
         preview_lib.problems = problems;
@@ -261,15 +303,19 @@ impl Loader {
     /// Remembers slugs that disappeared while an article with the same body appeared under
     /// another slug in the same locale: the old URL keeps working as a redirect.
     fn track_moves(&mut self, articles: &[Arc<Article>]) {
-        let current: HashMap<(String, String), u64> =
-            articles.iter().map(|a| ((a.locale.clone(), a.slug.clone()), a.body_hash)).collect();
-        let appeared: Vec<(&(String, String), &u64)> =
-            current.iter().filter(|(k, _)| !self.previous.contains_key(*k)).collect();
-        for (old, body_hash) in &self.previous {
-            if current.contains_key(old) {
+        type Seen = HashMap<(String, String), (u64, bool)>;
+        let current: Seen =
+            articles.iter().map(|a| ((a.locale.clone(), a.slug.clone()), (a.body_hash, a.draft))).collect();
+        let appeared: Seen =
+            current.iter().filter(|(k, _)| !self.previous.contains_key(*k)).map(|(k, v)| (k.clone(), *v)).collect();
+        for (old, (body_hash, was_draft)) in &self.previous {
+            // A draft's old slug was never public: redirecting it would reveal the new one.
+            if current.contains_key(old) || *was_draft {
                 continue;
             }
-            if let Some(((_, new_slug), _)) = appeared.iter().find(|((l, _), h)| l == &old.0 && *h == body_hash) {
+            if let Some(((_, new_slug), _)) =
+                appeared.iter().find(|((l, _), (h, draft))| l == &old.0 && h == body_hash && !draft)
+            {
                 self.moved.insert(old.clone(), new_slug.clone());
             }
         }
@@ -307,8 +353,9 @@ struct ArticleFile {
 }
 
 fn scan_tree(root: &Path, scan: &mut Scan) -> std::io::Result<()> {
-    for (locale, locale_path, ty) in sorted_entries(root)? {
-        if !ty.is_dir() || is_ignored(&locale) || locale.starts_with('_') {
+    let mut problems = Vec::new();
+    for (locale, kind) in sorted_entries(root, Path::new(""), &mut problems)? {
+        if kind != Kind::Dir || locale.starts_with('_') {
             continue;
         }
         if !is_valid_locale(&locale) {
@@ -320,19 +367,16 @@ fn scan_tree(root: &Path, scan: &mut Scan) -> std::io::Result<()> {
             continue;
         }
         scan.locales.push(locale.clone());
-        let entries = match sorted_entries(&locale_path) {
+        let entries = match sorted_entries(root, Path::new(&locale), &mut problems) {
             Ok(e) => e,
             Err(e) => {
                 scan.problems.push(io_problem(PathBuf::from(&locale), &e));
                 continue;
             }
         };
-        for (category, cat_path, ty) in entries {
+        for (category, kind) in entries {
             let rel = PathBuf::from(&locale).join(&category);
-            if is_ignored(&category) {
-                continue;
-            }
-            if !ty.is_dir() {
+            if kind != Kind::Dir {
                 if category.ends_with(".md") {
                     scan.problems.push(ArticleError::error(
                         rel,
@@ -342,26 +386,40 @@ fn scan_tree(root: &Path, scan: &mut Scan) -> std::io::Result<()> {
                 }
                 continue;
             }
-            scan_category(scan, &locale, &category, &cat_path);
+            if !is_valid_slug(&category) {
+                scan.problems.push(ArticleError::error(
+                    rel,
+                    Problem::at(
+                        1,
+                        1,
+                        format!("`{category}` is not a valid category folder name; its articles are ignored"),
+                    )
+                    .hint("use letters, digits and hyphens, like `getting-started` (it becomes part of URLs)"),
+                ));
+                continue;
+            }
+            scan_category(scan, root, &locale, &category, &mut problems);
         }
     }
+    scan.problems.append(&mut problems);
     Ok(())
 }
 
-fn scan_category(scan: &mut Scan, locale: &str, category: &str, dir: &Path) {
-    let entries = match sorted_entries(dir) {
+fn scan_category(scan: &mut Scan, root: &Path, locale: &str, category: &str, problems: &mut Vec<ArticleError>) {
+    let dir = PathBuf::from(locale).join(category);
+    let entries = match sorted_entries(root, &dir, problems) {
         Ok(e) => e,
         Err(e) => {
-            scan.problems.push(io_problem(PathBuf::from(locale).join(category), &e));
+            scan.problems.push(io_problem(dir, &e));
             return;
         }
     };
     let mut category_file = None;
-    for (name, _, ty) in entries {
-        if !ty.is_file() || is_ignored(&name) || !name.ends_with(".md") {
+    for (name, kind) in entries {
+        if kind != Kind::File || !name.ends_with(".md") {
             continue;
         }
-        let rel = PathBuf::from(locale).join(category).join(&name);
+        let rel = dir.join(&name);
         if name == "_category.md" {
             category_file = Some(rel);
             continue;
@@ -411,6 +469,26 @@ fn decode_utf8(bytes: &[u8]) -> Result<&str, Problem> {
     })
 }
 
+/// Longest an article may take to render; past it the file is refused like a broken one.
+pub const MAX_RENDER_TIME: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Unknown keys named at most individually in one warning (a file with thousands of them
+/// gets one line, not thousands).
+const UNKNOWN_KEYS_SHOWN: usize = 5;
+
+/// One warning for all unknown front matter keys of a file.
+fn unknown_keys_problem(keys: &[String], line: usize) -> Option<Problem> {
+    let shown: Vec<String> =
+        keys.iter().take(UNKNOWN_KEYS_SHOWN).map(|k| format!("`{}`", k.chars().take(40).collect::<String>())).collect();
+    let message = match keys.len() {
+        0 => return None,
+        1 => format!("unknown front matter key {} is ignored", shown[0]),
+        n if n <= UNKNOWN_KEYS_SHOWN => format!("unknown front matter keys {} are ignored", shown.join(", ")),
+        n => format!("unknown front matter keys {} and {} more are ignored", shown.join(", "), n - shown.len()),
+    };
+    Some(Problem::at(line, 1, message).hint(format!("known keys: {}", front_matter::KNOWN_KEYS)))
+}
+
 /// Parses and renders one article file; returns it with its warnings.
 pub fn parse_article(
     rel: &Path,
@@ -423,14 +501,25 @@ pub fn parse_article(
     let split = front_matter::split(text).map_err(|p| ArticleError::error(rel, p))?;
     let fm = front_matter::parse(&split).map_err(|p| ArticleError::error(rel, p))?;
     let mut warnings = Vec::new();
-    for key in &fm.unknown_keys {
-        warnings.push(ArticleError::warning(
+    if let Some(problem) = unknown_keys_problem(&fm.unknown_keys, split.front_line) {
+        warnings.push(ArticleError::warning(rel, problem));
+    }
+    let started = std::time::Instant::now();
+    let rendered = render::render(split.body, Location { locale, category }).map_err(|mut p| {
+        p.line += split.body_line - 1;
+        ArticleError::error(rel, p)
+    })?;
+    if started.elapsed() > MAX_RENDER_TIME {
+        return Err(ArticleError::error(
             rel,
-            Problem::at(split.front_line, 1, format!("unknown front matter key `{key}` is ignored"))
-                .hint("known keys: title, description, tags, keywords, order, draft, updated, aliases"),
+            Problem::at(
+                split.body_line,
+                1,
+                format!("rendering took {:.1?}, over the limit of {MAX_RENDER_TIME:?}", started.elapsed()),
+            )
+            .hint("split the article or simplify its structure (deep nesting, huge tables)"),
         ));
     }
-    let rendered = render::render(split.body, Location { locale, category });
     let body_hash = xxhash_rust::xxh3::xxh3_64(split.body.as_bytes());
     let mut words = std::collections::HashSet::new();
     for text in std::iter::once(&fm.title).chain(&fm.keywords).chain(&fm.tags).chain(std::iter::once(&rendered.text)) {
@@ -459,6 +548,9 @@ pub fn parse_article(
         draft: fm.draft,
         updated: fm.updated,
         aliases: fm.aliases,
+        plans: fm.plans,
+        roles: fm.roles,
+        faq: fm.faq,
         html: rendered.html,
         text: rendered.text,
         headings: rendered.headings,
@@ -544,7 +636,9 @@ fn assemble(
     }
     for ((locale, old), new) in moved {
         let key = (locale.clone(), old.clone());
-        if !lib.articles.contains_key(&key) && !lib.aliases.contains_key(&key) {
+        // Only to an article this library serves (a draft's new slug stays private).
+        let target_served = lib.articles.contains_key(&(locale.clone(), new.clone()));
+        if target_served && !lib.articles.contains_key(&key) && !lib.aliases.contains_key(&key) {
             lib.moved.insert(key, new.clone());
         }
     }

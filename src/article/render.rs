@@ -11,6 +11,8 @@ use std::sync::OnceLock;
 
 use pulldown_cmark::{CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 
+use super::error::Problem;
+
 /// A heading of the article, for the table of contents and the search index.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Heading {
@@ -142,15 +144,20 @@ fn markdown_options() -> Options {
         | Options::ENABLE_STRIKETHROUGH
         | Options::ENABLE_TASKLISTS
         | Options::ENABLE_HEADING_ATTRIBUTES
+        | Options::ENABLE_GFM
 }
 
-/// Renders an article body.
-pub fn render(body: &str, at: Location<'_>) -> Rendered {
+/// Renders an article body; refuses one nested deeper than [`super::nesting::MAX_NESTING`]
+/// (lines in the problem count from the body's first line).
+pub fn render(body: &str, at: Location<'_>) -> Result<Rendered, Problem> {
+    super::nesting::check_source(body)?;
     let body = strip_mdx_statements(body);
     let (mut events, offsets): (Vec<Event<'_>>, Vec<usize>) =
         Parser::new_ext(&body, markdown_options()).into_offset_iter().map(|(e, r)| (e, r.start)).unzip();
     let mut rendered = Rendered::default();
-    let position = |i: usize| super::front_matter::line_col(&body, offsets.get(i).copied().unwrap_or(0));
+    let lines = super::front_matter::Lines::new(&body);
+    let position = |i: usize| lines.position(offsets.get(i).copied().unwrap_or(0));
+    super::nesting::check_events(&events, position)?;
 
     assign_heading_ids(&mut events, &mut rendered.headings);
     let mut in_code_block = false;
@@ -193,9 +200,14 @@ pub fn render(body: &str, at: Location<'_>) -> Rendered {
     }
     let mut html = String::with_capacity(body.len() * 2);
     pulldown_cmark::html::push_html(&mut html, events.into_iter());
+    // Table alignment as classes: the sanitizer drops every `style` attribute.
+    let html = html
+        .replace(r#" style="text-align: left">"#, r#" class="align-left">"#)
+        .replace(r#" style="text-align: center">"#, r#" class="align-center">"#)
+        .replace(r#" style="text-align: right">"#, r#" class="align-right">"#);
     rendered.html = sanitizer().clean(&html).to_string();
     rendered.text = collapse_blank_lines(&text);
-    rendered
+    Ok(rendered)
 }
 
 fn collapse_blank_lines(text: &str) -> String {
@@ -225,7 +237,11 @@ fn assign_heading_ids(events: &mut [Event<'_>], headings: &mut Vec<Heading>) {
                 j += 1;
             }
             let text = text.trim().to_owned();
-            let base = custom.unwrap_or_else(|| anchor_id(&text));
+            let mut base = custom.unwrap_or_else(|| anchor_id(&text));
+            if base.starts_with(CHROME_ID_PREFIX) {
+                // The portal's own ids live there; keep the anchor out of their way.
+                base.insert_str(0, "section-");
+            }
             let count = seen.entry(base.clone()).or_insert(0);
             let unique = if *count == 0 { base.clone() } else { format!("{base}-{count}") };
             *count += 1;
@@ -290,7 +306,7 @@ fn rewrite_link(dest: &str, at: Location<'_>) -> Option<(String, (String, Option
     let parts = resolve(&[at.category], path)?;
     let file = parts.last()?;
     let slug = file.strip_suffix(".md")?;
-    let mut url = format!("/{}/articles/{}", at.locale, slug);
+    let mut url = super::library::article_url(at.locale, slug);
     if let Some(a) = &anchor {
         url.push('#');
         url.push_str(a);
@@ -312,18 +328,57 @@ fn rewrite_image(dest: &str, at: Location<'_>) -> Option<(String, String)> {
     Some((format!("/media/{joined}"), joined))
 }
 
-/// The HTML sanitizer: Markdown output plus the safe subset of raw HTML writers use.
+/// Classes article HTML may carry: code languages, footnotes, table alignment, task lists
+/// and callouts. Anything else could borrow the portal's own styling.
+fn allowed_class(class: &str) -> bool {
+    class.strip_prefix("language-").is_some_and(|l| {
+        !l.is_empty() && l.len() <= 30 && l.bytes().all(|b| b.is_ascii_alphanumeric() || b"+#-_.".contains(&b))
+    }) || matches!(
+        class,
+        "footnote-definition"
+            | "footnote-reference"
+            | "footnote-definition-label"
+            | "align-left"
+            | "align-center"
+            | "align-right"
+            | "markdown-alert-note"
+            | "markdown-alert-tip"
+            | "markdown-alert-important"
+            | "markdown-alert-warning"
+            | "markdown-alert-caution"
+    )
+}
+
+/// Element ids the portal's own page uses start with this; article ids never do.
+pub const CHROME_ID_PREFIX: &str = "hc-";
+
+/// The HTML sanitizer: Markdown output plus the safe subset of raw HTML writers use. No
+/// `style`, no event handlers, no forms (an `<input>` can only be a disabled checkbox, as
+/// task lists render), ids only on headings and footnotes and never in the portal's
+/// namespace, classes only from [`allowed_class`].
 fn sanitizer() -> &'static ammonia::Builder<'static> {
     static BUILDER: OnceLock<ammonia::Builder<'static>> = OnceLock::new();
     BUILDER.get_or_init(|| {
         let mut b = ammonia::Builder::default();
         b.add_tags(["input", "kbd", "mark", "details", "summary", "figure", "figcaption", "section"])
             .add_generic_attributes(["id", "class", "title"])
-            .add_tag_attributes("input", ["type", "checked", "disabled"])
+            .add_tag_attributes("input", ["checked"])
+            .set_tag_attribute_value("input", "type", "checkbox")
+            .set_tag_attribute_value("input", "disabled", "")
             .add_tag_attributes("img", ["loading"])
             .add_tag_attributes("ol", ["start"])
-            .add_tag_attributes("th", ["style"])
-            .add_tag_attributes("td", ["style"])
+            .attribute_filter(|element, attribute, value| match attribute {
+                "id" => {
+                    let on_anchor_target = matches!(element, "h1" | "h2" | "h3" | "h4" | "h5" | "h6" | "div" | "li");
+                    (on_anchor_target && !value.starts_with(CHROME_ID_PREFIX) && value.len() <= 200)
+                        .then(|| value.into())
+                }
+                "class" => {
+                    let kept: Vec<&str> = value.split_ascii_whitespace().filter(|c| allowed_class(c)).collect();
+                    (!kept.is_empty()).then(|| kept.join(" ").into())
+                }
+                _ => Some(value.into()),
+            })
             .link_rel(Some("noopener noreferrer"));
         b
     })
@@ -346,7 +401,7 @@ mod tests {
 
     #[test]
     fn duplicate_headings_get_unique_ids() {
-        let r = render("## Steps\n\n## Steps\n\n## Custom {#mine}\n", AT);
+        let r = render("## Steps\n\n## Steps\n\n## Custom {#mine}\n", AT).expect("renders");
         let ids: Vec<_> = r.headings.iter().map(|h| h.id.as_str()).collect();
         assert_eq!(ids, vec!["steps", "steps-1", "mine"]);
         assert!(r.html.contains(r#"<h2 id="steps-1">"#), "{}", r.html);
@@ -354,7 +409,8 @@ mod tests {
 
     #[test]
     fn internal_links_and_images_are_rewritten() {
-        let r = render("[a](../account/reset-password.md#step-2) ![x](images/a.png) [b](https://x.example)", AT);
+        let r = render("[a](../account/reset-password.md#step-2) ![x](images/a.png) [b](https://x.example)", AT)
+            .expect("renders");
         assert!(r.html.contains(r#"href="/en/articles/reset-password#step-2""#), "{}", r.html);
         assert!(r.html.contains(r#"src="/media/en/billing/images/a.png""#), "{}", r.html);
         assert!(r.html.contains("https://x.example"));
@@ -362,14 +418,15 @@ mod tests {
             Reference { target: "account/reset-password.md".into(), anchor: Some("step-2".into()), line: 1, column: 1 };
         assert_eq!(r.links, vec![link]);
         assert_eq!(r.images.iter().map(|i| i.target.as_str()).collect::<Vec<_>>(), vec!["en/billing/images/a.png"]);
-        let r = render("intro\n\nsee [x](a.md) and ![i](i.png)\n", AT);
+        let r = render("intro\n\nsee [x](a.md) and ![i](i.png)\n", AT).expect("renders");
         assert_eq!((r.links[0].line, r.links[0].column), (3, 5));
+        assert_eq!(super::super::front_matter::Lines::new("a\nbc\n").position(4), (2, 3));
         assert_eq!((r.images[0].line, r.images[0].column), (3, 19));
     }
 
     #[test]
     fn images_cannot_escape_the_articles_root() {
-        let r = render("![x](../../../etc/passwd)", AT);
+        let r = render("![x](../../../etc/passwd)", AT).expect("renders");
         assert!(!r.html.contains("/media/"), "{}", r.html);
     }
 
@@ -378,7 +435,7 @@ mod tests {
         let r = render(
             "<script>alert(1)</script>\n\n<img src=x onerror=alert(1)> <a href=\"javascript:alert(1)\">x</a> <kbd>Ctrl</kbd>",
             AT,
-        );
+        ).expect("renders");
         assert!(!r.html.contains("<script"), "{}", r.html);
         assert!(!r.html.contains("onerror"), "{}", r.html);
         assert!(!r.html.contains("javascript:"), "{}", r.html);
@@ -386,9 +443,48 @@ mod tests {
     }
 
     #[test]
+    fn sanitizer_drops_styles_forms_and_foreign_ids_and_classes() {
+        let r = render(
+            "| a | b |\n|:-:|--:|\n| 1 | 2 |\n\n<td style=\"position:fixed\">x</td> <div class=\"skip-link\" id=\"hc-q\">d</div> <input type=\"password\" name=\"p\"> <span onclick=\"x()\" class=\"language-rust align-left\">s</span>\n\n## Top {#hc-main}\n\n- [x] done\n",
+            AT,
+        )
+        .expect("renders");
+        assert!(!r.html.contains("style="), "{}", r.html);
+        assert!(r.html.contains(r#"<th class="align-center">"#), "alignment kept as a class: {}", r.html);
+        assert!(!r.html.contains("skip-link") && !r.html.contains(r#"id="hc-q""#), "{}", r.html);
+        assert!(!r.html.contains("password") && !r.html.contains("name="), "{}", r.html);
+        assert!(r.html.contains(r#"class="language-rust align-left""#), "{}", r.html);
+        assert!(!r.html.contains("onclick"), "{}", r.html);
+        assert!(r.html.contains(r#"id="section-hc-main""#), "{}", r.html);
+        assert!(r.html.contains(r#"type="checkbox""#) && r.html.contains("disabled"), "task lists stay: {}", r.html);
+    }
+
+    #[test]
+    fn callouts_render_with_their_kind() {
+        let r = render("> [!WARNING]\n> This cannot be undone.\n", AT).expect("renders");
+        assert!(r.html.contains("markdown-alert-warning"), "{}", r.html);
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_quickly() {
+        let started = std::time::Instant::now();
+        let quotes = format!("text\n\n{}", ">".repeat(1024 * 1024));
+        let err = render(&quotes, AT).expect_err("too deep");
+        assert_eq!(err.line, 3);
+        let divs = format!("a\n\n{}\n", "<div>".repeat(200_000));
+        assert!(render(&divs, AT).is_err(), "raw HTML nesting counts too");
+        let lists = "- ".repeat(20_000);
+        assert!(render(&lists, AT).is_err());
+        let indented: String = (0..150).map(|i| format!("{}- item\n", "  ".repeat(i))).collect();
+        assert!(render(&indented, AT).is_err(), "nesting by indentation");
+        assert!(started.elapsed() < std::time::Duration::from_secs(2), "{:?}", started.elapsed());
+        assert!(render(&"> ".repeat(10), AT).is_ok(), "a few levels are fine");
+    }
+
+    #[test]
     fn template_syntax_stays_out_of_search_text() {
         let body = "import Tabs from '@components/Tabs.astro';\n\nUse {{ site.name }} here {% include \"x\" %} ok.\n\n<Tabs client:load>inside</Tabs>\n\n```js\nimport x from 'y';\n```\n";
-        let r = render(body, AT);
+        let r = render(body, AT).expect("renders");
         assert!(!r.text.contains("site.name"), "{}", r.text);
         assert!(!r.text.contains("include"), "{}", r.text);
         assert!(!r.text.contains("@components"), "{}", r.text);
@@ -400,7 +496,8 @@ mod tests {
 
     #[test]
     fn gfm_extensions_render() {
-        let r = render("| a | b |\n|---|---|\n| 1 | 2 |\n\n- [x] done\n\n~~old~~ text[^1]\n\n[^1]: note\n", AT);
+        let r = render("| a | b |\n|---|---|\n| 1 | 2 |\n\n- [x] done\n\n~~old~~ text[^1]\n\n[^1]: note\n", AT)
+            .expect("renders");
         assert!(r.html.contains("<table>"), "{}", r.html);
         assert!(r.html.contains(r#"type="checkbox""#), "{}", r.html);
         assert!(r.html.contains("<del>old</del>"), "{}", r.html);

@@ -15,13 +15,9 @@ pub fn run(config: &Config, format: Format, strict: bool) -> anyhow::Result<Exit
     let mut problems: Vec<ArticleError> = library.problems.clone();
     problems.extend(lint::lint(library, &config.articles, &config.default_locale));
     if let Err(e) = crate::search::synonyms::Synonyms::load(&config.articles) {
-        let path = config.articles.join(crate::search::synonyms::FILE_NAME);
-        let message = e.strip_prefix(&format!("{}: ", path.display())).unwrap_or(&e).to_owned();
-        problems.push(ArticleError::error(
-            crate::search::synonyms::FILE_NAME,
-            crate::article::Problem::at(1, 1, message).hint("see README, \"Synonyms\", for the format"),
-        ));
+        problems.push(e);
     }
+    let mut problems = crate::article::cap_per_file(problems);
     problems.sort_by(|a, b| {
         a.path.cmp(&b.path).then(a.problem.line.cmp(&b.problem.line)).then(a.problem.column.cmp(&b.problem.column))
     });

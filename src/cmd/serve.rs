@@ -23,7 +23,8 @@ pub struct Prepared {
 
 /// Loads articles and syncs the index: the part of `serve` that does not touch the network.
 pub fn prepare(config: Config) -> anyhow::Result<Prepared> {
-    let (loader, catalog) = super::load_catalog(&config)?;
+    config.validate()?;
+    let (loader, mut catalog) = super::load_catalog(&config)?;
     for problem in &catalog.preview.problems {
         warn!("{problem}");
     }
@@ -39,8 +40,10 @@ pub fn prepare(config: Config) -> anyhow::Result<Prepared> {
         info!(?stats, "index up to date");
     }
     let searcher = Searcher::new(index, config.weights).with_default_locale(&config.default_locale);
-    if let Err(e) = crate::search::refresh_knowledge(&searcher, &config.articles, &catalog.public) {
-        warn!(error = %e, "synonyms not loaded");
+    if let Err(problem) = crate::search::refresh_knowledge(&searcher, &config.articles, &catalog.public) {
+        warn!(error = %problem, "synonyms not loaded");
+        Arc::make_mut(&mut catalog.preview).problems.push(problem.clone());
+        Arc::make_mut(&mut catalog.public).problems.push(problem);
     }
     info!(articles = catalog.public.len(), drafts = catalog.public.drafts, locales = ?catalog.public.locales(), "articles loaded");
     let searchlog = start_searchlog(&config)?;
@@ -67,8 +70,12 @@ fn start_searchlog(config: &Config) -> anyhow::Result<Option<crate::searchlog::S
 /// How often typeahead query completions are rebuilt from the search log.
 const COMPLETIONS_EVERY: std::time::Duration = std::time::Duration::from_secs(600);
 
-/// How long a shutdown waits for queued search-log events to be written.
-const FLUSH_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(15);
+/// How long a shutdown waits for queued search-log events to be written: with the
+/// connection grace period (5 s by default) a SIGTERM ends well within 10 s.
+const FLUSH_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// How often idle rate-limit keys are forgotten.
+const SWEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// Runs the server.
 pub fn run(config: Config) -> anyhow::Result<ExitCode> {
@@ -76,7 +83,7 @@ pub fn run(config: Config) -> anyhow::Result<ExitCode> {
     let watch_dir = config.watch.then(|| config.articles.clone());
     let runtime =
         tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the runtime")?;
-    runtime.block_on(async move {
+    let result = runtime.block_on(async move {
         let prepared = prepare(config)?;
         let _watcher = match watch_dir {
             Some(dir) => match watch::spawn(&dir, Arc::clone(&prepared.reloader)) {
@@ -105,6 +112,14 @@ pub fn run(config: Config) -> anyhow::Result<ExitCode> {
                 }
             });
         }
+        let sweeper = prepared.state.clone();
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(SWEEP_EVERY);
+            loop {
+                every.tick().await;
+                sweeper.sweep_limits();
+            }
+        });
         serve(listener, prepared.state, shutdown_signal()).await.context("server failed")?;
         if let Some(log) = searchlog {
             if log.flush(FLUSH_TIMEOUT).await {
@@ -115,7 +130,10 @@ pub fn run(config: Config) -> anyhow::Result<ExitCode> {
         }
         info!("shut down cleanly");
         Ok::<_, anyhow::Error>(())
-    })?;
+    });
+    // Whatever still runs (a search on the blocking pool) must not hold the exit up.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(1));
+    result?;
     Ok(ExitCode::SUCCESS)
 }
 

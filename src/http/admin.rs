@@ -20,6 +20,7 @@ impl FromRequestParts<AppState> for Admin {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         match auth::admin_access(state, parts) {
             AdminAccess::Granted => Ok(Admin),
+            AdminAccess::Throttled(wait) => Err(too_many_attempts(wait)),
             AdminAccess::NeedLogin => {
                 let mut response = login_page(state, StatusCode::UNAUTHORIZED, None);
                 response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
@@ -30,7 +31,7 @@ impl FromRequestParts<AppState> for Admin {
                 Html(render_or_text(&Message {
                     site_name: state.config().site_name.clone(),
                     title: "Admin is not available from here",
-                    text: "No admin token is configured, so the admin area only answers on this machine (loopback). Set HELPCENTER_ADMIN_TOKEN to sign in from elsewhere.",
+                    text: "No admin token is configured, so the admin area answers only requests made directly on this machine: from a loopback address, to localhost, and not through a proxy. Set HELPCENTER_ADMIN_TOKEN (24 characters or more) to sign in from elsewhere.",
                 })),
             )
                 .into_response()),
@@ -170,38 +171,67 @@ pub struct LoginForm {
     token: String,
 }
 
-/// `POST /admin/login`: a correct token starts a session (HttpOnly, SameSite=Strict cookie).
+/// 429 with `Retry-After` for too many token attempts.
+fn too_many_attempts(wait: std::time::Duration) -> Response {
+    let mut response = (StatusCode::TOO_MANY_REQUESTS, "Too many sign-in attempts; try again later.").into_response();
+    if let Ok(v) = HeaderValue::from_str(&super::throttle::retry_after_secs(wait).to_string()) {
+        response.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    response
+}
+
+/// The session cookie: HttpOnly, SameSite=Strict, and Secure when the request came over
+/// HTTPS (`public_url`, or `X-Forwarded-Proto` from a trusted proxy).
+fn session_cookie_header(
+    state: &AppState,
+    extensions: &axum::http::Extensions,
+    headers: &HeaderMap,
+    value: &str,
+    max_age: u64,
+) -> Option<HeaderValue> {
+    let secure = if state.is_https(extensions, headers) { "; Secure" } else { "" };
+    HeaderValue::from_str(&format!(
+        "{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}"
+    ))
+    .ok()
+}
+
+/// `POST /admin/login`: a correct token starts a session. Attempts are rate limited per
+/// client and overall (429 with `Retry-After`); failures are logged, never the token.
 pub async fn login(
     State(state): State<AppState>,
+    extensions: axum::http::Extensions,
+    headers: HeaderMap,
     form: Result<Form<LoginForm>, axum::extract::rejection::FormRejection>,
 ) -> Response {
-    let expected = &state.config().admin_token.0;
+    if let Err(wait) = auth::take_attempt(&state, &extensions, &headers) {
+        tracing::warn!(kind = "form", "admin sign-in throttled");
+        return too_many_attempts(wait);
+    }
     let given = form.map(|Form(f)| f.token).unwrap_or_default();
-    if expected.is_empty() || !auth::constant_time_eq(given.trim().as_bytes(), expected.as_bytes()) {
-        tracing::warn!("admin sign-in failed");
+    if !auth::token_matches(&state, given.trim()) {
+        tracing::warn!(kind = "form", "admin sign-in failed");
         return login_page(&state, StatusCode::UNAUTHORIZED, Some("That token is not right."));
     }
     let Some(id) = auth::start_session(&state) else {
         return (StatusCode::INTERNAL_SERVER_ERROR, "cannot start a session").into_response();
     };
-    let cookie = format!("{SESSION_COOKIE}={id}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}", SESSION_TTL.as_secs());
     let mut response = Redirect::to("/admin/").into_response();
-    if let Ok(value) = HeaderValue::from_str(&cookie) {
+    if let Some(value) = session_cookie_header(&state, &extensions, &headers, &id, SESSION_TTL.as_secs()) {
         response.headers_mut().insert(header::SET_COOKIE, value);
     }
     response
 }
 
 /// `POST /admin/logout`.
-pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Response {
+pub async fn logout(State(state): State<AppState>, extensions: axum::http::Extensions, headers: HeaderMap) -> Response {
     if let Some(id) = auth::session_cookie(&headers) {
         auth::end_session(&state, &id);
     }
     let mut response = Redirect::to("/admin/login").into_response();
-    response.headers_mut().insert(
-        header::SET_COOKIE,
-        HeaderValue::from_static("hc_admin=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"),
-    );
+    if let Some(value) = session_cookie_header(&state, &extensions, &headers, "", 0) {
+        response.headers_mut().insert(header::SET_COOKIE, value);
+    }
     response
 }
 

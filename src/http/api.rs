@@ -99,7 +99,7 @@ pub async fn healthz(State(state): State<AppState>) -> Response {
         "status": "ok",
         "articles": library.len(),
         "locales": library.locales(),
-        "indexed": state.searcher().num_docs(),
+        "indexed": state.searcher().num_public_docs(),
     }))
     .into_response()
 }

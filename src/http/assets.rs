@@ -1,6 +1,7 @@
 //! Theme assets (embedded defaults, overridable file by file from the theme folder, like
-//! mdBook) and article images under `/media/`. Paths are checked component by component:
-//! nothing outside the two roots can be named.
+//! mdBook) and article images under `/media/`. Paths are checked component by component,
+//! then resolved with [`crate::article::files::resolve_within`] (the rule the article
+//! loader uses): a symbolic link that leads outside its root is not found.
 
 use std::path::{Path, PathBuf};
 
@@ -45,6 +46,9 @@ fn content_type(path: &str) -> Option<&'static str> {
 /// backslashes; `None` means "not found".
 fn safe_join(root: &Path, url_path: &str) -> Option<PathBuf> {
     let mut out = root.to_path_buf();
+    if url_path.len() > 1024 {
+        return None;
+    }
     let mut depth = 0;
     for part in url_path.split('/') {
         if part.is_empty() || part.starts_with('.') || part.contains(['\\', '\0', ':']) {
@@ -56,12 +60,16 @@ fn safe_join(root: &Path, url_path: &str) -> Option<PathBuf> {
     (depth > 0).then_some(out)
 }
 
-async fn read_file(path: &Path, max: u64) -> Option<Vec<u8>> {
-    let meta = tokio::fs::metadata(path).await.ok()?;
-    if !meta.is_file() || meta.len() > max {
-        return None;
-    }
-    tokio::fs::read(path).await.ok()
+/// Reads `rel` under `root` if it resolves inside it, off the async workers.
+async fn read_file(root: &Path, rel: PathBuf, max: u64) -> Option<Vec<u8>> {
+    let root = root.to_path_buf();
+    tokio::task::spawn_blocking(move || {
+        let real = crate::article::files::resolve_within(&root, &rel).ok()?;
+        crate::article::files::read_resolved(&real, max)
+    })
+    .await
+    .ok()
+    .flatten()
 }
 
 fn respond(body: Vec<u8>, mime: &'static str, cache: &'static str) -> Response {
@@ -83,8 +91,8 @@ fn respond(body: Vec<u8>, mime: &'static str, cache: &'static str) -> Response {
 pub async fn theme_static(State(state): State<AppState>, UrlPath(path): UrlPath<String>) -> Response {
     let not_found = || PageError::not_found(&state, &state.config().default_locale).into_response();
     let Some(mime) = content_type(&path) else { return not_found() };
-    let Some(on_disk) = safe_join(&state.config().theme.join("static"), &path) else { return not_found() };
-    if let Some(body) = read_file(&on_disk, MAX_MEDIA_BYTES).await {
+    let Some(rel) = safe_join(Path::new(""), &path) else { return not_found() };
+    if let Some(body) = read_file(&state.config().theme.join("static"), rel, MAX_MEDIA_BYTES).await {
         return respond(body, mime, "public, max-age=300");
     }
     match EMBEDDED.iter().find(|(name, _)| *name == path) {
@@ -97,8 +105,8 @@ pub async fn theme_static(State(state): State<AppState>, UrlPath(path): UrlPath<
 pub async fn media(State(state): State<AppState>, UrlPath(path): UrlPath<String>) -> Response {
     let not_found = || PageError::not_found(&state, &state.config().default_locale).into_response();
     let Some(mime) = content_type(&path).filter(|m| m.starts_with("image/")) else { return not_found() };
-    let Some(file) = safe_join(&state.config().articles, &path) else { return not_found() };
-    match read_file(&file, MAX_MEDIA_BYTES).await {
+    let Some(rel) = safe_join(Path::new(""), &path) else { return not_found() };
+    match read_file(&state.config().articles, rel, MAX_MEDIA_BYTES).await {
         Some(body) => respond(body, mime, "public, max-age=3600"),
         None => not_found(),
     }

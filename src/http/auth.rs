@@ -1,18 +1,23 @@
 //! Who is asking: anonymous visitors, or an admin (by session cookie or bearer token).
 //!
-//! `/admin` needs the admin token (`HELPCENTER_ADMIN_TOKEN`) through the login form or
-//! `Authorization: Bearer`. Without a configured token it is open to loopback clients only,
-//! and a request carrying proxy headers never counts as loopback.
+//! `/admin` needs the admin token (`HELPCENTER_ADMIN_TOKEN`, at least 24 characters)
+//! through the login form or `Authorization: Bearer`. Without a configured token it answers
+//! only a request that is local on every count: the peer is loopback, the `Host` header
+//! names this machine (no DNS rebinding), and no proxy header is present (a reverse proxy
+//! on the same machine would otherwise make the whole internet "local"). Token attempts
+//! are rate limited per client and overall; failures are logged without the secret.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, Ipv4Addr};
 use std::time::{Duration, Instant};
 
-use axum::extract::connect_info::MockConnectInfo;
-use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, header};
+use axum::http::{Extensions, HeaderMap, header};
+use sha2::{Digest, Sha256};
 
 use super::AppState;
+use super::client;
+use super::throttle::{Rate, Throttle};
 
 /// Name of the admin session cookie.
 pub const SESSION_COOKIE: &str = "hc_admin";
@@ -20,6 +25,10 @@ pub const SESSION_COOKIE: &str = "hc_admin";
 pub const SESSION_TTL: Duration = Duration::from_secs(12 * 3600);
 /// Most concurrent admin sessions kept (oldest dropped first).
 const MAX_SESSIONS: usize = 1000;
+/// Token attempts (login form or bearer) per client: 10 at once, then 10 a minute.
+pub const ATTEMPTS_PER_CLIENT: Rate = Rate { burst: 10, per_minute: 10 };
+/// Token attempts from everybody together.
+pub const ATTEMPTS_OVERALL: Rate = Rate { burst: 100, per_minute: 100 };
 
 /// The request's viewer.
 #[derive(Debug, Clone, Copy, Default)]
@@ -28,6 +37,8 @@ pub struct Viewer {
     pub drafts: bool,
     /// Gets live reload (admin, or `serve --dev`).
     pub live_reload: bool,
+    /// Signed in as admin (pages must not be cached).
+    pub admin: bool,
 }
 
 /// The result of checking admin access.
@@ -35,10 +46,20 @@ pub struct Viewer {
 pub enum AdminAccess {
     /// Go ahead.
     Granted,
-    /// A token is configured and was not presented: 401.
+    /// A token is configured and was not presented (or was wrong): 401.
     NeedLogin,
-    /// No token is configured and the client is not on loopback: 403.
+    /// No token is configured and the request is not local: 403.
     Forbidden,
+    /// Too many token attempts from this client (or overall): 429 after this long.
+    Throttled(Duration),
+}
+
+/// The limiter for token attempts.
+pub type AttemptThrottle = Throttle<IpAddr>;
+
+/// A new limiter with the documented rates.
+pub fn attempt_throttle() -> AttemptThrottle {
+    Throttle::new(ATTEMPTS_PER_CLIENT, ATTEMPTS_OVERALL)
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for Viewer
@@ -49,51 +70,88 @@ where
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let state: AppState = axum::extract::FromRef::from_ref(state);
-        let admin = has_admin_credentials(&state, &parts.headers);
+        let admin = matches!(credentials(&state, &parts.extensions, &parts.headers), Credentials::Valid);
         let config = state.config();
-        Ok(Viewer { drafts: admin || config.drafts, live_reload: admin || config.dev })
+        Ok(Viewer { drafts: admin || config.drafts, live_reload: admin || config.dev, admin })
     }
+}
+
+/// True when the request is local on every count (peer, `Host`, no proxy headers).
+pub fn is_local_request(extensions: &Extensions, headers: &HeaderMap) -> bool {
+    client::peer(extensions).is_some_and(|p| client::is_loopback(p.ip()))
+        && client::host_is_loopback(headers)
+        && !client::is_proxied(headers)
 }
 
 /// Checks whether this request may use `/admin`.
 pub fn admin_access(state: &AppState, parts: &Parts) -> AdminAccess {
     if state.config().admin_token.0.is_empty() {
-        let peer = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|c| c.0)
-            .or_else(|| parts.extensions.get::<MockConnectInfo<SocketAddr>>().map(|m| m.0));
-        let proxied = parts.headers.contains_key("x-forwarded-for") || parts.headers.contains_key(header::FORWARDED);
-        if peer.is_some_and(|p| p.ip().is_loopback()) && !proxied {
+        return if is_local_request(&parts.extensions, &parts.headers) {
             AdminAccess::Granted
         } else {
             AdminAccess::Forbidden
-        }
-    } else if has_admin_credentials(state, &parts.headers) {
-        AdminAccess::Granted
-    } else {
-        AdminAccess::NeedLogin
+        };
+    }
+    match credentials(state, &parts.extensions, &parts.headers) {
+        Credentials::Valid => AdminAccess::Granted,
+        Credentials::Throttled(wait) => AdminAccess::Throttled(wait),
+        Credentials::Missing | Credentials::Wrong => AdminAccess::NeedLogin,
     }
 }
 
-/// A valid bearer token or a live session cookie.
-fn has_admin_credentials(state: &AppState, headers: &HeaderMap) -> bool {
-    let token = &state.config().admin_token.0;
-    if token.is_empty() {
-        return false;
+/// What the request carries.
+enum Credentials {
+    Missing,
+    Valid,
+    Wrong,
+    Throttled(Duration),
+}
+
+/// The bearer token of `Authorization: Bearer <token>` (scheme case-insensitive).
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?.trim();
+    let (scheme, token) = value.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+}
+
+/// A live session cookie, or a bearer token checked against the configured one (a bearer
+/// attempt costs one from the client's attempt budget).
+fn credentials(state: &AppState, extensions: &Extensions, headers: &HeaderMap) -> Credentials {
+    if state.config().admin_token.0.is_empty() {
+        return Credentials::Missing;
     }
-    let bearer = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim);
-    if bearer.is_some_and(|b| constant_time_eq(b.as_bytes(), token.as_bytes())) {
-        return true;
+    if session_cookie(headers).is_some_and(|id| session_valid(state, &id)) {
+        return Credentials::Valid;
     }
-    match session_cookie(headers) {
-        Some(id) => session_valid(state, &id),
-        None => false,
+    let Some(given) = bearer(headers) else { return Credentials::Missing };
+    if let Err(wait) = take_attempt(state, extensions, headers) {
+        return Credentials::Throttled(wait);
     }
+    if token_matches(state, given) {
+        Credentials::Valid
+    } else {
+        tracing::warn!(kind = "bearer", "admin token rejected");
+        Credentials::Wrong
+    }
+}
+
+/// Takes one token attempt for the request's client.
+pub fn take_attempt(state: &AppState, extensions: &Extensions, headers: &HeaderMap) -> Result<(), Duration> {
+    let client = client::client_ip(extensions, headers, state.trusted_proxies())
+        .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), client::bucket);
+    state.attempts().take(&client)
+}
+
+/// Compares `given` with the configured token in constant time: both are hashed first,
+/// so neither where they differ nor the token's length shows in the timing.
+pub fn token_matches(state: &AppState, given: &str) -> bool {
+    let expected = &state.config().admin_token.0;
+    !expected.is_empty() && digests_equal(given.as_bytes(), expected.as_bytes())
+}
+
+fn digests_equal(a: &[u8], b: &[u8]) -> bool {
+    let (a, b) = (Sha256::digest(a), Sha256::digest(b));
+    a.iter().zip(b.iter()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// The session id from the `Cookie` header, if any.
@@ -136,23 +194,24 @@ pub fn end_session(state: &AppState, id: &str) {
     }
 }
 
-/// Compares secrets without leaking where they differ through timing.
-pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn constant_time_comparison() {
-        assert!(constant_time_eq(b"secret", b"secret"));
-        assert!(!constant_time_eq(b"secret", b"secreT"));
-        assert!(!constant_time_eq(b"secret", b"secret2"));
+    fn digest_comparison() {
+        assert!(digests_equal(b"secret", b"secret"));
+        assert!(!digests_equal(b"secret", b"secreT"));
+        assert!(!digests_equal(b"secret", b"secret2"));
+    }
+
+    #[test]
+    fn bearer_scheme_is_case_insensitive() {
+        let mut h = HeaderMap::new();
+        h.insert(header::AUTHORIZATION, "bearer   tok ".parse().expect("header"));
+        assert_eq!(bearer(&h), Some("tok"));
+        h.insert(header::AUTHORIZATION, "Basic dG9r".parse().expect("header"));
+        assert_eq!(bearer(&h), None);
     }
 
     #[test]

@@ -11,7 +11,7 @@ use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, RawQuery, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -266,7 +266,7 @@ pub async fn contact(
     }
     let config = state.config();
     let target = contact_target(&config.contact_url, &config.contact_query_param, query.as_deref());
-    Redirect::to(&target).into_response()
+    super::redirect(StatusCode::SEE_OTHER, &target)
 }
 
 /// The contact URL with the last query attached (`?q=` by default; a `mailto:` gets a

@@ -7,7 +7,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
-use futures_util::stream;
+use futures_util::{StreamExt, stream};
 use tokio::sync::broadcast::error::RecvError;
 
 use super::{AppState, Viewer};
@@ -27,5 +27,6 @@ pub async fn events(State(state): State<AppState>, viewer: Viewer) -> Response {
         };
         Some((Ok::<_, Infallible>(Event::default().event("reload").data(data)), rx))
     });
-    Sse::new(events).keep_alive(KeepAlive::default()).into_response()
+    // The stream ends when the server shuts down, so it never holds a shutdown up.
+    Sse::new(events.take_until(state.shutting_down())).keep_alive(KeepAlive::default()).into_response()
 }

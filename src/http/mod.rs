@@ -7,25 +7,27 @@ mod admin;
 mod api;
 mod assets;
 mod auth;
+pub mod client;
 mod error;
 mod events;
+mod guard;
 pub mod i18n;
 mod live;
 mod pages;
+mod server;
+pub mod throttle;
 
 use std::collections::HashMap;
-use std::future::Future;
-use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, RwLock};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::Router;
-use axum::http::{HeaderName, HeaderValue, header};
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::routing::{get, post};
-use tokio::net::TcpListener;
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, watch};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::{RequestBodyTimeoutLayer, TimeoutLayer};
 use tower_http::trace::TraceLayer;
 
 use crate::article::{Catalog, Library};
@@ -34,8 +36,10 @@ use crate::search::Searcher;
 use crate::search::suggest::SuggestIndex;
 use crate::searchlog::SearchLog;
 
-pub use auth::Viewer;
+pub use auth::{ATTEMPTS_OVERALL, ATTEMPTS_PER_CLIENT, Viewer};
+pub use client::Network;
 pub use error::PageError;
+pub use server::serve;
 
 /// A query-string value, decoded leniently (invalid UTF-8 or percent-encoding never fails).
 pub(crate) fn query_param(raw: Option<&str>, name: &str) -> Option<String> {
@@ -48,6 +52,19 @@ pub(crate) fn cookie(headers: &axum::http::HeaderMap, name: &str) -> Option<Stri
         let (k, v) = pair.trim().split_once('=')?;
         (k == name && !v.is_empty()).then(|| v.to_owned())
     })
+}
+
+/// A redirect that cannot panic: a `Location` that is not a valid header value (it came
+/// from configuration or content) answers 500 and is logged instead.
+pub(crate) fn redirect(status: StatusCode, location: &str) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    match HeaderValue::from_str(location) {
+        Ok(value) => (status, [(header::LOCATION, value)]).into_response(),
+        Err(_) => {
+            tracing::error!("redirect target is not a valid URL");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
 }
 
 /// True for the random ids the log hands out (searches, visits): 32 hex digits.
@@ -74,6 +91,10 @@ struct Inner {
     limiter: events::RateLimiter,
     suggest: RwLock<Arc<SuggestIndex>>,
     completions: RwLock<Arc<crate::search::completions::Completions>>,
+    attempts: auth::AttemptThrottle,
+    trusted: Vec<Network>,
+    shutdown: watch::Sender<bool>,
+    csp: HeaderValue,
 }
 
 impl AppState {
@@ -81,8 +102,14 @@ impl AppState {
     pub fn new(config: Config, catalog: Catalog, searcher: Searcher, searchlog: Option<SearchLog>) -> Self {
         let (reloads, _) = broadcast::channel(64);
         let suggest = RwLock::new(Arc::new(SuggestIndex::build(&catalog.public)));
+        let trusted = config.trusted_proxies.iter().filter_map(|p| Network::parse(p)).collect();
+        let csp = content_security_policy(&config.image_hosts);
         Self {
             inner: Arc::new(Inner {
+                attempts: auth::attempt_throttle(),
+                trusted,
+                shutdown: watch::Sender::new(false),
+                csp,
                 suggest,
                 completions: RwLock::default(),
                 config,
@@ -223,11 +250,61 @@ impl AppState {
     pub(crate) fn sessions(&self) -> &Mutex<HashMap<String, Instant>> {
         &self.inner.sessions
     }
+
+    pub(crate) fn attempts(&self) -> &auth::AttemptThrottle {
+        &self.inner.attempts
+    }
+
+    /// The reverse proxies whose forwarding headers are believed.
+    pub(crate) fn trusted_proxies(&self) -> &[Network] {
+        &self.inner.trusted
+    }
+
+    /// True when the request came over HTTPS (for `Secure` cookies).
+    pub(crate) fn is_https(&self, extensions: &axum::http::Extensions, headers: &axum::http::HeaderMap) -> bool {
+        client::is_https(extensions, headers, &self.inner.config.public_url, &self.inner.trusted)
+    }
+
+    /// Tells long-lived responses (live-reload streams) that the server is stopping.
+    pub fn begin_shutdown(&self) {
+        self.inner.shutdown.send_replace(true);
+    }
+
+    /// Completes when [`AppState::begin_shutdown`] was called.
+    pub(crate) fn shutting_down(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
+        let mut rx = self.inner.shutdown.subscribe();
+        async move {
+            let _ = rx.wait_for(|stopping| *stopping).await;
+        }
+    }
+
+    /// Forgets idle rate-limit keys; `serve` calls it every minute.
+    pub fn sweep_limits(&self) {
+        self.inner.attempts.sweep();
+    }
+}
+
+/// The Content-Security-Policy: only this origin, plus the configured image hosts.
+fn content_security_policy(image_hosts: &[String]) -> HeaderValue {
+    let mut images = String::from("'self' data:");
+    for host in image_hosts.iter().filter_map(|h| crate::config::origin_of(h)) {
+        images.push(' ');
+        images.push_str(host);
+    }
+    let policy = format!(
+        "default-src 'self'; img-src {images}; style-src 'self'; script-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
+    );
+    HeaderValue::from_str(&policy).unwrap_or_else(|_| HeaderValue::from_static("default-src 'self'"))
 }
 
 /// The complete application.
 pub fn router(state: AppState) -> Router {
-    Router::new()
+    let limits = &state.config().server;
+    let request_timeout = Duration::from_secs(limits.request_timeout_secs.max(1));
+    let body_timeout = Duration::from_secs(limits.body_timeout_secs.max(1));
+    // Live-reload streams stay open by design: outside the request timeout.
+    let streams = Router::new().route("/_dev/events", get(live::events));
+    let pages = Router::new()
         .route("/", get(pages::root))
         .route("/healthz", get(api::healthz))
         .route("/api/search", get(api::search))
@@ -237,7 +314,6 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/reports/{report}", get(admin::report_csv))
         .route("/static/{*path}", get(assets::theme_static))
         .route("/media/{*path}", get(assets::media))
-        .route("/_dev/events", get(live::events))
         .route("/admin", get(admin::redirect_to_dashboard))
         .route("/admin/", get(admin::dashboard))
         .route("/admin/problems", get(admin::problems))
@@ -251,8 +327,16 @@ pub fn router(state: AppState) -> Router {
         .route("/{locale}/categories/{category}", get(pages::category))
         .route("/{locale}/contact", get(events::contact))
         .fallback(pages::not_found)
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, request_timeout));
+    let csp = state.inner.csp.clone();
+    Router::new()
+        .merge(streams)
+        .merge(pages)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), guard::same_origin_writes))
+        .layer(axum::middleware::from_fn(guard::private_responses))
         .layer(axum::middleware::from_fn(events::visit))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(RequestBodyTimeoutLayer::new(body_timeout))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
@@ -261,28 +345,11 @@ pub fn router(state: AppState) -> Router {
             header::REFERRER_POLICY,
             HeaderValue::from_static("strict-origin-when-cross-origin"),
         ))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(
-                "default-src 'self'; img-src 'self' data: https:; style-src 'self'; script-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
-            ),
-        ))
+        .layer(SetResponseHeaderLayer::if_not_present(header::CONTENT_SECURITY_POLICY, csp))
         .layer(SetResponseHeaderLayer::if_not_present(
             HeaderName::from_static("x-frame-options"),
             HeaderValue::from_static("DENY"),
         ))
-        .layer(TraceLayer::new_for_http())
+        .layer(TraceLayer::new_for_http().make_span_with(guard::request_span))
         .with_state(state)
-}
-
-/// Serves the app on `listener` until `shutdown` completes, then drains connections.
-/// Client addresses are made available to handlers (admin is loopback-only without a token).
-pub async fn serve(
-    listener: TcpListener,
-    state: AppState,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    axum::serve(listener, router(state).into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown)
-        .await
 }

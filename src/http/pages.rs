@@ -5,7 +5,7 @@ use std::sync::Arc;
 use askama::Template;
 use axum::extract::{Form, Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, Uri, header};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{Html, IntoResponse, Response};
 
 use super::i18n::{Ui, language_name, negotiate, ui};
 use super::{AppState, PageError, Viewer, is_random_id, query_param};
@@ -201,7 +201,7 @@ pub async fn root(State(state): State<AppState>, headers: HeaderMap) -> Response
     let library = state.public_library();
     let accept = headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok());
     let locale = negotiate(accept, library.locales(), &state.config().default_locale);
-    let mut response = Redirect::to(&format!("/{locale}/")).into_response();
+    let mut response = super::redirect(StatusCode::SEE_OTHER, &format!("/{locale}/"));
     response.headers_mut().insert(header::VARY, header::HeaderValue::from_static("Accept-Language"));
     response
 }
@@ -217,10 +217,7 @@ pub async fn locale_redirect(State(state): State<AppState>, Path(locale): Path<S
 
 /// A 301 (not axum's 308): old links and search engines expect 301 for moved pages.
 fn moved_permanently(location: &str) -> Response {
-    match header::HeaderValue::from_str(location) {
-        Ok(value) => (StatusCode::MOVED_PERMANENTLY, [(header::LOCATION, value)]).into_response(),
-        Err(_) => StatusCode::NOT_FOUND.into_response(),
-    }
+    super::redirect(StatusCode::MOVED_PERMANENTLY, location)
 }
 
 fn known_locale(state: &AppState, library: &Library, locale: &str) -> Result<(), PageError> {
@@ -358,12 +355,12 @@ pub async fn article(
     known_locale(&state, &library, &locale)?;
     let Some(article) = library.article(&locale, &slug).cloned() else {
         if let Some(target) = library.resolve_alias(&locale, &slug) {
-            return Ok(moved_permanently(&format!("/{locale}/articles/{target}")));
+            return Ok(moved_permanently(&crate::article::article_url(&locale, target)));
         }
         // Not translated yet: the default locale's version beats a dead end.
         let fallback = &state.config().default_locale;
         if fallback != &locale && library.article(fallback, &slug).is_some() {
-            return Ok(Redirect::to(&format!("/{fallback}/articles/{slug}")).into_response());
+            return Ok(super::redirect(StatusCode::SEE_OTHER, &crate::article::article_url(fallback, &slug)));
         }
         return Err(PageError::not_found(&state, &locale));
     };
@@ -459,7 +456,8 @@ pub async fn feedback(
         search_id: form.sid.filter(|s| is_random_id(s)),
         visit: super::events::visit_of(&extensions),
     }));
-    Ok(Redirect::to(&format!("/{locale}/articles/{slug}?feedback=thanks#feedback")).into_response())
+    let back = format!("{}?feedback=thanks#hc-feedback", crate::article::article_url(&locale, &slug));
+    Ok(super::redirect(StatusCode::SEE_OTHER, &back))
 }
 
 /// `GET /{locale}/categories/{category}`.

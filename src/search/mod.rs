@@ -22,7 +22,7 @@ pub fn refresh_knowledge(
     searcher: &Searcher,
     articles: &std::path::Path,
     library: &crate::article::Library,
-) -> Result<(), String> {
+) -> Result<(), crate::article::ArticleError> {
     let loaded = synonyms::Synonyms::load(articles);
     let result = match loaded {
         Ok(s) => {

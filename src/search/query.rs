@@ -277,7 +277,7 @@ pub fn plan(text: &str, rules: &[Rule]) -> Vec<Unit> {
             let k = rule.pattern.len();
             units.push(Unit {
                 groups: groups[i..i + k].to_vec(),
-                alternatives: rule.alternatives.clone(),
+                alternatives: rule.alternatives().cloned().collect(),
                 stop: false,
             });
             i += k;
@@ -288,7 +288,7 @@ pub fn plan(text: &str, rules: &[Rule]) -> Vec<Unit> {
         let mut alternatives = Vec::new();
         if cjk {
             for rule in rules.iter().filter(|r| r.cjk && contains_run(&r.pattern[0], group)) {
-                alternatives.extend(rule.alternatives.iter().cloned());
+                alternatives.extend(rule.alternatives().cloned());
             }
         }
         let stop = !cjk && group.len() == 1 && is_stop_word(&group[0].text);

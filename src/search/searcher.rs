@@ -7,7 +7,8 @@ use std::sync::{Arc, RwLock};
 
 use tantivy::collector::{Collector, Count, SegmentCollector, TopDocs};
 use tantivy::columnar::StrColumn;
-use tantivy::query::Query;
+use tantivy::query::{Query, TermQuery};
+use tantivy::schema::IndexRecordOption;
 use tantivy::schema::Value;
 use tantivy::snippet::SnippetGenerator;
 use tantivy::{DocAddress, DocId, Score, SegmentOrdinal, SegmentReader, TantivyDocument, Term};
@@ -152,9 +153,15 @@ impl Searcher {
         }
     }
 
-    /// Number of documents visible to searches.
+    /// Number of documents in the index (drafts included).
     pub fn num_docs(&self) -> u64 {
         self.index.reader.searcher().num_docs()
+    }
+
+    /// Number of published documents (what `/healthz` may tell anybody).
+    pub fn num_public_docs(&self) -> u64 {
+        let query = TermQuery::new(Term::from_field_u64(self.index.fields.draft, 0), IndexRecordOption::Basic);
+        self.index.reader.searcher().search(&query, &Count).map_or(0, |n| n as u64)
     }
 
     /// Corrects unknown words of `text` to known ones; `None` when nothing changed.

@@ -187,7 +187,8 @@ fn patterns() -> &'static [(Regex, &'static str); 3] {
 /// Replaces e-mail addresses, phone numbers and digit runs of 6+ with placeholders, and
 /// bounds the length.
 pub fn redact(text: &str, max_chars: usize) -> String {
-    let mut out = text.trim().to_owned();
+    // Control characters (NUL included) carry nothing a report needs.
+    let mut out: String = text.trim().chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
     for (re, placeholder) in patterns() {
         if re.is_match(&out) {
             out = re.replace_all(&out, *placeholder).into_owned();

@@ -13,8 +13,12 @@ use tower::ServiceExt;
 
 use crate::support::{Site, copy_dir, repo};
 
-async fn send_from(site: &Site, peer: &str, request: Request<Body>) -> (StatusCode, axum::http::HeaderMap, String) {
+/// Sends `request` as if from `peer`, to `Host: 127.0.0.1` unless it names another host.
+async fn send_from(site: &Site, peer: &str, mut request: Request<Body>) -> (StatusCode, axum::http::HeaderMap, String) {
     let addr: SocketAddr = peer.parse().expect("addr");
+    if !request.headers().contains_key(header::HOST) {
+        request.headers_mut().insert(header::HOST, "127.0.0.1".parse().expect("host"));
+    }
     let app = site.app().layer(MockConnectInfo(addr));
     let response = app.oneshot(request).await.expect("response");
     let status = response.status();
@@ -44,7 +48,7 @@ async fn without_a_token_admin_is_loopback_only() {
 async fn with_a_token_admin_needs_it_even_from_loopback() {
     let site = Site::with_config(
         |a| copy_dir(&repo().join("tests/fixtures/articles"), a),
-        |c| c.admin_token = Secret("s3cret".into()),
+        |c| c.admin_token = Secret(crate::support::TOKEN.into()),
     );
     let (status, headers, body) = send_from(&site, "127.0.0.1:5000", get("/admin/problems")).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
@@ -54,7 +58,7 @@ async fn with_a_token_admin_needs_it_even_from_loopback() {
     let bearer =
         |t: &str| Request::get("/admin/").header(header::AUTHORIZATION, format!("Bearer {t}")).body(Body::empty());
     assert_eq!(site.send(bearer("wrong").expect("req")).await.0, StatusCode::UNAUTHORIZED);
-    assert_eq!(site.send(bearer("s3cret").expect("req")).await.0, StatusCode::OK);
+    assert_eq!(site.send(bearer(crate::support::TOKEN).expect("req")).await.0, StatusCode::OK);
 
     let login = |token: &str| {
         Request::post("/admin/login")
@@ -63,7 +67,7 @@ async fn with_a_token_admin_needs_it_even_from_loopback() {
             .expect("req")
     };
     assert_eq!(site.send(login("nope")).await.0, StatusCode::UNAUTHORIZED);
-    let (status, headers, _) = site.send(login("s3cret")).await;
+    let (status, headers, _) = site.send(login(crate::support::TOKEN)).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     let cookie = headers[header::SET_COOKIE].to_str().expect("cookie").to_owned();
     assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"), "{cookie}");

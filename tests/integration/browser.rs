@@ -111,13 +111,14 @@ async fn typing_shows_suggestions_and_the_keyboard_picks_one() {
     let base = serve(&site).await;
     let c = &browser.client;
     c.goto(&format!("{base}/en/")).await.expect("home");
-    let input = c.find(Locator::Css("#q")).await.expect("search box");
+    let input = c.find(Locator::Css("#hc-q")).await.expect("search box");
     assert_eq!(input.attr("role").await.expect("attr").as_deref(), Some("combobox"));
     assert_eq!(input.attr("aria-expanded").await.expect("attr").as_deref(), Some("false"));
     for key in ["r", "e", "s", "e", "t", " ", "p", "a"] {
         input.send_keys(key).await.expect("type");
     }
-    eventually("suggestions open", || async { attr(c, "#q", "aria-expanded").await.as_deref() == Some("true") }).await;
+    eventually("suggestions open", || async { attr(c, "#hc-q", "aria-expanded").await.as_deref() == Some("true") })
+        .await;
     let options = c.find_all(Locator::Css("#hc-suggest-0 [role=option]")).await.expect("options");
     assert!(options.len() >= 2, "article suggestions plus 'Search for'");
     let first = options[0].text().await.expect("text");
@@ -128,7 +129,7 @@ async fn typing_shows_suggestions_and_the_keyboard_picks_one() {
     assert!(last.contains("Search for") && last.contains("reset pa"), "{last}");
 
     input.send_keys(&Key::Down.to_string()).await.expect("down");
-    let active = attr(c, "#q", "aria-activedescendant").await.expect("active descendant");
+    let active = attr(c, "#hc-q", "aria-activedescendant").await.expect("active descendant");
     assert_eq!(active, "hc-suggest-0-0");
     assert_eq!(attr(c, "#hc-suggest-0-0", "aria-selected").await.as_deref(), Some("true"));
     input.send_keys(&Key::Enter.to_string()).await.expect("enter");
@@ -155,26 +156,26 @@ async fn escape_closes_the_mouse_picks_and_search_for_submits() {
     let base = serve(&site).await;
     let c = &browser.client;
     c.goto(&format!("{base}/en/")).await.expect("home");
-    let input = c.find(Locator::Css("#q")).await.expect("search box");
+    let input = c.find(Locator::Css("#hc-q")).await.expect("search box");
     input.send_keys("refu").await.expect("type");
-    eventually("open", || async { attr(c, "#q", "aria-expanded").await.as_deref() == Some("true") }).await;
+    eventually("open", || async { attr(c, "#hc-q", "aria-expanded").await.as_deref() == Some("true") }).await;
     input.send_keys(&Key::Escape.to_string()).await.expect("escape");
-    eventually("closed", || async { attr(c, "#q", "aria-expanded").await.as_deref() == Some("false") }).await;
+    eventually("closed", || async { attr(c, "#hc-q", "aria-expanded").await.as_deref() == Some("false") }).await;
     assert_eq!(input.prop("value").await.expect("value").as_deref(), Some("refu"), "text kept");
 
     // Up from the top wraps to "Search for …", which submits the plain search.
     input.send_keys(&Key::Down.to_string()).await.expect("down");
-    eventually("open again", || async { attr(c, "#q", "aria-expanded").await.as_deref() == Some("true") }).await;
+    eventually("open again", || async { attr(c, "#hc-q", "aria-expanded").await.as_deref() == Some("true") }).await;
     input.send_keys(&Key::Up.to_string()).await.expect("up");
     input.send_keys(&Key::Enter.to_string()).await.expect("enter");
     eventually("on the results page", || async { c.current_url().await.is_ok_and(|u| u.path() == "/en/search") }).await;
 
     // The mouse: click a suggestion.
-    let input = c.find(Locator::Css("#header-q")).await.expect("header search box");
+    let input = c.find(Locator::Css("#hc-header-q")).await.expect("header search box");
     input.clear().await.expect("clear");
     input.send_keys("invoices").await.expect("type");
     eventually("header suggestions", || async {
-        attr(c, "#header-q", "aria-expanded").await.as_deref() == Some("true")
+        attr(c, "#hc-header-q", "aria-expanded").await.as_deref() == Some("true")
     })
     .await;
     c.find(Locator::Css("#hc-suggest-0-0")).await.expect("option").click().await.expect("click");
@@ -191,9 +192,9 @@ async fn japanese_prefixes_suggest_articles() {
     let base = serve(&site).await;
     let c = &browser.client;
     c.goto(&format!("{base}/ja/")).await.expect("home");
-    let input = c.find(Locator::Css("#q")).await.expect("search box");
+    let input = c.find(Locator::Css("#hc-q")).await.expect("search box");
     input.send_keys("パスワ").await.expect("type");
-    eventually("suggestions", || async { attr(c, "#q", "aria-expanded").await.as_deref() == Some("true") }).await;
+    eventually("suggestions", || async { attr(c, "#hc-q", "aria-expanded").await.as_deref() == Some("true") }).await;
     let first = c.find(Locator::Css("#hc-suggest-0-0")).await.expect("option").text().await.expect("text");
     assert!(first.contains("パスワードを再設定する"), "{first}");
     let last = c.find_all(Locator::Css("#hc-suggest-0 [role=option]")).await.expect("options");

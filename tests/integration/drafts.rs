@@ -37,9 +37,14 @@ async fn drafts_are_visible_and_marked_with_serve_drafts() {
 
 #[tokio::test]
 async fn drafts_are_visible_to_an_admin_session() {
-    let site = Site::with_config(with_draft, |c| c.admin_token = helpcenter::config::Secret("s3cret".into()));
-    let as_admin =
-        |uri: &str| Request::get(uri).header(header::AUTHORIZATION, "Bearer s3cret").body(Body::empty()).expect("req");
+    let site =
+        Site::with_config(with_draft, |c| c.admin_token = helpcenter::config::Secret(crate::support::TOKEN.into()));
+    let as_admin = |uri: &str| {
+        Request::get(uri)
+            .header(header::AUTHORIZATION, format!("Bearer {}", crate::support::TOKEN))
+            .body(Body::empty())
+            .expect("req")
+    };
     let (status, _, page) = site.send(as_admin("/en/articles/coupons")).await;
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains("badge-draft"));

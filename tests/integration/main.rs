@@ -14,6 +14,7 @@ mod relevance;
 mod sample;
 mod search;
 mod searchlog;
+mod security;
 mod suggest;
 mod support;
 mod watch;

@@ -228,7 +228,7 @@ async fn feedback_form_works_without_javascript() {
     };
     let (status, headers, _) = site.send(post("helpful=yes", "/en/articles/reset-password/feedback")).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
-    assert_eq!(headers[header::LOCATION], "/en/articles/reset-password?feedback=thanks#feedback");
+    assert_eq!(headers[header::LOCATION], "/en/articles/reset-password?feedback=thanks#hc-feedback");
     let (_, _, page) = site.get("/en/articles/reset-password?feedback=thanks").await;
     assert!(page.contains("Thanks for your feedback!"));
     assert_eq!(

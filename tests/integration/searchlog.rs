@@ -306,7 +306,7 @@ async fn reports_and_metrics_are_not_public() {
         |a| crate::support::copy_dir(&crate::support::repo().join("tests/fixtures/articles"), a),
         |c| {
             c.searchlog = url;
-            c.admin_token = helpcenter::config::Secret("t0ken".into());
+            c.admin_token = helpcenter::config::Secret(crate::support::TOKEN.into());
         },
     );
     for uri in ["/admin/", "/admin/reports/gaps.csv", "/metrics"] {
@@ -314,8 +314,12 @@ async fn reports_and_metrics_are_not_public() {
     }
     site.get("/en/search?q=xylophone").await;
     flush(&site).await;
-    let auth =
-        |uri: &str| Request::get(uri).header(header::AUTHORIZATION, "Bearer t0ken").body(Body::empty()).expect("req");
+    let auth = |uri: &str| {
+        Request::get(uri)
+            .header(header::AUTHORIZATION, format!("Bearer {}", crate::support::TOKEN))
+            .body(Body::empty())
+            .expect("req")
+    };
     let (status, _, dashboard) = site.send(auth("/admin/?since=7d")).await;
     assert_eq!(status, StatusCode::OK);
     assert!(dashboard.contains("Content gaps") && dashboard.contains("xylophon"), "gap listed on the dashboard");

@@ -14,6 +14,9 @@ use helpcenter::watch::{ReloadCounters, Reloader};
 use http_body_util::BodyExt;
 use tower::ServiceExt;
 
+/// An admin token long enough for `serve` to accept (24+ characters).
+pub const TOKEN: &str = "test-admin-token-0123456789abcdef";
+
 /// Root of the repository.
 pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
