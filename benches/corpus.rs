@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use helpcenter::article::{Article, Library, is_valid_locale, library_from_articles, parse_article};
+use helpcenter::article::{Article, Bodies, Library, is_valid_locale, library_from_articles, parse_article};
 
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
     let Ok(entries) = std::fs::read_dir(dir) else { return };
@@ -36,12 +36,14 @@ fn with_title(text: &str, stem: &str) -> String {
     format!("---\ntitle: \"{title}\"\n---\n{body}")
 }
 
-/// Loads the tree; returns the library, the number of files read and the number skipped.
-pub fn load_corpus(root: &Path) -> (Library, usize, usize) {
+/// Loads the tree; returns the library, the bodies, the number of files read and the
+/// number skipped.
+pub fn load_corpus(root: &Path) -> (Library, Bodies, usize, usize) {
     let mut articles: Vec<Article> = Vec::new();
+    let mut bodies = Bodies::new();
     let mut files = 0;
     let mut skipped = 0;
-    let Ok(locales) = std::fs::read_dir(root) else { return (Library::default(), 0, 0) };
+    let Ok(locales) = std::fs::read_dir(root) else { return (Library::default(), Bodies::new(), 0, 0) };
     for locale in locales.flatten() {
         let name = locale.file_name().to_string_lossy().into_owned();
         if !locale.path().is_dir() || !is_valid_locale(&name) {
@@ -66,10 +68,13 @@ pub fn load_corpus(root: &Path) -> (Library, usize, usize) {
                 parse_article(&rel_path, &name, &category, &slug, with_title(&text, &stem).as_bytes())
             });
             match parsed {
-                Ok((article, _)) => articles.push(article),
+                Ok((article, body, _)) => {
+                    bodies.insert(article.path.clone(), body);
+                    articles.push(article);
+                }
                 Err(_) => skipped += 1,
             }
         }
     }
-    (library_from_articles(articles), files, skipped)
+    (library_from_articles(articles), bodies, files, skipped)
 }

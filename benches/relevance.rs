@@ -14,7 +14,7 @@ use std::path::PathBuf;
 
 use helpcenter::article::{LoadOptions, load_library};
 use helpcenter::search::relevance::{evaluate, load_queries};
-use helpcenter::search::{Indexer, Searcher, open_or_create, refresh_knowledge};
+use helpcenter::search::{Indexer, open_or_create, open_searcher};
 
 fn main() {
     let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
@@ -29,8 +29,11 @@ fn main() {
         }
     }
     let source = corpus_path.unwrap_or_else(|| repo.join("articles"));
-    let strict = load_library(&source, &LoadOptions::default()).ok().filter(|l| !l.is_empty());
-    let library = strict.unwrap_or_else(|| corpus::load_corpus(&source).0);
+    let strict = load_library(&source, &LoadOptions::default()).ok().filter(|(l, _)| !l.is_empty());
+    let (library, bodies) = strict.unwrap_or_else(|| {
+        let (l, b, _, _) = corpus::load_corpus(&source);
+        (l, b)
+    });
     let judged = match load_queries(&queries) {
         Ok(q) => q,
         Err(e) => {
@@ -40,9 +43,9 @@ fn main() {
     };
     let dir = tempfile::tempdir().expect("tempdir");
     let (index, _) = open_or_create(&dir.path().join("index")).expect("index");
-    Indexer::new(index.clone()).expect("writer").rebuild(&library, |_| {}).expect("rebuild");
-    let searcher = Searcher::new(index, Default::default());
-    if let Err(e) = refresh_knowledge(&searcher, &source, &library) {
+    Indexer::new(index.clone()).expect("writer").rebuild(&library, &bodies, |_| {}).expect("rebuild");
+    let (searcher, problem) = open_searcher(&index, Default::default(), "en", &source, &library, None);
+    if let Some(e) = problem {
         eprintln!("synonyms: {e}");
     }
     let report = evaluate(&searcher, &judged).expect("evaluate");

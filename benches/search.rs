@@ -13,7 +13,7 @@ mod corpus;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use helpcenter::article::{Library, LoadOptions, load_library};
+use helpcenter::article::{Bodies, Library, LoadOptions, load_library};
 use helpcenter::search::{Indexer, SearchRequest, Searcher, open_or_create};
 
 const RUNS_PER_QUERY: usize = 5;
@@ -100,22 +100,22 @@ fn report_latency(label: &str, searcher: &Searcher, queries: &[(String, String)]
     );
 }
 
-fn bench_set(name: &str, source: PathBuf, load: impl FnOnce() -> (Library, usize, usize)) {
+fn bench_set(name: &str, source: PathBuf, load: impl FnOnce() -> (Library, Bodies, usize, usize)) {
     let started = Instant::now();
-    let (library, files, skipped) = load();
+    let (library, bodies, files, skipped) = load();
     let load_time = started.elapsed();
     println!(
         "{name}: {} articles ({files} files, {skipped} skipped) in {} locales",
         library.len(),
         library.locales().len()
     );
-    println!("  load+render   {:>9.1} ms", load_time.as_secs_f64() * 1e3);
+    println!("  load (parse)  {:>9.1} ms", load_time.as_secs_f64() * 1e3);
 
     let dir = tempfile::tempdir().expect("tempdir");
     let (index, _) = open_or_create(&dir.path().join("index")).expect("index");
     let mut indexer = Indexer::new(index.clone()).expect("writer");
     let started = Instant::now();
-    let n = indexer.rebuild(&library, |_| {}).expect("rebuild");
+    let n = indexer.rebuild(&library, &bodies, |_| {}).expect("rebuild");
     let index_time = started.elapsed();
     println!(
         "  full index    {:>9.1} ms  ({n} docs, {:.0} docs/s, {:.1} MiB on disk)",
@@ -124,12 +124,15 @@ fn bench_set(name: &str, source: PathBuf, load: impl FnOnce() -> (Library, usize
         dir_size(&dir.path().join("index")) as f64 / 1_048_576.0
     );
     let started = Instant::now();
-    let stats = indexer.sync(&library).expect("sync");
+    let stats = indexer.sync(&library, &Bodies::new()).expect("sync");
+    let started_merge = Instant::now();
+    let merged = indexer.compact().expect("compact");
+    println!("  compact       {:>9.1} ms  (merged: {merged})", started_merge.elapsed().as_secs_f64() * 1e3);
     println!("  no-op sync    {:>9.1} ms  ({} unchanged)", started.elapsed().as_secs_f64() * 1e3, stats.unchanged);
 
-    let searcher = Searcher::new(index, Default::default());
-    // As `serve` runs it: synonyms (none for a corpus) and the typo vocabulary.
-    let _ = helpcenter::search::refresh_knowledge(&searcher, &source, &library);
+    drop(bodies);
+    // As `serve` runs it: synonyms (none for a corpus), the typo vocabulary, the catalog.
+    let (searcher, _) = helpcenter::search::open_searcher(&index, Default::default(), "en", &source, &library, None);
     let all = queries(&library);
     let three: Vec<_> = all.iter().filter(|(_, q)| q.split_whitespace().count() == 3).cloned().collect();
     report_latency("all", &searcher, &all);
@@ -158,9 +161,9 @@ fn corpus_sets(path: &Path) -> Vec<PathBuf> {
 fn main() {
     let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     bench_set("sample (articles/)", repo.join("articles"), || {
-        let lib = load_library(&repo.join("articles"), &LoadOptions::default()).expect("load sample");
+        let (lib, bodies) = load_library(&repo.join("articles"), &LoadOptions::default()).expect("load sample");
         let n = lib.len();
-        (lib, n, 0)
+        (lib, bodies, n, 0)
     });
     let args: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with("--")).collect();
     let paths: Vec<PathBuf> = if args.is_empty() {

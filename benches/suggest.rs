@@ -39,7 +39,7 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
     sorted.get(((sorted.len().saturating_sub(1)) as f64 * p).round() as usize).map_or(0.0, |d| d.as_secs_f64() * 1e3)
 }
 
-async fn bench(name: &str, library: Library) {
+async fn bench(name: &str, library: Library, bodies: helpcenter::article::Bodies) {
     let started = Instant::now();
     let index = SuggestIndex::build(&library);
     let build = started.elapsed();
@@ -68,14 +68,17 @@ async fn bench(name: &str, library: Library) {
     // Loopback: the real router and server, search log on.
     let dir = tempfile::tempdir().expect("tempdir");
     let (search_index, _) = open_or_create(&dir.path().join("index")).expect("index");
-    Indexer::new(search_index.clone()).expect("writer").rebuild(&library, |_| {}).expect("index");
+    Indexer::new(search_index.clone()).expect("writer").rebuild(&library, &bodies, |_| {}).expect("index");
     let store =
         helpcenter::searchlog::Store::connect_lazy(&format!("sqlite://{}", dir.path().join("log.db").display()))
             .expect("store");
     let log = helpcenter::searchlog::SearchLog::start(store, 365);
     let library = Arc::new(library);
     let catalog = Catalog { public: Arc::clone(&library), preview: library };
-    let state = AppState::new(Config::default(), catalog, Searcher::new(search_index, Default::default()), Some(log));
+    let searcher = Searcher::new(search_index, Default::default()).with_library(&catalog.preview);
+    let snapshot = helpcenter::snapshot::Snapshot::new(catalog, searcher);
+    let published = helpcenter::snapshot::Published::new(snapshot);
+    let state = AppState::new(Config::default(), published, Some(log));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("addr").to_string();
     let server = tokio::spawn(helpcenter::http::serve(listener, state, std::future::pending()));
@@ -101,11 +104,11 @@ fn main() {
         .map(PathBuf::from)
         .or_else(|| Some(repo.join("../shared/corpus/developer-chrome")).filter(|p| p.is_dir()));
     runtime.block_on(async {
-        let sample = load_library(&repo.join("articles"), &LoadOptions::default()).expect("sample");
-        bench("sample (articles/)", sample).await;
+        let (sample, bodies) = load_library(&repo.join("articles"), &LoadOptions::default()).expect("sample");
+        bench("sample (articles/)", sample, bodies).await;
         if let Some(path) = corpus_path {
-            let (library, _, _) = corpus::load_corpus(Path::new(&path));
-            bench(&path.display().to_string(), library).await;
+            let (library, bodies, _, _) = corpus::load_corpus(Path::new(&path));
+            bench(&path.display().to_string(), library, bodies).await;
         }
     });
 }

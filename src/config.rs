@@ -1,11 +1,32 @@
 //! Configuration: defaults, then `helpcenter.toml`, then `HELPCENTER_*` environment
 //! variables, then command-line flags (each layer overrides the one before).
 
+use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::search::query::FieldWeights;
+/// Relative importance of the searchable fields.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Deserialize, serde::Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FieldWeights {
+    /// Title.
+    pub title: f32,
+    /// Keywords and tags.
+    pub keywords: f32,
+    /// Headings.
+    pub headings: f32,
+    /// Body text.
+    pub body: f32,
+    /// How much an article's best-matching section adds to its score.
+    pub section: f32,
+}
+
+impl Default for FieldWeights {
+    fn default() -> Self {
+        Self { title: 4.0, keywords: 3.0, headings: 2.0, body: 1.0, section: 0.5 }
+    }
+}
 
 /// A secret value: never printed in logs or `Debug` output.
 #[derive(Clone, Default, Deserialize, PartialEq, Eq)]
@@ -106,6 +127,52 @@ impl Default for ServerLimits {
     }
 }
 
+/// An address or a network (`10.0.0.0/8`, `::1`), from the `trusted_proxies` setting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Network {
+    addr: IpAddr,
+    prefix: u8,
+}
+
+impl Network {
+    /// Parses `1.2.3.4`, `10.0.0.0/8`, `::1` or `fd00::/8`.
+    pub fn parse(text: &str) -> Option<Self> {
+        let (addr, prefix) = match text.trim().split_once('/') {
+            Some((a, p)) => (a.parse::<IpAddr>().ok()?, Some(p.parse::<u8>().ok()?)),
+            None => (text.trim().parse::<IpAddr>().ok()?, None),
+        };
+        let max = if addr.is_ipv4() { 32 } else { 128 };
+        let prefix = prefix.unwrap_or(max);
+        (prefix <= max).then_some(Self { addr, prefix })
+    }
+
+    /// True when `ip` is in this network.
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        match (self.addr, canonical_ip(ip)) {
+            (IpAddr::V4(net), IpAddr::V4(ip)) => {
+                mask(u32::from(net).into(), 32, self.prefix) == mask(u32::from(ip).into(), 32, self.prefix)
+            }
+            (IpAddr::V6(net), IpAddr::V6(ip)) => {
+                mask(u128::from(net), 128, self.prefix) == mask(u128::from(ip), 128, self.prefix)
+            }
+            _ => false,
+        }
+    }
+}
+
+fn mask(bits: u128, width: u32, prefix: u8) -> u128 {
+    let prefix = u32::from(prefix).min(width);
+    if prefix == 0 { 0 } else { bits >> (width - prefix) }
+}
+
+/// IPv4 clients of a dual-stack listener arrive as `::ffff:a.b.c.d`: the same as IPv4.
+pub fn canonical_ip(ip: std::net::IpAddr) -> std::net::IpAddr {
+    match ip {
+        std::net::IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(std::net::IpAddr::V6(v6), std::net::IpAddr::V4),
+        v4 => v4,
+    }
+}
+
 /// Shortest admin token accepted: long enough that guessing is hopeless even unthrottled.
 pub const MIN_TOKEN_CHARS: usize = 24;
 
@@ -201,7 +268,7 @@ impl Config {
     /// Parses TOML config text.
     pub fn from_toml(text: &str) -> Result<Self, String> {
         toml::from_str(text).map_err(|e| {
-            let (line, col) = e.span().map(|s| crate::article::front_matter::line_col(text, s.start)).unwrap_or((1, 1));
+            let (line, col) = e.span().map(|s| line_col(text, s.start)).unwrap_or((1, 1));
             format!("line {line}, column {col}: {}", e.message())
         })
     }
@@ -218,7 +285,7 @@ impl Config {
                 ),
             );
         }
-        if let Some(bad) = self.trusted_proxies.iter().find(|p| crate::http::Network::parse(p).is_none()) {
+        if let Some(bad) = self.trusted_proxies.iter().find(|p| Network::parse(p).is_none()) {
             return invalid("trusted_proxies", format!("`{bad}` is not an address or network like 10.0.0.0/8"));
         }
         if !self.public_url.is_empty() && origin_of(&self.public_url).is_none() {
@@ -282,6 +349,14 @@ impl Config {
         }
         Ok(())
     }
+}
+
+/// 1-based line and column of a byte offset.
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = text.get(..offset.min(text.len())).unwrap_or(text);
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
 }
 
 /// `scheme://host[:port]` of an http(s) URL without path, query or credentials, or `None`.

@@ -17,4 +17,6 @@ pub mod http;
 pub mod report;
 pub mod search;
 pub mod searchlog;
+pub mod snapshot;
+pub mod text;
 pub mod watch;

@@ -6,8 +6,8 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde::Serialize;
 
-use crate::search::vocabulary::within_typos;
 use crate::searchlog::Dataset;
+use crate::text::typo::within_typos;
 
 /// Errors in report arguments.
 #[derive(Debug, thiserror::Error)]
@@ -575,23 +575,24 @@ impl Table {
         out
     }
 
-    /// CSV (RFC 4180), with cells that a spreadsheet would run as a formula defused.
+    /// CSV (RFC 4180, CRLF line ends), with cells that a spreadsheet would run as a
+    /// formula defused (a leading `'`).
     pub fn to_csv(&self) -> String {
-        let cell = |c: &str| {
-            let c = if c.starts_with(['=', '+', '-', '@', '\t', '\r']) && c.parse::<f64>().is_err() {
+        let defuse = |c: &str| {
+            if c.starts_with(['=', '+', '-', '@', '\t', '\r']) && c.parse::<f64>().is_err() {
                 format!("'{c}")
             } else {
                 c.to_owned()
-            };
-            if c.contains([',', '"', '\n', '\r']) { format!("\"{}\"", c.replace('"', "\"\"")) } else { c }
+            }
         };
-        let mut out = self.headers.iter().map(|h| cell(h)).collect::<Vec<_>>().join(",");
-        out.push_str("\r\n");
-        for row in &self.rows {
-            out.push_str(&row.iter().map(|c| cell(c)).collect::<Vec<_>>().join(","));
-            out.push_str("\r\n");
+        let mut writer = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(Vec::new());
+        let rows = std::iter::once(self.headers.iter().map(|h| (*h).to_owned()).collect::<Vec<_>>())
+            .chain(self.rows.iter().cloned());
+        for row in rows {
+            // Writing to memory cannot fail.
+            let _ = writer.write_record(row.iter().map(|c| defuse(c)));
         }
-        out
+        writer.into_inner().map(|bytes| String::from_utf8_lossy(&bytes).into_owned()).unwrap_or_default()
     }
 }
 

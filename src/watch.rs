@@ -1,119 +1,25 @@
-//! Live reload: a debounced file watcher on `articles/` and the [`Reloader`] it drives.
-//!
-//! The watcher is thin: it debounces raw events, asks the pure [`is_relevant`] whether any
-//! matter, and calls [`Reloader::reload`] once per batch. The reloader re-parses only changed
-//! files, keeps a broken file's last good version, writes the index in one commit, swaps the
-//! served catalog and tells writers' open pages to reload. A failed reload is logged and the
-//! previous catalog keeps serving.
+//! The file watcher on `articles/`: debounce raw events, ask the pure [`is_relevant`]
+//! whether any matter, and call [`Reload::reload`] once per burst. It knows nothing of
+//! what a reload does (the snapshot builder does that) or of the web state; a failed
+//! reload is logged and whatever served before keeps serving.
 
-use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use notify::{EventKind, RecursiveMode};
 use notify_debouncer_full::{DebounceEventResult, Debouncer, RecommendedCache, new_debouncer};
 use tracing::{error, info, warn};
 
-use crate::article::{Catalog, Loader, is_editor_temp};
-use crate::http::AppState;
-use crate::search::{Indexer, SearchError, SyncStats};
+use crate::article::is_editor_temp;
 
 /// How long the watcher waits for a burst of saves to settle before reloading.
 pub const DEBOUNCE: Duration = Duration::from_millis(100);
 
-/// Why a reload failed (the previous version keeps serving).
-#[derive(Debug, thiserror::Error)]
-pub enum ReloadError {
-    /// The articles folder could not be read.
-    #[error("reading articles: {0}")]
-    Io(#[from] std::io::Error),
-    /// The index could not be written.
-    #[error(transparent)]
-    Search(#[from] SearchError),
-}
-
-/// What one reload did.
-#[derive(Debug, Clone, Default)]
-pub struct ReloadReport {
-    /// Files parsed (new or changed).
-    pub parsed: usize,
-    /// Index changes.
-    pub sync: SyncStats,
-    /// Portal URLs whose article changed (`*` when something else changed).
-    pub changed: Vec<String>,
-    /// Time taken.
-    pub elapsed: Duration,
-}
-
-/// Counters over the reloader's life, for tests and benchmarks.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct ReloadCounters {
-    /// Reloads run.
-    pub batches: u64,
-    /// Index commits made.
-    pub commits: u64,
-}
-
-/// Keeps the served catalog and the index in step with `articles/`.
-pub struct Reloader {
-    loader: Loader,
-    indexer: Indexer,
-    state: AppState,
-    counters: ReloadCounters,
-}
-
-impl Reloader {
-    /// A reloader over the loader and writer `serve` set up.
-    pub fn new(loader: Loader, indexer: Indexer, state: AppState) -> Self {
-        Self { loader, indexer, state, counters: ReloadCounters::default() }
-    }
-
-    /// Counters so far.
-    pub fn counters(&self) -> ReloadCounters {
-        self.counters
-    }
-
-    /// Loads what changed, updates the index (one commit), swaps the catalog.
-    pub fn reload(&mut self) -> Result<ReloadReport, ReloadError> {
-        let started = Instant::now();
-        self.counters.batches += 1;
-        let (catalog, stats) = self.loader.load_with_stats()?;
-        let sync = self.indexer.sync(&catalog.preview)?;
-        if sync.changed() {
-            self.counters.commits += 1;
-        }
-        let mut catalog = catalog;
-        if let Err(mut problem) =
-            crate::search::refresh_knowledge(self.state.searcher(), self.loader.root(), &catalog.public)
-        {
-            warn!(error = %problem, "synonyms not reloaded; the previous ones stay in use");
-            problem.problem.message.push_str(" (the previous synonyms stay in use)");
-            std::sync::Arc::make_mut(&mut catalog.preview).problems.push(problem.clone());
-            std::sync::Arc::make_mut(&mut catalog.public).problems.push(problem);
-        }
-        let changed = changed_urls(&self.state.catalog(), &catalog);
-        for problem in catalog.preview.errors() {
-            warn!("{problem}");
-        }
-        self.state.set_catalog(catalog, changed.clone());
-        Ok(ReloadReport { parsed: stats.parsed, sync, changed, elapsed: started.elapsed() })
-    }
-}
-
-/// URLs of articles added, changed or removed between two catalogs; `*` if none but
-/// something else (a category, a problem list) changed.
-fn changed_urls(old: &Catalog, new: &Catalog) -> Vec<String> {
-    let before: HashMap<String, u64> = old.preview.articles().map(|a| (a.url(), a.hash)).collect();
-    let after: HashMap<String, u64> = new.preview.articles().map(|a| (a.url(), a.hash)).collect();
-    let mut urls: Vec<String> =
-        after.iter().filter(|(u, h)| before.get(*u) != Some(h)).map(|(u, _)| u.clone()).collect();
-    urls.extend(before.keys().filter(|u| !after.contains_key(*u)).cloned());
-    urls.sort();
-    if urls.is_empty() {
-        urls.push("*".to_owned());
-    }
-    urls
+/// What the watcher drives: one reload per burst of relevant changes.
+pub trait Reload: Send {
+    /// Brings what is served up to date with the folder; returns a line for the log.
+    fn reload(&mut self) -> Result<String, String>;
 }
 
 /// True when a change to `path` can change what is served: Markdown and TOML files, and
@@ -156,26 +62,19 @@ fn batch_is_relevant(result: &DebounceEventResult) -> bool {
     }
 }
 
-fn run_reload(reloader: &Mutex<Reloader>) {
+fn run_reload<R: Reload + ?Sized>(reloader: &Mutex<R>) {
     let mut reloader = match reloader.lock() {
         Ok(r) => r,
         Err(poisoned) => poisoned.into_inner(),
     };
     match reloader.reload() {
-        Ok(report) => info!(
-            parsed = report.parsed,
-            added = report.sync.added,
-            updated = report.sync.updated,
-            removed = report.sync.removed,
-            ms = report.elapsed.as_millis() as u64,
-            "reloaded articles"
-        ),
+        Ok(summary) => info!(%summary, "reloaded articles"),
         Err(e) => error!(error = %e, "reload failed; the previous version keeps serving"),
     }
 }
 
 /// Watches `root` recursively; each burst of relevant changes becomes one reload.
-pub fn spawn(root: &Path, reloader: Arc<Mutex<Reloader>>) -> Result<Watcher, notify::Error> {
+pub fn spawn<R: Reload + 'static>(root: &Path, reloader: Arc<Mutex<R>>) -> Result<Watcher, notify::Error> {
     let (tx, rx) = std::sync::mpsc::channel::<DebounceEventResult>();
     let mut debouncer = new_debouncer(DEBOUNCE, None, tx)?;
     debouncer.watch(root, RecursiveMode::Recursive)?;

@@ -64,10 +64,8 @@ pub struct Article {
     pub roles: Vec<String>,
     /// An FAQ article (questions as `##` headings).
     pub faq: bool,
-    /// Sanitized HTML body.
-    pub html: String,
-    /// Plain text body for search.
-    pub text: String,
+    /// Characters of plain text in the body (`check` warns about empty articles).
+    pub text_chars: usize,
     /// Heading outline.
     pub headings: Vec<Heading>,
     /// Internal links (target relative to the locale folder), for `check`.
@@ -78,8 +76,6 @@ pub struct Article {
     pub body_line: usize,
     /// Hash of the body alone (rename detection).
     pub body_hash: u64,
-    /// Distinct surface words of title, keywords, tags, headings and body (typo vocabulary).
-    pub words: Vec<String>,
     /// Hash of the path and bytes: the index is updated when it changes.
     pub hash: u64,
 }
@@ -99,6 +95,22 @@ impl Article {
     pub fn updated_iso(&self) -> String {
         self.updated.map(|d| d.to_string()).unwrap_or_default()
     }
+}
+
+/// What an article contributes to the index and nothing else needs: kept only from
+/// parsing until the index writer has written it, so memory does not grow with the size
+/// of the whole corpus (pages render from the Markdown the index stores).
+#[derive(Debug, Clone, Default)]
+pub struct Body {
+    /// The Markdown after the front matter.
+    pub source: String,
+    /// Plain text for search.
+    pub text: String,
+    /// The body cut into sections and passages.
+    pub sections: Vec<super::render::Section>,
+    /// Distinct surface words of title, keywords, tags, headings and body, lowercased and
+    /// unstemmed (the typo vocabulary).
+    pub words: Vec<String>,
 }
 
 /// A category folder within one locale.
@@ -154,6 +166,11 @@ pub struct Library {
     pub(crate) aliases: HashMap<(String, String), String>,
     pub(crate) moved: HashMap<(String, String), String>,
     pub(crate) by_translation_key: HashMap<String, Vec<Arc<Article>>>,
+    /// (locale, category) → its articles by order then title, computed once per load so
+    /// listings cost the same with 100 articles or 100,000.
+    pub(crate) by_category: HashMap<(String, String), Vec<Arc<Article>>>,
+    /// locale → its non-empty categories by order then title.
+    pub(crate) category_order: HashMap<String, Vec<Category>>,
     /// Problems found while loading (errors and warnings).
     pub problems: Vec<ArticleError>,
     /// Drafts that were loaded but are not published.
@@ -210,37 +227,46 @@ impl Library {
 
     /// Published articles of a category, by order then title.
     pub fn articles_in(&self, locale: &str, category: &str) -> Vec<Arc<Article>> {
-        let mut list: Vec<Arc<Article>> = self
-            .articles
-            .range((locale.to_owned(), String::new())..)
-            .take_while(|((l, _), _)| l == locale)
-            .filter(|(_, a)| a.category == category)
-            .map(|(_, a)| Arc::clone(a))
-            .collect();
-        list.sort_by(|a, b| a.order.cmp(&b.order).then_with(|| a.title.cmp(&b.title)));
-        list
+        self.by_category.get(&(locale.to_owned(), category.to_owned())).cloned().unwrap_or_default()
     }
 
-    /// Categories of a locale that have published articles, by order then title.
+    /// Categories of a locale that have published articles, by order then title, each with
+    /// its first `top` articles.
     pub fn category_summaries(&self, locale: &str, top: usize) -> Vec<CategorySummary> {
-        let mut list: Vec<CategorySummary> = self
-            .categories
-            .range((locale.to_owned(), String::new())..)
-            .take_while(|((l, _), _)| l == locale)
-            .map(|(_, c)| {
-                let articles = self.articles_in(locale, &c.slug);
+        let Some(categories) = self.category_order.get(locale) else { return Vec::new() };
+        categories
+            .iter()
+            .map(|c| {
+                let articles = self.by_category.get(&(locale.to_owned(), c.slug.clone()));
                 CategorySummary {
                     category: c.clone(),
-                    count: articles.len(),
-                    top: articles.into_iter().take(top).collect(),
+                    count: articles.map_or(0, Vec::len),
+                    top: articles.map(|a| a.iter().take(top).cloned().collect()).unwrap_or_default(),
                 }
             })
-            .filter(|s| s.count > 0)
-            .collect();
-        list.sort_by(|a, b| {
-            a.category.order.cmp(&b.category.order).then_with(|| a.category.title.cmp(&b.category.title))
-        });
-        list
+            .collect()
+    }
+
+    /// Computes the listings (category pages, home page) once, after assembling.
+    pub(crate) fn index_listings(&mut self) {
+        let mut by_category: HashMap<(String, String), Vec<Arc<Article>>> = HashMap::new();
+        for ((locale, _), article) in &self.articles {
+            by_category.entry((locale.clone(), article.category.clone())).or_default().push(Arc::clone(article));
+        }
+        for list in by_category.values_mut() {
+            list.sort_by(|a, b| a.order.cmp(&b.order).then_with(|| a.title.cmp(&b.title)));
+        }
+        let mut category_order: HashMap<String, Vec<Category>> = HashMap::new();
+        for ((locale, slug), category) in &self.categories {
+            if by_category.contains_key(&(locale.clone(), slug.clone())) {
+                category_order.entry(locale.clone()).or_default().push(category.clone());
+            }
+        }
+        for list in category_order.values_mut() {
+            list.sort_by(|a, b| a.order.cmp(&b.order).then_with(|| a.title.cmp(&b.title)));
+        }
+        self.by_category = by_category;
+        self.category_order = category_order;
     }
 
     /// The same article in the other locales.

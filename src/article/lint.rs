@@ -16,7 +16,7 @@ pub fn lint(library: &Library, root: &Path, default_locale: &str) -> Vec<Article
         links(library, article, default_locale, &mut problems);
         images(article, root, &mut problems);
         stale(library, article, default_locale, &mut problems);
-        if article.text.trim().chars().count() < MIN_TEXT_CHARS {
+        if article.text_chars < MIN_TEXT_CHARS {
             problems.push(ArticleError::warning(
                 &article.path,
                 Problem::at(article.body_line, 1, "the article has no text")

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use super::error::{ArticleError, Problem};
 use super::files;
 use super::front_matter;
-use super::library::{Article, Category, Library};
+use super::library::{Article, Body, Category, Library};
 use super::render::{self, Location};
 
 /// Limits and switches for loading.
@@ -110,14 +110,17 @@ fn sorted_entries(root: &Path, rel: &Path, problems: &mut Vec<ArticleError>) -> 
 ///
 /// Only an unreadable `root` is an `Err`; every problem with a single file is recorded in
 /// [`Library::problems`] and the file is left out.
-pub fn load_library(root: &Path, options: &LoadOptions) -> std::io::Result<Library> {
-    let catalog = Loader::new(root, options.clone()).load()?;
-    let library = if options.include_drafts { &catalog.preview } else { &catalog.public };
-    Ok(library.as_ref().clone())
+pub fn load_library(root: &Path, options: &LoadOptions) -> std::io::Result<(Library, Bodies)> {
+    let loaded = Loader::new(root, options.clone()).load_all()?;
+    let library = if options.include_drafts { &loaded.catalog.preview } else { &loaded.catalog.public };
+    Ok((library.as_ref().clone(), loaded.bodies))
 }
 
+/// Article bodies by path (relative to the articles folder), for the index writer.
+pub type Bodies = HashMap<PathBuf, Body>;
+
 /// What is served: the public library, and the preview that also has drafts.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Catalog {
     /// Published articles only.
     pub public: Arc<Library>,
@@ -125,12 +128,42 @@ pub struct Catalog {
     pub preview: Arc<Library>,
 }
 
+/// Files parsed in parallel at a time (their bodies then go to the sink).
+const PARSE_BATCH: usize = 256;
+
+/// Size and modification time of a file when last read.
+type Stamp = (u64, std::time::SystemTime);
+
+/// A parsed file: the article, its body (until the sink has it) and its warnings.
+type ParsedFile = (Arc<Article>, Option<Body>, Vec<ArticleError>);
+
+/// What reading one file gave.
+enum Outcome {
+    /// It could not be read (or is too large).
+    Unreadable(ArticleError),
+    /// Its bytes are the ones already parsed.
+    Same,
+    /// New bytes (their hash) and what parsing them gave (the body until the sink has it).
+    Parsed(u64, Result<ParsedFile, ArticleError>),
+}
+
+/// The result of one load: the catalog, and the bodies of the files parsed this time.
+#[derive(Debug)]
+pub struct Loaded {
+    /// Published articles and drafts.
+    pub catalog: Catalog,
+    /// Path (relative to the articles folder) → body, for every file parsed this time.
+    pub bodies: Bodies,
+    /// What was read and parsed.
+    pub stats: LoadStats,
+}
+
 /// One article file as last seen: its bytes' hash, what parsing gave, and the last version
 /// that parsed (served while the file is broken).
 #[derive(Debug)]
 struct CachedFile {
     /// Size and modification time when last read.
-    stamp: (u64, std::time::SystemTime),
+    stamp: Stamp,
     hash: u64,
     parsed: Result<(Arc<Article>, Vec<ArticleError>), ArticleError>,
     last_good: Option<Arc<Article>>,
@@ -209,49 +242,104 @@ impl Loader {
 
     /// [`Loader::load`], also returning what was parsed.
     pub fn load_with_stats(&mut self) -> std::io::Result<(Catalog, LoadStats)> {
+        self.load_all().map(|loaded| (loaded.catalog, loaded.stats))
+    }
+
+    /// Scans the tree and builds a fresh catalog, with the bodies of the files parsed this
+    /// time (for the index writer; unchanged files are already indexed).
+    pub fn load_all(&mut self) -> std::io::Result<Loaded> {
+        let mut bodies = Bodies::new();
+        let (catalog, stats) = self.load_into(&mut |article, body| {
+            bodies.insert(article.path.clone(), body);
+        })?;
+        Ok(Loaded { catalog, bodies, stats })
+    }
+
+    /// Scans the tree and builds a fresh catalog; each file parsed this time is handed to
+    /// `sink` with its body as soon as its batch is parsed, so bodies never pile up in
+    /// memory (the index writer takes them one by one while the next batch is parsed).
+    pub fn load_into(&mut self, sink: &mut dyn FnMut(&Arc<Article>, Body)) -> std::io::Result<(Catalog, LoadStats)> {
         let mut scan = Scan::default();
         scan_tree(&self.root, &mut scan)?;
         let mut stats = LoadStats { files: scan.articles.len(), read: 0, parsed: 0 };
         let mut articles: Vec<Arc<Article>> = Vec::new();
-        let mut problems = scan.problems;
-        let mut seen: HashSet<PathBuf> = HashSet::new();
-        for file in &scan.articles {
-            seen.insert(file.rel.clone());
-            let path = self.root.join(&file.rel);
-            let stamp = fs::metadata(&path).ok().and_then(|m| Some((m.len(), m.modified().ok()?)));
-            // Same size and mtime, and not modified just now (a same-size save within one
-            // timestamp tick must not be missed): the cached parse is current, skip reading.
-            let settled = stamp.is_some_and(|(_, m)| m.elapsed().is_ok_and(|age| age >= STAMP_SETTLED));
-            let unchanged = settled && self.cache.get(&file.rel).is_some_and(|c| Some(c.stamp) == stamp);
-            if unchanged && let Some(cached) = self.cache.get(&file.rel) {
-                cached.apply(&mut articles, &mut problems);
-                continue;
+        let mut problems = std::mem::take(&mut scan.problems);
+        let seen: HashSet<PathBuf> = scan.articles.iter().map(|f| f.rel.clone()).collect();
+        // Which files to read: new, changed in size or mtime, or modified just now (a
+        // same-size save within one timestamp tick must not be missed).
+        let stamps: Vec<Option<Stamp>> = scan
+            .articles
+            .iter()
+            .map(|file| fs::metadata(self.root.join(&file.rel)).ok().and_then(|m| Some((m.len(), m.modified().ok()?))))
+            .collect();
+        let to_read: Vec<usize> = (0..scan.articles.len())
+            .filter(|&i| {
+                let settled = stamps[i].is_some_and(|(_, m)| m.elapsed().is_ok_and(|age| age >= STAMP_SETTLED));
+                !(settled && self.cache.get(&scan.articles[i].rel).is_some_and(|c| Some(c.stamp) == stamps[i]))
+            })
+            .collect();
+        // Read and parse in parallel batches: every file on its own, so one slow file never
+        // holds up the others beyond its own time.
+        let known: HashMap<PathBuf, u64> = self.cache.iter().map(|(p, c)| (p.clone(), c.hash)).collect();
+        let max = self.options.max_article_bytes;
+        let root = self.root.clone();
+        let mut outcomes: HashMap<usize, Outcome> = HashMap::with_capacity(to_read.len());
+        for batch in to_read.chunks(PARSE_BATCH) {
+            use rayon::prelude::*;
+            let parsed: Vec<(usize, Outcome)> = batch
+                .par_iter()
+                .map(|&i| {
+                    let file = &scan.articles[i];
+                    let outcome = match read_bounded(&root.join(&file.rel), max) {
+                        Err(problem) => Outcome::Unreadable(ArticleError::error(&file.rel, problem)),
+                        Ok(bytes) => {
+                            let hash = xxhash_rust::xxh3::xxh3_64(&bytes);
+                            if known.get(&file.rel) == Some(&hash) {
+                                Outcome::Same
+                            } else {
+                                let parsed = parse_article(&file.rel, &file.locale, &file.category, &file.slug, &bytes);
+                                Outcome::Parsed(hash, parsed.map(|(a, b, w)| (Arc::new(a), Some(b), w)))
+                            }
+                        }
+                    };
+                    (i, outcome)
+                })
+                .collect();
+            for (i, mut outcome) in parsed {
+                if let Outcome::Parsed(_, Ok((article, body, _))) = &mut outcome
+                    && let Some(body) = body.take()
+                {
+                    sink(article, body);
+                }
+                outcomes.insert(i, outcome);
             }
-            let stamp = stamp.unwrap_or((0, std::time::UNIX_EPOCH));
-            stats.read += 1;
-            let bytes = match read_bounded(&path, self.options.max_article_bytes) {
-                Ok(b) => b,
-                Err(problem) => {
-                    problems.push(ArticleError::error(&file.rel, problem));
+        }
+        stats.read = to_read.len();
+        for (i, file) in scan.articles.iter().enumerate() {
+            let stamp = stamps[i].unwrap_or((0, std::time::UNIX_EPOCH));
+            match outcomes.remove(&i) {
+                None => {}
+                Some(Outcome::Unreadable(problem)) => {
+                    problems.push(problem);
                     if let Some(last) = self.cache.get(&file.rel).and_then(|c| c.last_good.clone()) {
                         articles.push(last);
                     }
                     continue;
                 }
-            };
-            let hash = xxhash_rust::xxh3::xxh3_64(&bytes);
-            let fresh = self.cache.get(&file.rel).is_none_or(|c| c.hash != hash);
-            if fresh {
-                stats.parsed += 1;
-                let parsed = parse_article(&file.rel, &file.locale, &file.category, &file.slug, &bytes)
-                    .map(|(a, w)| (Arc::new(a), w));
-                let last_good = match &parsed {
-                    Ok((a, _)) => Some(Arc::clone(a)),
-                    Err(_) => self.cache.get(&file.rel).and_then(|c| c.last_good.clone()),
-                };
-                self.cache.insert(file.rel.clone(), CachedFile { stamp, hash, parsed, last_good });
-            } else if let Some(cached) = self.cache.get_mut(&file.rel) {
-                cached.stamp = stamp;
+                Some(Outcome::Same) => {
+                    if let Some(cached) = self.cache.get_mut(&file.rel) {
+                        cached.stamp = stamp;
+                    }
+                }
+                Some(Outcome::Parsed(hash, parsed)) => {
+                    stats.parsed += 1;
+                    let parsed = parsed.map(|(article, _, warnings)| (article, warnings));
+                    let last_good = match &parsed {
+                        Ok((a, _)) => Some(Arc::clone(a)),
+                        Err(_) => self.cache.get(&file.rel).and_then(|c| c.last_good.clone()),
+                    };
+                    self.cache.insert(file.rel.clone(), CachedFile { stamp, hash, parsed, last_good });
+                }
             }
             if let Some(cached) = self.cache.get(&file.rel) {
                 cached.apply(&mut articles, &mut problems);
@@ -297,7 +385,8 @@ impl Loader {
         if self.options.include_drafts {
             public_lib = preview_lib.clone();
         }
-        Ok((Catalog { public: Arc::new(public_lib), preview: Arc::new(preview_lib) }, stats))
+        let catalog = Catalog { public: Arc::new(public_lib), preview: Arc::new(preview_lib) };
+        Ok((catalog, stats))
     }
 
     /// Remembers slugs that disappeared while an article with the same body appeared under
@@ -489,14 +578,14 @@ fn unknown_keys_problem(keys: &[String], line: usize) -> Option<Problem> {
     Some(Problem::at(line, 1, message).hint(format!("known keys: {}", front_matter::KNOWN_KEYS)))
 }
 
-/// Parses and renders one article file; returns it with its warnings.
+/// Parses one article file; returns it, its body (for the index) and its warnings.
 pub fn parse_article(
     rel: &Path,
     locale: &str,
     category: &str,
     slug: &str,
     bytes: &[u8],
-) -> Result<(Article, Vec<ArticleError>), ArticleError> {
+) -> Result<(Article, Body, Vec<ArticleError>), ArticleError> {
     let text = decode_utf8(bytes).map_err(|p| ArticleError::error(rel, p))?;
     let split = front_matter::split(text).map_err(|p| ArticleError::error(rel, p))?;
     let fm = front_matter::parse(&split).map_err(|p| ArticleError::error(rel, p))?;
@@ -505,7 +594,7 @@ pub fn parse_article(
         warnings.push(ArticleError::warning(rel, problem));
     }
     let started = std::time::Instant::now();
-    let rendered = render::render(split.body, Location { locale, category }).map_err(|mut p| {
+    let scanned = render::scan(split.body, Location { locale, category }).map_err(|mut p| {
         p.line += split.body_line - 1;
         ArticleError::error(rel, p)
     })?;
@@ -515,18 +604,15 @@ pub fn parse_article(
             Problem::at(
                 split.body_line,
                 1,
-                format!("rendering took {:.1?}, over the limit of {MAX_RENDER_TIME:?}", started.elapsed()),
+                format!("reading the article took {:.1?}, over the limit of {MAX_RENDER_TIME:?}", started.elapsed()),
             )
             .hint("split the article or simplify its structure (deep nesting, huge tables)"),
         ));
     }
     let body_hash = xxhash_rust::xxh3::xxh3_64(split.body.as_bytes());
-    let mut words = std::collections::HashSet::new();
-    for text in std::iter::once(&fm.title).chain(&fm.keywords).chain(&fm.tags).chain(std::iter::once(&rendered.text)) {
-        crate::search::tokenize::surface_words(text, &mut words);
-    }
-    for heading in &rendered.headings {
-        crate::search::tokenize::surface_words(&heading.text, &mut words);
+    let mut words = rustc_hash::FxHashSet::default();
+    for text in std::iter::once(&fm.title).chain(&fm.keywords).chain(&fm.tags).chain(std::iter::once(&scanned.text)) {
+        crate::text::analyze::surface_words(text, &mut words);
     }
     let mut words: Vec<String> = words.into_iter().collect();
     words.sort_unstable();
@@ -551,17 +637,16 @@ pub fn parse_article(
         plans: fm.plans,
         roles: fm.roles,
         faq: fm.faq,
-        html: rendered.html,
-        text: rendered.text,
-        headings: rendered.headings,
-        links: rendered.links,
-        images: rendered.images,
+        text_chars: scanned.text.chars().count(),
+        headings: scanned.headings,
+        links: scanned.links,
+        images: scanned.images,
         body_line: split.body_line,
         body_hash,
-        words,
         hash: hasher.digest(),
     };
-    Ok((article, warnings))
+    let body = Body { source: split.body.to_owned(), text: scanned.text, sections: scanned.sections, words };
+    Ok((article, body, warnings))
 }
 
 /// Builds a library from already parsed articles (imports and benchmarks); categories get
@@ -643,6 +728,7 @@ fn assemble(
         }
     }
     lib.by_translation_key = by_key;
+    lib.index_listings();
     lib
 }
 

@@ -12,9 +12,9 @@ pub mod render;
 
 pub use error::{ArticleError, MAX_PROBLEMS_PER_FILE, Problem, Severity, cap_per_file};
 pub use front_matter::FrontMatter;
-pub use library::{Article, Category, CategorySummary, Library, Translation, article_url, encode_segment};
+pub use library::{Article, Body, Category, CategorySummary, Library, Translation, article_url, encode_segment};
 pub use load::{
-    Catalog, LoadOptions, LoadStats, Loader, humanize, is_editor_temp, is_valid_locale, library_from_articles,
-    load_library, parse_article,
+    Bodies, Catalog, LoadOptions, LoadStats, Loaded, Loader, humanize, is_editor_temp, is_valid_locale,
+    library_from_articles, load_library, parse_article,
 };
-pub use render::{Heading, Reference};
+pub use render::{Heading, Reference, Section};

@@ -1,4 +1,6 @@
-//! Markdown → sanitized HTML, plain search text and a heading outline.
+//! Markdown → plain search text, a heading outline, sections with their short answers
+//! ([`scan`], what loading and indexing need) and sanitized page HTML ([`to_html`], made
+//! when an article is viewed; loading 10,000 articles never runs the HTML sanitizer).
 //!
 //! Relative links to other articles (`../billing/refunds.md#timing`) become portal URLs,
 //! relative images are served from the articles directory under `/media/`, headings get
@@ -24,12 +26,10 @@ pub struct Heading {
     pub id: String,
 }
 
-/// The rendered body of an article.
+/// What loading needs from a body: its search text, outline, references and sections.
 #[derive(Debug, Clone, Default)]
-pub struct Rendered {
-    /// Sanitized HTML.
-    pub html: String,
-    /// Plain text for search and snippets (no template syntax).
+pub struct Scanned {
+    /// Plain text for search (no template syntax).
     pub text: String,
     /// All headings in order.
     pub headings: Vec<Heading>,
@@ -37,7 +37,33 @@ pub struct Rendered {
     pub links: Vec<Reference>,
     /// Relative images found (target relative to the articles root), for `check`.
     pub images: Vec<Reference>,
+    /// The body cut at its `##` and `###` headings (the intro first), long parts split
+    /// into passages: the units search ranks and links to.
+    pub sections: Vec<Section>,
 }
+
+/// A part of an article under one heading (or its intro), the unit section search ranks.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Section {
+    /// The heading's anchor id; `None` for the intro before the first heading.
+    pub anchor: Option<String>,
+    /// The heading's text (empty for the intro).
+    pub heading: String,
+    /// The heading with its parent (`Billing › Refund timing`), for display.
+    pub path: String,
+    /// The plain text under the heading (one passage of it).
+    pub text: String,
+    /// The first paragraph or list of the section as safe, short HTML (no raw HTML,
+    /// images or unsafe links; at most [`MAX_ANSWER_CHARS`] characters of text), for the
+    /// quick answer. Empty for a passage after the first.
+    pub answer: String,
+}
+
+/// Longest text of a quick answer.
+pub const MAX_ANSWER_CHARS: usize = 600;
+/// Sections longer than this are indexed as several passages (split at block ends), so a
+/// snippet is cut from a bounded text and a long section's words count where they are.
+pub const PASSAGE_CHARS: usize = 1500;
 
 /// A link or image in the body, with where it is (line 1 = first body line).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -147,67 +173,283 @@ fn markdown_options() -> Options {
         | Options::ENABLE_GFM
 }
 
-/// Renders an article body; refuses one nested deeper than [`super::nesting::MAX_NESTING`]
-/// (lines in the problem count from the body's first line).
-pub fn render(body: &str, at: Location<'_>) -> Result<Rendered, Problem> {
+/// Events of a checked body, with heading ids assigned and links and images rewritten.
+struct Prepared<'a> {
+    events: Vec<Event<'a>>,
+    headings: Vec<Heading>,
+    links: Vec<Reference>,
+    images: Vec<Reference>,
+}
+
+/// Parses `body` (MDX statements already removed), refusing nesting deeper than
+/// [`super::nesting::MAX_NESTING`]; lines in the problem count from the body's first line.
+fn prepare<'a>(body: &'a str, at: Location<'_>) -> Result<Prepared<'a>, Problem> {
     super::nesting::check_source(body)?;
-    let body = strip_mdx_statements(body);
     let (mut events, offsets): (Vec<Event<'_>>, Vec<usize>) =
-        Parser::new_ext(&body, markdown_options()).into_offset_iter().map(|(e, r)| (e, r.start)).unzip();
-    let mut rendered = Rendered::default();
-    let lines = super::front_matter::Lines::new(&body);
+        Parser::new_ext(body, markdown_options()).into_offset_iter().map(|(e, r)| (e, r.start)).unzip();
+    let lines = super::front_matter::Lines::new(body);
     let position = |i: usize| lines.position(offsets.get(i).copied().unwrap_or(0));
     super::nesting::check_events(&events, position)?;
-
-    assign_heading_ids(&mut events, &mut rendered.headings);
-    let mut in_code_block = false;
-    let mut text = String::with_capacity(body.len());
+    let mut headings = Vec::new();
+    assign_heading_ids(&mut events, &mut headings);
+    let (mut links, mut images) = (Vec::new(), Vec::new());
     for (i, event) in events.iter_mut().enumerate() {
         match event {
             Event::Start(Tag::Link { dest_url, .. }) => {
                 if let Some((url, (target, anchor))) = rewrite_link(dest_url, at) {
                     let (line, column) = position(i);
-                    rendered.links.push(Reference { target, anchor, line, column });
+                    links.push(Reference { target, anchor, line, column });
                     *dest_url = CowStr::from(url);
                 }
             }
             Event::Start(Tag::Image { dest_url, .. }) => {
                 if let Some((url, target)) = rewrite_image(dest_url, at) {
                     let (line, column) = position(i);
-                    rendered.images.push(Reference { target, anchor: None, line, column });
+                    images.push(Reference { target, anchor: None, line, column });
                     *dest_url = CowStr::from(url);
                 }
+            }
+            _ => {}
+        }
+    }
+    Ok(Prepared { events, headings, links, images })
+}
+
+/// Scans an article body: search text, outline, references and sections.
+pub fn scan(body: &str, at: Location<'_>) -> Result<Scanned, Problem> {
+    let body = strip_mdx_statements(body);
+    let prepared = prepare(&body, at)?;
+    let events = &prepared.events;
+    let mut text = String::with_capacity(body.len());
+    let mut sections = Sections::default();
+    let mut headings = prepared.headings.iter();
+    let mut in_code_block = false;
+    let mut in_heading = false;
+    let mut depth = 0usize;
+    for (i, event) in events.iter().enumerate() {
+        match event {
+            Event::Start(Tag::Heading { level, .. }) => {
+                in_heading = true;
+                if let Some(h) = headings.next()
+                    && matches!(level, HeadingLevel::H2 | HeadingLevel::H3)
+                {
+                    sections.open(h);
+                }
+            }
+            Event::End(TagEnd::Heading(_)) => {
+                in_heading = false;
+                text.push('\n');
             }
             Event::Start(Tag::CodeBlock(_)) => in_code_block = true,
             Event::End(TagEnd::CodeBlock) => {
                 in_code_block = false;
                 text.push('\n');
+                sections.push_text("\n");
             }
             Event::Text(t) => {
-                if in_code_block {
-                    text.push_str(t);
-                } else {
-                    text.push_str(&strip_template_syntax(t));
+                let t = if in_code_block { std::borrow::Cow::Borrowed(&**t) } else { strip_template_syntax(t) };
+                text.push_str(&t);
+                if !in_heading {
+                    sections.push_text(&t);
                 }
             }
-            Event::Code(t) => text.push_str(&strip_template_syntax(t)),
-            Event::SoftBreak | Event::HardBreak => text.push(' '),
-            Event::End(
-                TagEnd::Paragraph | TagEnd::Heading(_) | TagEnd::Item | TagEnd::TableCell | TagEnd::BlockQuote(_),
-            ) => text.push('\n'),
+            Event::Code(t) => {
+                let t = strip_template_syntax(t);
+                text.push_str(&t);
+                if !in_heading {
+                    sections.push_text(&t);
+                }
+            }
+            Event::SoftBreak | Event::HardBreak => {
+                text.push(' ');
+                sections.push_text(" ");
+            }
+            Event::End(TagEnd::Paragraph | TagEnd::Item | TagEnd::TableCell | TagEnd::BlockQuote(_)) => {
+                text.push('\n');
+                sections.push_text("\n");
+            }
+            _ => {}
+        }
+        // The first paragraph or list directly in the section is its quick answer.
+        match event {
+            Event::Start(tag) => {
+                if depth == 0 && matches!(tag, Tag::Paragraph | Tag::List(_)) {
+                    sections.answer_starts(i);
+                }
+                depth += 1;
+            }
+            Event::End(_) => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    sections.block_ends(i, events);
+                }
+            }
             _ => {}
         }
     }
+    Ok(Scanned {
+        text: collapse_blank_lines(&text),
+        headings: prepared.headings,
+        links: prepared.links,
+        images: prepared.images,
+        sections: sections.finish(),
+    })
+}
+
+/// Cuts the body into sections while [`scan`] walks it.
+#[derive(Default)]
+struct Sections {
+    done: Vec<Section>,
+    current: Section,
+    /// The `##` heading above the current `###`, for the path.
+    parent: Option<String>,
+    answer_start: Option<usize>,
+    answer_taken: bool,
+}
+
+impl Sections {
+    fn open(&mut self, heading: &Heading) {
+        self.close();
+        let path = match (&self.parent, heading.level) {
+            (Some(parent), 3) => format!("{parent} › {}", heading.text),
+            _ => heading.text.clone(),
+        };
+        if heading.level == 2 {
+            self.parent = Some(heading.text.clone());
+        }
+        self.current =
+            Section { anchor: Some(heading.id.clone()), heading: heading.text.clone(), path, ..Section::default() };
+        self.answer_start = None;
+        self.answer_taken = false;
+    }
+
+    fn push_text(&mut self, text: &str) {
+        self.current.text.push_str(text);
+    }
+
+    fn answer_starts(&mut self, i: usize) {
+        if !self.answer_taken && self.answer_start.is_none() {
+            self.answer_start = Some(i);
+        }
+    }
+
+    /// A top-level block ended: the answer is complete, and a long section becomes a
+    /// passage here.
+    fn block_ends(&mut self, i: usize, events: &[Event<'_>]) {
+        if let Some(start) = self.answer_start.take() {
+            self.current.answer = answer_html(&events[start..=i]);
+            self.answer_taken = true;
+        }
+        if self.current.text.chars().count() >= PASSAGE_CHARS {
+            let next = Section {
+                anchor: self.current.anchor.clone(),
+                heading: self.current.heading.clone(),
+                path: self.current.path.clone(),
+                ..Section::default()
+            };
+            let full = std::mem::replace(&mut self.current, next);
+            self.push_done(full);
+        }
+    }
+
+    fn push_done(&mut self, mut section: Section) {
+        section.text = collapse_blank_lines(&section.text);
+        if !section.text.is_empty() || section.anchor.is_some() {
+            self.done.push(section);
+        }
+    }
+
+    fn close(&mut self) {
+        let current = std::mem::take(&mut self.current);
+        self.push_done(current);
+    }
+
+    fn finish(mut self) -> Vec<Section> {
+        self.close();
+        self.done
+    }
+}
+
+/// Safe HTML for a quick answer from one paragraph or list: text, emphasis, code and
+/// links only (raw HTML and images dropped, links limited to this site, http(s) and
+/// mail), cut after [`MAX_ANSWER_CHARS`] characters of text.
+fn answer_html(block: &[Event<'_>]) -> String {
+    let mut kept = Vec::with_capacity(block.len());
+    let mut chars = 0;
+    let mut skip_image = 0usize;
+    let mut open: Vec<TagEnd> = Vec::new();
+    for event in block {
+        match event {
+            Event::Start(Tag::Image { .. }) => skip_image += 1,
+            Event::End(TagEnd::Image) => skip_image = skip_image.saturating_sub(1),
+            _ if skip_image > 0 => {}
+            Event::Html(_) | Event::InlineHtml(_) | Event::FootnoteReference(_) => {}
+            Event::Start(Tag::Link { dest_url, .. }) if !is_safe_answer_link(dest_url) => {}
+            Event::End(TagEnd::Link) if !open.contains(&TagEnd::Link) => {}
+            Event::Start(tag) => {
+                if chars >= MAX_ANSWER_CHARS && matches!(tag, Tag::Item) {
+                    break;
+                }
+                open.push(tag.to_end());
+                kept.push(event.clone());
+            }
+            Event::End(end) => {
+                if let Some(at) = open.iter().rposition(|e| e == end) {
+                    open.remove(at);
+                }
+                kept.push(event.clone());
+            }
+            Event::Text(t) | Event::Code(t) => {
+                let room = MAX_ANSWER_CHARS.saturating_sub(chars);
+                let n = t.chars().count();
+                if n <= room {
+                    chars += n;
+                    kept.push(event.clone());
+                } else {
+                    let cut: String = t.chars().take(room).collect();
+                    let cut = cut.rsplit_once(' ').map_or(cut.as_str(), |(head, _)| head).to_owned();
+                    kept.push(Event::Text(CowStr::from(format!("{cut}…"))));
+                    break;
+                }
+            }
+            other => kept.push(other.clone()),
+        }
+    }
+    // Close what a cut left open.
+    for end in open.into_iter().rev() {
+        kept.push(Event::End(end));
+    }
+    let mut html = String::new();
+    pulldown_cmark::html::push_html(&mut html, kept.into_iter());
+    html
+}
+
+/// Links an answer may keep: this site (`/…`, but not `//host`), http(s) and mail.
+fn is_safe_answer_link(url: &str) -> bool {
+    (url.starts_with('/') && !url.starts_with("//"))
+        || url.starts_with("https://")
+        || url.starts_with("http://")
+        || url.starts_with("mailto:")
+        || url.starts_with('#')
+}
+
+/// The sanitized page HTML of a body (made when the article is viewed).
+pub fn to_html(body: &str, at: Location<'_>) -> Result<String, Problem> {
+    let body = strip_mdx_statements(body);
+    let prepared = prepare(&body, at)?;
     let mut html = String::with_capacity(body.len() * 2);
-    pulldown_cmark::html::push_html(&mut html, events.into_iter());
+    pulldown_cmark::html::push_html(&mut html, prepared.events.into_iter());
     // Table alignment as classes: the sanitizer drops every `style` attribute.
     let html = html
         .replace(r#" style="text-align: left">"#, r#" class="align-left">"#)
         .replace(r#" style="text-align: center">"#, r#" class="align-center">"#)
         .replace(r#" style="text-align: right">"#, r#" class="align-right">"#);
-    rendered.html = sanitizer().clean(&html).to_string();
-    rendered.text = collapse_blank_lines(&text);
-    Ok(rendered)
+    Ok(sanitizer().clean(&html).to_string())
+}
+
+/// Scans and renders (tests and tools that want both at once).
+pub fn render(body: &str, at: Location<'_>) -> Result<(Scanned, String), Problem> {
+    Ok((scan(body, at)?, to_html(body, at)?))
 }
 
 fn collapse_blank_lines(text: &str) -> String {
@@ -390,6 +632,22 @@ mod tests {
 
     const AT: Location<'static> = Location { locale: "en", category: "billing" };
 
+    /// Both outputs at once, as the tests read them.
+    #[derive(Debug)]
+    struct Both {
+        html: String,
+        text: String,
+        headings: Vec<Heading>,
+        links: Vec<Reference>,
+        images: Vec<Reference>,
+        sections: Vec<Section>,
+    }
+
+    fn render(body: &str, at: Location<'_>) -> Result<Both, Problem> {
+        let (s, html) = super::render(body, at)?;
+        Ok(Both { html, text: s.text, headings: s.headings, links: s.links, images: s.images, sections: s.sections })
+    }
+
     #[test]
     fn anchors_are_stable_for_latin_and_cjk() {
         assert_eq!(anchor_id("Refund timing"), "refund-timing");
@@ -457,6 +715,28 @@ mod tests {
         assert!(!r.html.contains("onclick"), "{}", r.html);
         assert!(r.html.contains(r#"id="section-hc-main""#), "{}", r.html);
         assert!(r.html.contains(r#"type="checkbox""#) && r.html.contains("disabled"), "task lists stay: {}", r.html);
+    }
+
+    #[test]
+    fn sections_follow_the_headings_with_their_answers() {
+        let body = "Intro text.\n\n## Refund timing\n\nRefunds take **10 days**. <b>raw</b> ![i](i.png) [x](javascript:alert(1))\n\nMore.\n\n### By card\n\n1. Open billing.\n2. Click refund.\n\n#### Deep\n\nStill in by card.\n";
+        let r = render(body, AT).expect("renders");
+        let anchors: Vec<_> = r.sections.iter().map(|s| s.anchor.as_deref()).collect();
+        assert_eq!(anchors, vec![None, Some("refund-timing"), Some("by-card")]);
+        assert_eq!(r.sections[2].path, "Refund timing › By card");
+        assert!(r.sections[1].text.contains("Refunds take 10 days") && !r.sections[1].text.contains("Refund timing"));
+        assert!(r.sections[2].text.contains("Still in by card"), "h4 stays in its h3 section");
+        let answer = &r.sections[1].answer;
+        assert!(answer.starts_with("<p>Refunds take <strong>10 days</strong>."), "{answer}");
+        assert!(!answer.contains("<b>") && !answer.contains("img") && !answer.contains("javascript"), "{answer}");
+        assert!(r.sections[2].answer.starts_with("<ol>") && r.sections[2].answer.contains("Click refund"));
+        let long =
+            format!("## Long\n\n{}", "A sentence of some length here. ".repeat(40).repeat(3).replace(". A", ".\n\nA"));
+        let passages = render(&long, AT).expect("renders").sections;
+        assert!(passages.len() > 2, "a long section is split into passages");
+        assert!(passages.iter().all(|p| p.anchor.as_deref() == Some("long")));
+        let capped = render(&format!("## Big\n\n{}", "word ".repeat(400)), AT).expect("renders").sections;
+        assert!(capped[0].answer.contains('…') && capped[0].answer.len() < 700, "{}", capped[0].answer);
     }
 
     #[test]

@@ -13,8 +13,10 @@ use crate::search::{Indexer, open_or_create};
 /// Rebuilds the index (drafts included, flagged so public searches skip them).
 pub fn run(config: &Config) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
-    let (_, catalog) = super::load_catalog(config)?;
-    let library = &catalog.preview;
+    let loaded = super::loader(config)
+        .load_all()
+        .with_context(|| format!("cannot read the articles folder {}", config.articles.display()))?;
+    let library = &loaded.catalog.preview;
     for problem in library.errors() {
         eprintln!("{problem}");
     }
@@ -26,7 +28,7 @@ pub fn run(config: &Config) -> anyhow::Result<ExitCode> {
         ProgressStyle::with_template("{bar:40} {pos}/{len} {wide_msg}")
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
-    let n = indexer.rebuild(library, |a| {
+    let n = indexer.rebuild(library, &loaded.bodies, |a| {
         bar.set_message(a.path.display().to_string());
         bar.inc(1);
     })?;

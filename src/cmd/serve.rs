@@ -10,46 +10,55 @@ use tracing::{info, warn};
 
 use crate::config::Config;
 use crate::http::{AppState, serve};
-use crate::search::{Indexer, Searcher, open_or_create};
-use crate::watch::{self, Reloader};
+use crate::search::open_or_create;
+use crate::snapshot::{Reloader, SiteOptions};
+use crate::watch;
 
 /// Everything `serve` sets up before it listens; tests use it to run the real stack.
 pub struct Prepared {
     /// The application state.
     pub state: AppState,
-    /// Reloads articles and the index (owns the single index writer).
+    /// Builds the next snapshot on a change (owns the single index writer).
     pub reloader: Arc<Mutex<Reloader>>,
 }
 
-/// Loads articles and syncs the index: the part of `serve` that does not touch the network.
+/// Loads articles, syncs the index and publishes the first snapshot: the part of `serve`
+/// that does not touch the network.
 pub fn prepare(config: Config) -> anyhow::Result<Prepared> {
     config.validate()?;
-    let (loader, mut catalog) = super::load_catalog(&config)?;
-    for problem in &catalog.preview.problems {
-        warn!("{problem}");
-    }
+    let loader = super::loader(&config);
     let (index, fresh) = open_or_create(&config.index)
         .with_context(|| format!("cannot open the index in {}", config.index.display()))?;
-    let mut indexer =
-        Indexer::new(index.clone()).context("cannot lock the index for writing (is another `helpcenter` using it?)")?;
-    if fresh {
-        let n = indexer.rebuild(&catalog.preview, |_| {})?;
-        info!(articles = n, "index built");
-    } else {
-        let stats = indexer.sync(&catalog.preview)?;
-        info!(?stats, "index up to date");
-    }
-    let searcher = Searcher::new(index, config.weights).with_default_locale(&config.default_locale);
-    if let Err(problem) = crate::search::refresh_knowledge(&searcher, &config.articles, &catalog.public) {
-        warn!(error = %problem, "synonyms not loaded");
-        Arc::make_mut(&mut catalog.preview).problems.push(problem.clone());
-        Arc::make_mut(&mut catalog.public).problems.push(problem);
-    }
-    info!(articles = catalog.public.len(), drafts = catalog.public.drafts, locales = ?catalog.public.locales(), "articles loaded");
+    let options = SiteOptions {
+        articles: config.articles.clone(),
+        weights: config.weights,
+        default_locale: config.default_locale.clone(),
+    };
+    let (reloader, published) = Reloader::start(loader, index, fresh, options).with_context(|| {
+        format!(
+            "cannot load {} into the index {} (is another `helpcenter` using it?)",
+            config.articles.display(),
+            config.index.display()
+        )
+    })?;
+    let snapshot = published.load();
+    crate::snapshot::log_problems(snapshot.catalog.preview.problems.iter());
+    let public = &snapshot.catalog.public;
+    info!(articles = public.len(), drafts = public.drafts, locales = ?public.locales(), "articles loaded");
     let searchlog = start_searchlog(&config)?;
-    let state = AppState::new(config, catalog, searcher, searchlog);
-    let reloader = Reloader::new(loader, indexer, state.clone());
+    release_freed_memory();
+    let state = AppState::new(config, published, searchlog);
     Ok(Prepared { state, reloader: Arc::new(Mutex::new(reloader)) })
+}
+
+/// Gives the memory that loading used and freed back to the system: glibc keeps freed
+/// heap pages otherwise, and the resident size after start would be the loading peak.
+fn release_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only releases free heap memory; it touches no live allocation.
+    unsafe {
+        libc::malloc_trim(0);
+    }
 }
 
 /// Opens the search log named in the config (on the current runtime), or `None` when off.
@@ -95,6 +104,20 @@ pub fn run(config: Config) -> anyhow::Result<ExitCode> {
             },
             None => None,
         };
+        // Merge the freshly written index into one segment, off the serving path.
+        let compactor = Arc::clone(&prepared.reloader);
+        std::thread::Builder::new()
+            .name("helpcenter-compact".into())
+            .spawn(move || {
+                let mut reloader = match compactor.lock() {
+                    Ok(r) => r,
+                    Err(poisoned) => poisoned.into_inner(),
+                };
+                if let Err(e) = reloader.compact_now() {
+                    warn!(error = %e, "merging the index failed; searches stay a little slower");
+                }
+            })
+            .context("cannot start the index merge thread")?;
         let listener = TcpListener::bind(&addr).await.with_context(|| format!("cannot listen on {addr}"))?;
         let local = listener.local_addr().context("listener has no address")?;
         println!("listening on http://{local}");

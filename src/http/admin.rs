@@ -125,8 +125,8 @@ pub async fn dashboard(
     axum::extract::RawQuery(raw): axum::extract::RawQuery,
 ) -> Html<String> {
     let reports = reports(&state, raw.as_deref()).await;
-    let catalog = state.catalog();
-    let library = &catalog.preview;
+    let catalog_snapshot = state.snapshot();
+    let library = &catalog_snapshot.catalog.preview;
     let locales = library
         .locales()
         .iter()
@@ -143,7 +143,7 @@ pub async fn dashboard(
         drafts: library.drafts,
         errors,
         warnings: library.problems.len() - errors,
-        indexed: state.searcher().num_docs(),
+        indexed: catalog_snapshot.searcher.num_docs(),
         signed_in: signed_in(&headers),
         reports,
     }))
@@ -189,11 +189,8 @@ fn session_cookie_header(
     value: &str,
     max_age: u64,
 ) -> Option<HeaderValue> {
-    let secure = if state.is_https(extensions, headers) { "; Secure" } else { "" };
-    HeaderValue::from_str(&format!(
-        "{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}"
-    ))
-    .ok()
+    let secure = state.is_https(extensions, headers);
+    super::set_cookie(SESSION_COOKIE, value, max_age, cookie::SameSite::Strict, secure)
 }
 
 /// `POST /admin/login`: a correct token starts a session. Attempts are rate limited per

@@ -9,7 +9,7 @@ use serde_json::json;
 
 use super::{AppState, Viewer, query_param};
 use crate::search::searcher::{MAX_LIMIT, MAX_OFFSET};
-use crate::search::{CategoryCount, Hit, SearchRequest};
+use crate::search::{CategoryCount, Hit};
 use crate::searchlog::Source;
 
 #[derive(Serialize)]
@@ -22,6 +22,8 @@ struct SearchResponse<'a> {
     hits: Vec<Hit>,
     categories: Vec<CategoryCount>,
     corrected: Option<String>,
+    /// The quick answer, when one section clearly answers.
+    answer: Option<crate::search::Answer>,
 }
 
 fn bad_request(message: String) -> Response {
@@ -46,7 +48,8 @@ pub async fn search(
     RawQuery(raw): RawQuery,
 ) -> Response {
     let raw = raw.as_deref();
-    let library = state.library(&viewer);
+    let snapshot = state.snapshot();
+    let library = snapshot.library(viewer.drafts);
     let query = query_param(raw, "q").unwrap_or_default();
     let query = crate::search::query::clamp_query(query.trim()).to_owned();
     let locale = query_param(raw, "locale").unwrap_or_else(|| state.config().default_locale.clone());
@@ -58,17 +61,9 @@ pub async fn search(
         (Err(message), _) | (_, Err(message)) => return bad_request(message),
     };
     let category = query_param(raw, "category").filter(|c| !c.is_empty());
-    let request = SearchRequest {
-        query: &query,
-        locale: &locale,
-        category: category.as_deref(),
-        limit,
-        offset,
-        include_drafts: viewer.drafts,
-    };
     let exact = query_param(raw, "exact").is_some_and(|v| v == "1");
-    let searcher = state.searcher();
-    let results = if exact { searcher.search_exact(&request) } else { searcher.search(&request) };
+    let results =
+        state.search(&snapshot, &query, &locale, category.as_deref(), (limit, offset), (exact, viewer.drafts)).await;
     match results {
         Ok(results) => Json(SearchResponse {
             search_id: (!query.is_empty() && offset == 0 && category.is_none())
@@ -83,6 +78,7 @@ pub async fn search(
             hits: results.hits,
             categories: results.categories,
             corrected: results.corrected,
+            answer: results.answer,
         })
         .into_response(),
         Err(e) => {
@@ -94,12 +90,13 @@ pub async fn search(
 
 /// `GET /healthz`: liveness plus what is being served.
 pub async fn healthz(State(state): State<AppState>) -> Response {
-    let library = state.public_library();
+    let snapshot = state.snapshot();
+    let library = &snapshot.catalog.public;
     Json(json!({
         "status": "ok",
         "articles": library.len(),
         "locales": library.locales(),
-        "indexed": state.searcher().num_public_docs(),
+        "indexed": snapshot.searcher.num_public_docs(),
     }))
     .into_response()
 }
@@ -189,9 +186,9 @@ pub async fn suggest(
         Ok(l) => l,
         Err(message) => return bad_request(message),
     };
-    let completions = state.completions();
-    let popular = completions.get(&locale).map_or(&[][..], Vec::as_slice);
-    let suggestions = state.suggest_index().suggest(&locale, &query, limit, popular);
+    let snapshot = state.snapshot();
+    let popular = snapshot.completions.get(&locale).map_or(&[][..], Vec::as_slice);
+    let suggestions = snapshot.suggest.suggest(&locale, &query, limit, popular);
     let search_id = (!query.trim().is_empty())
         .then(|| {
             let articles =

@@ -10,6 +10,8 @@ use axum::extract::ConnectInfo;
 use axum::extract::connect_info::MockConnectInfo;
 use axum::http::{Extensions, HeaderMap, header};
 
+pub use crate::config::Network;
+
 /// Headers a reverse proxy adds. Any of them means "not a direct local request".
 const PROXY_HEADERS: &[&str] = &[
     "forwarded",
@@ -22,51 +24,7 @@ const PROXY_HEADERS: &[&str] = &[
     "via",
 ];
 
-/// An address or a network (`10.0.0.0/8`, `::1`), from the `trusted_proxies` setting.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Network {
-    addr: IpAddr,
-    prefix: u8,
-}
-
-impl Network {
-    /// Parses `1.2.3.4`, `10.0.0.0/8`, `::1` or `fd00::/8`.
-    pub fn parse(text: &str) -> Option<Self> {
-        let (addr, prefix) = match text.trim().split_once('/') {
-            Some((a, p)) => (a.parse::<IpAddr>().ok()?, Some(p.parse::<u8>().ok()?)),
-            None => (text.trim().parse::<IpAddr>().ok()?, None),
-        };
-        let max = if addr.is_ipv4() { 32 } else { 128 };
-        let prefix = prefix.unwrap_or(max);
-        (prefix <= max).then_some(Self { addr, prefix })
-    }
-
-    /// True when `ip` is in this network.
-    pub fn contains(&self, ip: IpAddr) -> bool {
-        match (self.addr, canonical(ip)) {
-            (IpAddr::V4(net), IpAddr::V4(ip)) => {
-                mask(u32::from(net).into(), 32, self.prefix) == mask(u32::from(ip).into(), 32, self.prefix)
-            }
-            (IpAddr::V6(net), IpAddr::V6(ip)) => {
-                mask(u128::from(net), 128, self.prefix) == mask(u128::from(ip), 128, self.prefix)
-            }
-            _ => false,
-        }
-    }
-}
-
-fn mask(bits: u128, width: u32, prefix: u8) -> u128 {
-    let prefix = u32::from(prefix).min(width);
-    if prefix == 0 { 0 } else { bits >> (width - prefix) }
-}
-
-/// IPv4 clients of a dual-stack listener arrive as `::ffff:a.b.c.d`: treat them as IPv4.
-pub fn canonical(ip: IpAddr) -> IpAddr {
-    match ip {
-        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(IpAddr::V6(v6), IpAddr::V4),
-        v4 => v4,
-    }
-}
+pub use crate::config::canonical_ip as canonical;
 
 /// True for loopback addresses (`127.0.0.0/8`, `::1`, and `::ffff:127.x.y.z`).
 pub fn is_loopback(ip: IpAddr) -> bool {

@@ -32,16 +32,16 @@ pub struct Visit(pub String);
 
 /// Middleware: gives every page and API request a visit id, (re)setting the cookie so a
 /// visit lasts 30 minutes from the last request. Static files and images are left alone.
-pub async fn visit(mut request: Request, next: Next) -> Response {
+pub async fn visit(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     let path = request.uri().path();
     if path.starts_with("/static/") || path.starts_with("/media/") || path == "/healthz" || path == "/metrics" {
         return next.run(request).await;
     }
     let id = super::cookie(request.headers(), VISIT_COOKIE).filter(|v| is_random_id(v)).unwrap_or_else(random_id);
     request.extensions_mut().insert(Visit(id.clone()));
+    let secure = state.is_https(request.extensions(), request.headers());
     let mut response = next.run(request).await;
-    let cookie = format!("{VISIT_COOKIE}={id}; Path=/; Max-Age={VISIT_SECONDS}; HttpOnly; SameSite=Lax");
-    if let Ok(value) = HeaderValue::from_str(&cookie) {
+    if let Some(value) = super::set_cookie(VISIT_COOKIE, &id, VISIT_SECONDS, cookie::SameSite::Lax, secure) {
         response.headers_mut().append(header::SET_COOKIE, value);
     }
     response

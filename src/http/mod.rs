@@ -8,17 +8,19 @@ mod api;
 mod assets;
 mod auth;
 pub mod client;
+mod cpu;
 mod error;
 mod events;
 mod guard;
 pub mod i18n;
 mod live;
 mod pages;
+mod rendered;
 mod server;
 pub mod throttle;
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::Router;
@@ -33,8 +35,8 @@ use tower_http::trace::TraceLayer;
 use crate::article::{Catalog, Library};
 use crate::config::Config;
 use crate::search::Searcher;
-use crate::search::suggest::SuggestIndex;
 use crate::searchlog::SearchLog;
+use crate::snapshot::{Published, Snapshot};
 
 pub use auth::{ATTEMPTS_OVERALL, ATTEMPTS_PER_CLIENT, Viewer};
 pub use client::Network;
@@ -46,12 +48,36 @@ pub(crate) fn query_param(raw: Option<&str>, name: &str) -> Option<String> {
     form_urlencoded::parse(raw.unwrap_or("").as_bytes()).find(|(k, _)| k == name).map(|(_, v)| v.into_owned())
 }
 
-/// The value of cookie `name`, if present and non-empty.
+/// The value of cookie `name`, if present and non-empty (the first one, as browsers send
+/// the most specific first).
 pub(crate) fn cookie(headers: &axum::http::HeaderMap, name: &str) -> Option<String> {
-    headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(|pair| {
-        let (k, v) = pair.trim().split_once('=')?;
-        (k == name && !v.is_empty()).then(|| v.to_owned())
-    })
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(cookie::Cookie::split_parse)
+        .filter_map(Result::ok)
+        .find(|c| c.name() == name && !c.value().is_empty())
+        .map(|c| c.value().to_owned())
+}
+
+/// A `Set-Cookie` value: `Path=/`, `HttpOnly`, the given `SameSite`, a lifetime, and
+/// `Secure` when the request came over HTTPS.
+pub(crate) fn set_cookie(
+    name: &str,
+    value: &str,
+    max_age_secs: u64,
+    same_site: cookie::SameSite,
+    secure: bool,
+) -> Option<HeaderValue> {
+    let cookie = cookie::Cookie::build((name, value))
+        .path("/")
+        .http_only(true)
+        .same_site(same_site)
+        .secure(secure)
+        .max_age(cookie::time::Duration::seconds(i64::try_from(max_age_secs).unwrap_or(i64::MAX)))
+        .build();
+    HeaderValue::from_str(&cookie.to_string()).ok()
 }
 
 /// A redirect that cannot panic: a `Location` that is not a valid header value (it came
@@ -83,14 +109,12 @@ pub struct AppState {
 
 struct Inner {
     config: Config,
-    catalog: RwLock<Arc<Catalog>>,
-    searcher: Searcher,
+    published: Published,
     sessions: Mutex<HashMap<String, Instant>>,
-    reloads: broadcast::Sender<Arc<Vec<String>>>,
     searchlog: Option<SearchLog>,
     limiter: events::RateLimiter,
-    suggest: RwLock<Arc<SuggestIndex>>,
-    completions: RwLock<Arc<crate::search::completions::Completions>>,
+    cpu: cpu::CpuPool,
+    pages: rendered::RenderedPages,
     attempts: auth::AttemptThrottle,
     trusted: Vec<Network>,
     shutdown: watch::Sender<bool>,
@@ -98,10 +122,8 @@ struct Inner {
 }
 
 impl AppState {
-    /// State over a loaded catalog and an index searcher.
-    pub fn new(config: Config, catalog: Catalog, searcher: Searcher, searchlog: Option<SearchLog>) -> Self {
-        let (reloads, _) = broadcast::channel(64);
-        let suggest = RwLock::new(Arc::new(SuggestIndex::build(&catalog.public)));
+    /// State over the published snapshots.
+    pub fn new(config: Config, published: Published, searchlog: Option<SearchLog>) -> Self {
         let trusted = config.trusted_proxies.iter().filter_map(|p| Network::parse(p)).collect();
         let csp = content_security_policy(&config.image_hosts);
         Self {
@@ -110,13 +132,11 @@ impl AppState {
                 trusted,
                 shutdown: watch::Sender::new(false),
                 csp,
-                suggest,
-                completions: RwLock::default(),
+                cpu: cpu::CpuPool::for_this_machine(),
+                pages: rendered::RenderedPages::default(),
                 config,
-                catalog: RwLock::new(Arc::new(catalog)),
-                searcher,
+                published,
                 sessions: Mutex::new(HashMap::new()),
-                reloads,
                 searchlog,
                 limiter: events::RateLimiter::default(),
             }),
@@ -161,55 +181,78 @@ impl AppState {
         &self.inner.config
     }
 
+    /// The snapshot for one request: take it once and use it throughout.
+    pub fn snapshot(&self) -> Arc<Snapshot> {
+        self.inner.published.load()
+    }
+
+    /// The published snapshots (for the reloader and the completions refresh).
+    pub fn published(&self) -> &Published {
+        &self.inner.published
+    }
+
     /// The current catalog.
-    pub fn catalog(&self) -> Arc<Catalog> {
-        match self.inner.catalog.read() {
-            Ok(guard) => Arc::clone(&guard),
-            Err(poisoned) => Arc::clone(&poisoned.into_inner()),
-        }
+    pub fn catalog(&self) -> Catalog {
+        self.snapshot().catalog.clone()
     }
 
-    /// The library this viewer sees: with drafts for previews, published articles otherwise.
-    pub fn library(&self, viewer: &Viewer) -> Arc<Library> {
-        let catalog = self.catalog();
-        if viewer.drafts { Arc::clone(&catalog.preview) } else { Arc::clone(&catalog.public) }
-    }
-
-    /// The public library.
+    /// The current public library.
     pub fn public_library(&self) -> Arc<Library> {
-        Arc::clone(&self.catalog().public)
+        Arc::clone(&self.snapshot().catalog.public)
     }
 
-    /// Replaces the catalog (after a reload) and tells live-reload listeners which pages
-    /// changed (`*` for all).
-    pub fn set_catalog(&self, catalog: Catalog, changed: Vec<String>) {
-        self.set_suggest_index(SuggestIndex::build(&catalog.public));
-        let catalog = Arc::new(catalog);
-        match self.inner.catalog.write() {
-            Ok(mut guard) => *guard = catalog,
-            Err(poisoned) => *poisoned.into_inner() = catalog,
-        }
-        if !changed.is_empty() {
-            // No listener is not an error.
-            let _ = self.inner.reloads.send(Arc::new(changed));
+    /// The current searcher.
+    pub fn searcher(&self) -> Searcher {
+        self.snapshot().searcher.clone()
+    }
+
+    /// Runs CPU-heavy work (searches, reports) on the blocking pool, at most one task per
+    /// core at a time, so the async workers stay free for `/healthz` and everything else.
+    pub async fn cpu<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> Option<T> {
+        self.inner.cpu.run(work).await
+    }
+
+    /// Runs a search on `snapshot` on the CPU pool (typo-corrected unless `exact`).
+    pub(crate) async fn search(
+        &self,
+        snapshot: &Arc<Snapshot>,
+        query: &str,
+        locale: &str,
+        category: Option<&str>,
+        (limit, offset): (usize, usize),
+        (exact, include_drafts): (bool, bool),
+    ) -> Result<crate::search::SearchResults, String> {
+        let snapshot = Arc::clone(snapshot);
+        let (query, locale, category) = (query.to_owned(), locale.to_owned(), category.map(str::to_owned));
+        let results = self
+            .cpu(move || {
+                let request = crate::search::SearchRequest {
+                    query: &query,
+                    locale: &locale,
+                    category: category.as_deref(),
+                    limit,
+                    offset,
+                    include_drafts,
+                };
+                let searcher = &snapshot.searcher;
+                if exact { searcher.search_exact(&request) } else { searcher.search(&request) }
+            })
+            .await;
+        match results {
+            Some(Ok(results)) => Ok(results),
+            Some(Err(e)) => Err(e.to_string()),
+            None => Err("the search did not finish".to_owned()),
         }
     }
 
-    /// The typeahead index.
-    pub fn suggest_index(&self) -> Arc<SuggestIndex> {
-        match self.inner.suggest.read() {
-            Ok(guard) => Arc::clone(&guard),
-            Err(poisoned) => Arc::clone(&poisoned.into_inner()),
-        }
-    }
-
-    /// Replaces the typeahead index.
-    pub fn set_suggest_index(&self, index: SuggestIndex) {
-        let index = Arc::new(index);
-        match self.inner.suggest.write() {
-            Ok(mut guard) => *guard = index,
-            Err(poisoned) => *poisoned.into_inner() = index,
-        }
+    /// The page HTML of `article` in `snapshot` (rendered on first view, then cached).
+    pub(crate) async fn article_html(
+        &self,
+        snapshot: &Arc<Snapshot>,
+        article: &Arc<crate::article::Article>,
+    ) -> Option<Result<Arc<str>, String>> {
+        let (state, snapshot, article) = (self.clone(), Arc::clone(snapshot), Arc::clone(article));
+        self.cpu(move || state.inner.pages.get(&snapshot.searcher, &article)).await
     }
 
     /// Rebuilds typeahead query completions from the last 30 days of the search log:
@@ -219,32 +262,15 @@ impl AppState {
         let Some(log) = self.searchlog() else { return Ok(0) };
         let now = crate::searchlog::event::now();
         let data = log.store().load(now - 30 * 86_400, now + 1, None).await?;
-        let completions = crate::search::completions::popular(&data, 3, 1000);
+        let completions = crate::searchlog::completions::popular(&data, 3, 1000);
         let n = completions.values().map(Vec::len).sum();
-        let completions = Arc::new(completions);
-        match self.inner.completions.write() {
-            Ok(mut guard) => *guard = completions,
-            Err(poisoned) => *poisoned.into_inner() = completions,
-        }
+        self.inner.published.set_completions(completions);
         Ok(n)
-    }
-
-    /// Typeahead query completions per locale.
-    pub fn completions(&self) -> Arc<crate::search::completions::Completions> {
-        match self.inner.completions.read() {
-            Ok(guard) => Arc::clone(&guard),
-            Err(poisoned) => Arc::clone(&poisoned.into_inner()),
-        }
     }
 
     /// Subscribes to reload notifications.
     pub fn subscribe_reloads(&self) -> broadcast::Receiver<Arc<Vec<String>>> {
-        self.inner.reloads.subscribe()
-    }
-
-    /// The searcher.
-    pub fn searcher(&self) -> &Searcher {
-        &self.inner.searcher
+        self.inner.published.subscribe()
     }
 
     pub(crate) fn sessions(&self) -> &Mutex<HashMap<String, Instant>> {
@@ -334,7 +360,7 @@ pub fn router(state: AppState) -> Router {
         .merge(pages)
         .layer(axum::middleware::from_fn_with_state(state.clone(), guard::same_origin_writes))
         .layer(axum::middleware::from_fn(guard::private_responses))
-        .layer(axum::middleware::from_fn(events::visit))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), events::visit))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(RequestBodyTimeoutLayer::new(body_timeout))
         .layer(SetResponseHeaderLayer::if_not_present(

@@ -10,7 +10,7 @@ use axum::response::{Html, IntoResponse, Response};
 use super::i18n::{Ui, language_name, negotiate, ui};
 use super::{AppState, PageError, Viewer, is_random_id, query_param};
 use crate::article::{Article, CategorySummary, Heading, Library, Translation};
-use crate::search::{Hit, SearchRequest};
+use crate::search::Hit;
 use crate::searchlog::{ClickEvent, Event, FeedbackEvent, Source, ViewEvent};
 
 /// Deepest results page a visitor can ask for.
@@ -152,6 +152,7 @@ impl SearchPage {
 struct ArticlePage {
     chrome: Chrome,
     article: Arc<Article>,
+    html: Arc<str>,
     category_title: String,
     category_url: String,
     toc: Vec<Heading>,
@@ -230,10 +231,11 @@ pub async fn home(
     viewer: Viewer,
     Path(locale): Path<String>,
 ) -> Result<Response, PageError> {
-    let library = state.library(&viewer);
-    known_locale(&state, &library, &locale)?;
+    let snapshot = state.snapshot();
+    let library = snapshot.library(viewer.drafts);
+    known_locale(&state, library, &locale)?;
     let page = HomePage {
-        chrome: Chrome::for_viewer(&state, &library, &locale, String::new(), &viewer),
+        chrome: Chrome::for_viewer(&state, library, &locale, String::new(), &viewer),
         categories: library.category_summaries(&locale, 3),
         popular: library.popular(&locale, &state.config().popular, 6),
     };
@@ -248,7 +250,8 @@ pub async fn search(
     extensions: axum::http::Extensions,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, PageError> {
-    let library = state.library(&viewer);
+    let snapshot = state.snapshot();
+    let library = Arc::clone(snapshot.library(viewer.drafts));
     known_locale(&state, &library, &locale)?;
     let raw = raw.as_deref();
     let query = query_param(raw, "q").unwrap_or_default();
@@ -257,16 +260,10 @@ pub async fn search(
     let category = query_param(raw, "category").filter(|c| library.category(&locale, c).is_some());
     let exact = query_param(raw, "exact").is_some_and(|v| v == "1");
     let per_page = state.config().results_per_page.clamp(1, crate::search::searcher::MAX_LIMIT);
-    let request = SearchRequest {
-        query: &query,
-        locale: &locale,
-        category: category.as_deref(),
-        limit: per_page,
-        offset: (page - 1) * per_page,
-        include_drafts: viewer.drafts,
-    };
-    let searcher = state.searcher();
-    let results = if exact { searcher.search_exact(&request) } else { searcher.search(&request) }
+    let limits = (per_page, (page - 1) * per_page);
+    let results = state
+        .search(&snapshot, &query, &locale, category.as_deref(), limits, (exact, viewer.drafts))
+        .await
         .map_err(|e| PageError::internal(&state, &locale, &e))?;
     let pages = results.total.div_ceil(per_page).min(MAX_PAGE);
     // A search is logged once: its first page, unfiltered (paging and filters refine it).
@@ -351,8 +348,9 @@ pub async fn article(
     extensions: axum::http::Extensions,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, PageError> {
-    let library = state.library(&viewer);
-    known_locale(&state, &library, &locale)?;
+    let snapshot = state.snapshot();
+    let library = snapshot.library(viewer.drafts);
+    known_locale(&state, library, &locale)?;
     let Some(article) = library.article(&locale, &slug).cloned() else {
         if let Some(target) = library.resolve_alias(&locale, &slug) {
             return Ok(moved_permanently(&crate::article::article_url(&locale, target)));
@@ -393,8 +391,14 @@ pub async fn article(
         .category(&locale, &article.category)
         .map(|c| (c.title.clone(), c.url()))
         .unwrap_or_else(|| (article.category.clone(), String::new()));
+    let html = match state.article_html(&snapshot, &article).await {
+        Some(Ok(html)) => html,
+        Some(Err(e)) => return Err(PageError::internal(&state, &locale, &e)),
+        None => return Err(PageError::internal(&state, &locale, &"rendering did not finish")),
+    };
     let page = ArticlePage {
-        chrome: Chrome::for_viewer(&state, &library, &locale, String::new(), &viewer).with_translations(&translations),
+        html,
+        chrome: Chrome::for_viewer(&state, library, &locale, String::new(), &viewer).with_translations(&translations),
         toc: article.headings.iter().filter(|h| (2..=3).contains(&h.level)).cloned().collect(),
         related: library.related(&article, 5),
         translations,
@@ -466,8 +470,9 @@ pub async fn category(
     viewer: Viewer,
     Path((locale, slug)): Path<(String, String)>,
 ) -> Result<Response, PageError> {
-    let library = state.library(&viewer);
-    known_locale(&state, &library, &locale)?;
+    let snapshot = state.snapshot();
+    let library = snapshot.library(viewer.drafts);
+    known_locale(&state, library, &locale)?;
     let Some(category) = library.category(&locale, &slug) else {
         return Err(PageError::not_found(&state, &locale));
     };
@@ -476,7 +481,7 @@ pub async fn category(
         return Err(PageError::not_found(&state, &locale));
     }
     let page = CategoryPage {
-        chrome: Chrome::for_viewer(&state, &library, &locale, String::new(), &viewer),
+        chrome: Chrome::for_viewer(&state, library, &locale, String::new(), &viewer),
         title: category.title.clone(),
         description: category.description.clone(),
         count: articles.len(),

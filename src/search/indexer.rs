@@ -2,16 +2,17 @@
 //! rebuilds it from scratch. An update is delete-by-id + add, then one commit.
 
 use std::collections::HashMap;
+use std::path::PathBuf;
 
 use tantivy::collector::DocSetCollector;
-use tantivy::query::AllQuery;
-use tantivy::schema::Value;
+use tantivy::query::TermQuery;
+use tantivy::schema::{IndexRecordOption, Value};
 use tantivy::{IndexWriter, TantivyDocument, Term, doc};
-use tracing::info;
+use tracing::{info, warn};
 
 use super::SearchError;
-use super::schema::SearchIndex;
-use crate::article::{Article, Library};
+use super::schema::{KIND_ARTICLE, KIND_SECTION, SearchIndex};
+use crate::article::{Article, Body, Library};
 
 /// Memory budget of the writer (shared by its threads).
 const WRITER_MEMORY: usize = 64 * 1024 * 1024;
@@ -43,16 +44,27 @@ pub struct Indexer {
     /// id → hash of what the last commit wrote; read from the index only once, so a sync
     /// (every save) does not read back every stored document.
     known: Option<HashMap<String, u64>>,
+    /// The round of updates under way (between [`Indexer::begin`] and [`Indexer::finish`]).
+    round: Option<Round>,
+}
+
+/// One round of updates: what the index held, what was written, the counts so far.
+struct Round {
+    known: HashMap<String, u64>,
+    staged: HashMap<String, u64>,
+    stats: SyncStats,
+    fresh: bool,
 }
 
 impl Indexer {
     /// Takes the writer lock on the index (fails if another process holds it).
     pub fn new(index: SearchIndex) -> Result<Self, SearchError> {
         let writer = index.index.writer(WRITER_MEMORY)?;
-        Ok(Self { index, writer, known: None })
+        Ok(Self { index, writer, known: None, round: None })
     }
 
-    fn document(&self, a: &Article, locales: &[String], hash: u64) -> TantivyDocument {
+    /// Writes the article's documents: one for the article, one per section passage.
+    fn add(&mut self, a: &Article, body: &Body) -> Result<(), SearchError> {
         let f = self.index.fields;
         let mut keywords = a.keywords.join("\n");
         for tag in &a.tags {
@@ -60,91 +72,146 @@ impl Indexer {
             keywords.push_str(tag);
         }
         let headings: Vec<&str> = a.headings.iter().map(|h| h.text.as_str()).collect();
+        let id = a.id();
+        let key = super::schema::article_key(&id);
+        let draft = u64::from(a.draft);
         let mut doc = doc!(
-            f.id => a.id(),
+            f.article => id.clone(),
+            f.article_key => key,
+            f.kind => KIND_ARTICLE,
             f.locale => a.locale.clone(),
             f.slug => a.slug.clone(),
             f.category => a.category.clone(),
+            f.draft => draft,
             f.title => a.title.clone(),
             f.keywords => keywords,
             f.headings => headings.join("\n"),
-            f.body => a.text.clone(),
+            f.body => body.text.clone(),
             f.description => a.description.clone(),
             f.updated => a.updated_iso(),
-            f.hash => hash,
-            f.draft => u64::from(a.draft),
+            f.hash => a.hash,
+            f.source => body.source.clone(),
         );
-        for locale in locales {
-            doc.add_text(f.available_in, locale);
+        if !a.draft {
+            for word in &body.words {
+                doc.add_text(f.words, word);
+            }
         }
-        doc
+        self.writer.add_document(doc)?;
+        // The intro is headed by the title, so a title match is a section match too; an
+        // article with no intro (a landing page: front matter only) gets one made of its
+        // description, so it still has a passage to rank by.
+        let intro = (body.sections.first().is_none_or(|s| s.anchor.is_some()))
+            .then(|| crate::article::Section { text: a.description.clone(), ..Default::default() });
+        for section in intro.iter().chain(&body.sections) {
+            let heading = if section.anchor.is_none() { &a.title } else { &section.heading };
+            let text = if section.anchor.is_none() && section.text.is_empty() { &a.description } else { &section.text };
+            self.writer.add_document(doc!(
+                f.article => id.clone(),
+                f.article_key => key,
+                f.kind => KIND_SECTION,
+                f.locale => a.locale.clone(),
+                f.category => a.category.clone(),
+                f.draft => draft,
+                f.section_heading => heading.clone(),
+                f.section_text => text.clone(),
+                f.section_anchor => section.anchor.clone().unwrap_or_default(),
+                f.section_path => section.path.clone(),
+                f.section_answer => section.answer.clone(),
+            ))?;
+        }
+        Ok(())
     }
 
-    /// The locales `a` exists in, and the document hash: the source hash combined with those
-    /// locales, so adding a translation re-indexes the original too.
-    fn identity(library: &Library, a: &Article) -> (Vec<String>, u64) {
-        let mut locales: Vec<String> = library.translations(a).into_iter().map(|t| t.locale).collect();
-        locales.push(a.locale.clone());
-        locales.sort();
-        let mut hasher = xxhash_rust::xxh3::Xxh3::new();
-        hasher.update(&a.hash.to_le_bytes());
-        for l in &locales {
-            hasher.update(l.as_bytes());
-            hasher.update(&[0]);
-        }
-        (locales, hasher.digest())
-    }
-
-    /// The (id → hash) pairs currently in the index.
+    /// The (article id → hash) pairs currently in the index.
     fn indexed_hashes(&self) -> Result<HashMap<String, u64>, SearchError> {
         let f = self.index.fields;
         self.index.reader.reload()?;
         let searcher = self.index.reader.searcher();
-        let addresses = searcher.search(&AllQuery, &DocSetCollector)?;
+        let articles = TermQuery::new(Term::from_field_u64(f.kind, KIND_ARTICLE), IndexRecordOption::Basic);
+        let addresses = searcher.search(&articles, &DocSetCollector)?;
         let mut map = HashMap::with_capacity(addresses.len());
         for address in addresses {
             let doc: TantivyDocument = searcher.doc(address)?;
-            let id = doc.get_first(f.id).and_then(|v| v.as_str()).unwrap_or_default().to_owned();
+            let id = doc.get_first(f.article).and_then(|v| v.as_str()).unwrap_or_default().to_owned();
             let hash = doc.get_first(f.hash).and_then(|v| v.as_u64()).unwrap_or_default();
             map.insert(id, hash);
         }
         Ok(map)
     }
 
-    /// Updates only what changed since the index was last written; one commit at most.
-    pub fn sync(&mut self, library: &Library) -> Result<SyncStats, SearchError> {
-        let mut existing = match self.known.take() {
-            Some(known) => known,
-            None => self.indexed_hashes()?,
+    /// Starts a round of updates: from scratch (`fresh`: every document is deleted), or
+    /// against what the index holds.
+    pub fn begin(&mut self, fresh: bool) -> Result<(), SearchError> {
+        let known = if fresh {
+            self.writer.delete_all_documents()?;
+            HashMap::new()
+        } else {
+            match self.known.take() {
+                Some(known) => known,
+                None => self.indexed_hashes()?,
+            }
         };
+        self.round = Some(Round { known, staged: HashMap::new(), stats: SyncStats::default(), fresh });
+        Ok(())
+    }
+
+    /// Writes `article` if the index does not hold this version of it yet (the first of
+    /// two files with the same slug wins, as in the catalog).
+    pub fn stage(&mut self, article: &Article, body: &Body) -> Result<(), SearchError> {
+        let Some(round) = self.round.as_mut() else { return Ok(()) };
+        let id = article.id();
+        if round.staged.contains_key(&id) {
+            return Ok(());
+        }
+        round.staged.insert(id.clone(), article.hash);
+        match round.known.get(&id) {
+            Some(&old) if old == article.hash => return Ok(()),
+            Some(_) => {
+                self.writer.delete_term(Term::from_field_text(self.index.fields.article, &id));
+                round.stats.updated += 1;
+            }
+            None => round.stats.added += 1,
+        }
+        self.add(article, body)
+    }
+
+    /// Ends the round for `library`: removes articles it no longer has, commits when
+    /// anything changed, and says what did.
+    pub fn finish(&mut self, library: &Library) -> Result<SyncStats, SearchError> {
+        let Some(mut round) = self.round.take() else { return Ok(SyncStats::default()) };
         let f = self.index.fields;
-        let mut stats = SyncStats::default();
         let mut next = HashMap::with_capacity(library.len());
         for article in library.articles() {
             let id = article.id();
-            let (locales, hash) = Self::identity(library, article);
-            next.insert(id.clone(), hash);
-            match existing.remove(&id) {
-                Some(old) if old == hash => stats.unchanged += 1,
-                Some(_) => {
-                    self.writer.delete_term(Term::from_field_text(f.id, &id));
-                    self.writer.add_document(self.document(article, &locales, hash))?;
-                    stats.updated += 1;
+            match (round.staged.get(&id), round.known.get(&id)) {
+                (Some(&hash), _) => {
+                    if round.known.get(&id) == Some(&hash) {
+                        round.stats.unchanged += 1;
+                    }
+                    next.insert(id, hash);
                 }
-                None => {
-                    self.writer.add_document(self.document(article, &locales, hash))?;
-                    stats.added += 1;
+                (None, Some(&old)) => {
+                    // Not parsed this time, so unchanged on disk: the index has it already.
+                    round.stats.unchanged += 1;
+                    next.insert(id, old);
                 }
+                (None, None) => warn!(article = %id, "an article was not indexed (no body)"),
             }
         }
-        for gone in existing.keys() {
-            self.writer.delete_term(Term::from_field_text(f.id, gone));
-            stats.removed += 1;
+        for gone in round.known.keys().filter(|id| !next.contains_key(*id)) {
+            self.writer.delete_term(Term::from_field_text(f.article, gone));
+            round.stats.removed += 1;
         }
-        if stats.changed() {
+        // Staged but not in the library (the loser of a duplicate slug): not searchable.
+        for extra in round.staged.keys().filter(|id| !next.contains_key(*id) && !round.known.contains_key(*id)) {
+            self.writer.delete_term(Term::from_field_text(f.article, extra));
+        }
+        if round.stats.changed() || round.fresh {
             self.commit()?;
         }
         self.known = Some(next);
+        let stats = round.stats;
         info!(
             added = stats.added,
             updated = stats.updated,
@@ -155,27 +222,56 @@ impl Indexer {
         Ok(stats)
     }
 
-    /// Deletes everything and indexes every article; `progress` is called after each one.
-    pub fn rebuild(&mut self, library: &Library, mut progress: impl FnMut(&Article)) -> Result<usize, SearchError> {
-        self.known = None;
-        self.writer.delete_all_documents()?;
-        let mut n = 0;
-        let mut next = HashMap::with_capacity(library.len());
+    /// Updates only what changed since the index was last written; one commit at most.
+    /// `bodies` has the body of every article parsed since (changed articles are among them).
+    pub fn sync(&mut self, library: &Library, bodies: &HashMap<PathBuf, Body>) -> Result<SyncStats, SearchError> {
+        self.begin(false)?;
         for article in library.articles() {
-            let (locales, hash) = Self::identity(library, article);
-            next.insert(article.id(), hash);
-            self.writer.add_document(self.document(article, &locales, hash))?;
-            progress(article);
-            n += 1;
+            if let Some(body) = bodies.get(&article.path) {
+                self.stage(article, body)?;
+            }
         }
-        self.commit()?;
-        self.known = Some(next);
-        Ok(n)
+        self.finish(library)
+    }
+
+    /// Deletes everything and indexes every article of `library` (each must have its body
+    /// in `bodies`); `progress` is called after each one.
+    pub fn rebuild(
+        &mut self,
+        library: &Library,
+        bodies: &HashMap<PathBuf, Body>,
+        mut progress: impl FnMut(&Article),
+    ) -> Result<usize, SearchError> {
+        self.begin(true)?;
+        for article in library.articles() {
+            if let Some(body) = bodies.get(&article.path) {
+                self.stage(article, body)?;
+                progress(article);
+            }
+        }
+        let stats = self.finish(library)?;
+        Ok(stats.added)
     }
 
     fn commit(&mut self) -> Result<(), SearchError> {
         self.writer.commit()?;
         self.index.reader.reload()?;
         Ok(())
+    }
+
+    /// Merges the index into one segment when it has several: every query then walks one
+    /// set of postings instead of one per segment. Returns whether it merged.
+    pub fn compact(&mut self) -> Result<bool, SearchError> {
+        let segments = self.index.index.searchable_segment_ids()?;
+        if segments.len() < 2 {
+            return Ok(false);
+        }
+        if let Err(e) = self.writer.merge(&segments).wait() {
+            warn!(error = %e, "merging index segments failed");
+            return Ok(false);
+        }
+        self.writer.garbage_collect_files().wait().ok();
+        self.index.reader.reload()?;
+        Ok(true)
     }
 }

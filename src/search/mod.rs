@@ -1,39 +1,44 @@
 //! Full-text search: the schema and analyzer ([`schema`], [`tokenize`]), the single writer
 //! that keeps the index in step with the articles ([`indexer`]), and queries ([`searcher`]).
 
+pub mod analyzer;
 pub mod completions;
+mod docs;
 pub mod indexer;
 pub mod query;
 pub mod relevance;
 pub mod schema;
 pub mod searcher;
+pub mod snippet;
 pub mod suggest;
 pub mod synonyms;
-pub mod tokenize;
 pub mod vocabulary;
 
 pub use indexer::{Indexer, SyncStats};
 pub use schema::{SearchIndex, open_or_create};
-pub use searcher::{CategoryCount, Hit, SearchRequest, SearchResults, Searcher};
+pub use searcher::{Answer, CategoryCount, Hit, SearchRequest, SearchResults, Searcher, SectionLink};
 
-/// Loads `_synonyms.toml` and rebuilds the typo vocabulary from `library` into `searcher`.
-/// A broken synonyms file keeps the previous synonyms and is returned as an error.
-pub fn refresh_knowledge(
-    searcher: &Searcher,
+use std::sync::Arc;
+
+/// A searcher over the index's latest commit, with everything it needs: the synonyms from
+/// `_synonyms.toml` in `articles` (or, when the file is broken, `previous`, returned with
+/// the problem so writers see it), the typo vocabulary from the index, and the catalog.
+pub fn open_searcher(
+    index: &SearchIndex,
+    weights: query::FieldWeights,
+    default_locale: &str,
     articles: &std::path::Path,
     library: &crate::article::Library,
-) -> Result<(), crate::article::ArticleError> {
-    let loaded = synonyms::Synonyms::load(articles);
-    let result = match loaded {
-        Ok(s) => {
-            searcher.set_synonyms(s);
-            Ok(())
-        }
-        Err(e) => Err(e),
+    previous: Option<&Arc<synonyms::Synonyms>>,
+) -> (Searcher, Option<crate::article::ArticleError>) {
+    let (synonyms, problem) = match synonyms::Synonyms::load(articles) {
+        Ok(s) => (Arc::new(s), None),
+        Err(problem) => (previous.cloned().unwrap_or_default(), Some(problem)),
     };
-    let terms: Vec<String> = searcher.synonym_terms();
-    searcher.set_vocabulary(vocabulary::Vocabulary::from_library(library, terms));
-    result
+    let base = Searcher::new(index.clone(), weights).with_default_locale(default_locale);
+    let vocabulary = vocabulary::Vocabulary::from_index(base.index(), index.fields.words, synonyms.terms());
+    let searcher = base.with_knowledge(synonyms, Arc::new(vocabulary)).with_library(library);
+    (searcher, problem)
 }
 
 /// Escapes text for HTML (snippets and suggestion highlights are built as HTML).

@@ -11,9 +11,6 @@
 //! - documents with every unit rank first, and words close together (a sloppy phrase)
 //!   beat words far apart.
 
-use std::collections::HashSet;
-use std::sync::OnceLock;
-
 use tantivy::Term;
 use tantivy::query::{
     BooleanQuery, BoostQuery, ConstScoreQuery, DisjunctionMaxQuery, Occur, PhraseQuery, Query, TermQuery,
@@ -22,7 +19,9 @@ use tantivy::schema::{Field, IndexRecordOption};
 
 use super::schema::Fields;
 use super::synonyms::Rule;
-use super::tokenize::{RawToken, analyze};
+pub use crate::config::FieldWeights;
+use crate::text::analyze::{RawToken, analyze};
+pub use crate::text::stopwords::is_stop_word;
 
 /// Longest query text considered (characters); the rest is ignored.
 pub const MAX_QUERY_CHARS: usize = 256;
@@ -36,42 +35,6 @@ const SYNONYM_WEIGHT: f32 = 0.8;
 const STOP_WEIGHT: f32 = 0.2;
 /// Words may be this many positions apart and still count as a phrase.
 const PROXIMITY_SLOP: u32 = 3;
-
-/// Relative importance of the searchable fields.
-#[derive(Debug, Clone, Copy, PartialEq, serde::Deserialize, serde::Serialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct FieldWeights {
-    /// Title.
-    pub title: f32,
-    /// Keywords and tags.
-    pub keywords: f32,
-    /// Headings.
-    pub headings: f32,
-    /// Body text.
-    pub body: f32,
-}
-
-impl Default for FieldWeights {
-    fn default() -> Self {
-        Self { title: 4.0, keywords: 3.0, headings: 2.0, body: 1.0 }
-    }
-}
-
-/// English stop words (Lucene's list plus question words), in analysed (stemmed) form.
-fn stop_words() -> &'static HashSet<String> {
-    static STOP: OnceLock<HashSet<String>> = OnceLock::new();
-    STOP.get_or_init(|| {
-        let words = "a an and are as at be but by for if in into is it no not of on or such that the their then \
-                     there these they this to was will with i me my we our you your do does did how what when where \
-                     why which who can could should would about from has have had get";
-        words.split_whitespace().flat_map(analyze).map(|t| t.text).collect()
-    })
-}
-
-/// True when the analysed Latin token is a stop word.
-pub fn is_stop_word(token: &str) -> bool {
-    stop_words().contains(token)
-}
 
 /// Cuts `text` to [`MAX_QUERY_CHARS`] at a character boundary.
 pub fn clamp_query(text: &str) -> &str {
@@ -312,17 +275,50 @@ pub fn plan(text: &str, rules: &[Rule]) -> Vec<Unit> {
     units
 }
 
-fn term_clause(fields: &Fields, weights: &FieldWeights, text: &str) -> Box<dyn Query> {
-    let per_field = [
-        (fields.title, weights.title),
-        (fields.keywords, weights.keywords),
-        (fields.headings, weights.headings),
-        (fields.body, weights.body),
-    ];
-    let disjuncts: Vec<Box<dyn Query>> = per_field
-        .into_iter()
-        .filter(|(_, w)| *w > 0.0)
-        .map(|(field, weight)| {
+/// The fields a query runs over, with their weights, and the two fields (a short and a
+/// long one) whose phrase matches add proximity score.
+#[derive(Debug, Clone)]
+pub struct Target {
+    fields: Vec<(Field, f32)>,
+    /// Fields whose phrase matches add proximity score (none: no phrase clauses).
+    phrases: Vec<(Field, f32)>,
+    /// Documents with every unit are counted once more.
+    all_bonus: bool,
+}
+
+impl Target {
+    /// Article documents: title > keywords > headings > body.
+    pub fn articles(fields: &Fields, weights: &FieldWeights) -> Self {
+        Self {
+            fields: [
+                (fields.title, weights.title),
+                (fields.keywords, weights.keywords),
+                (fields.headings, weights.headings),
+                (fields.body, weights.body),
+            ]
+            .into_iter()
+            .filter(|(_, w)| *w > 0.0)
+            .collect(),
+            phrases: vec![(fields.title, weights.title), (fields.body, weights.body)],
+            all_bonus: true,
+        }
+    }
+
+    /// Section passages: their heading, then their text.
+    pub fn sections(fields: &Fields, weights: &FieldWeights) -> Self {
+        Self {
+            fields: vec![(fields.section_heading, weights.headings), (fields.section_text, weights.body)],
+            phrases: Vec::new(),
+            all_bonus: false,
+        }
+    }
+}
+
+fn term_clause(target: &Target, text: &str) -> Box<dyn Query> {
+    let disjuncts: Vec<Box<dyn Query>> = target
+        .fields
+        .iter()
+        .map(|&(field, weight)| {
             let tq = TermQuery::new(Term::from_field_text(field, text), IndexRecordOption::WithFreqs);
             Box::new(BoostQuery::new(Box::new(tq), weight)) as Box<dyn Query>
         })
@@ -336,12 +332,12 @@ fn phrase(field: Field, tokens: &[&RawToken], slop: u32) -> PhraseQuery {
 }
 
 /// The clause for one group: a term, or a CJK run's bigrams with minimum-should-match.
-fn group_clause(fields: &Fields, weights: &FieldWeights, group: &[RawToken]) -> Box<dyn Query> {
+fn group_clause(target: &Target, group: &[RawToken]) -> Box<dyn Query> {
     if group.len() == 1 {
-        return term_clause(fields, weights, &group[0].text);
+        return term_clause(target, &group[0].text);
     }
     let clauses: Vec<(Occur, Box<dyn Query>)> =
-        group.iter().map(|t| (Occur::Should, term_clause(fields, weights, &t.text))).collect();
+        group.iter().map(|t| (Occur::Should, term_clause(target, &t.text))).collect();
     // Enough bigrams to mean the same word, few enough that a particle or a spacing variant
     // (`パスワードの再設定方法`, `환경변수`) still matches: all of 2, n-1 of 3–4, half of longer runs.
     let n = group.len();
@@ -353,41 +349,40 @@ fn group_clause(fields: &Fields, weights: &FieldWeights, group: &[RawToken]) -> 
     let bigrams = BooleanQuery::with_minimum_required_clauses(clauses, required);
     let tokens: Vec<&RawToken> = group.iter().collect();
     let mut all = vec![(Occur::Must, Box::new(bigrams) as Box<dyn Query>)];
-    for (field, w) in [(fields.title, weights.title), (fields.body, weights.body)] {
+    for &(field, w) in &target.phrases {
         all.push((Occur::Should, Box::new(BoostQuery::new(Box::new(phrase(field, &tokens, 0)), w))));
     }
     Box::new(BooleanQuery::new(all))
 }
 
-fn all_of(fields: &Fields, weights: &FieldWeights, groups: &[Vec<RawToken>]) -> Box<dyn Query> {
+fn all_of(target: &Target, groups: &[Vec<RawToken>]) -> Box<dyn Query> {
     if groups.len() == 1 {
-        return group_clause(fields, weights, &groups[0]);
+        return group_clause(target, &groups[0]);
     }
-    Box::new(BooleanQuery::new(groups.iter().map(|g| (Occur::Must, group_clause(fields, weights, g))).collect()))
+    Box::new(BooleanQuery::new(groups.iter().map(|g| (Occur::Must, group_clause(target, g))).collect()))
 }
 
-fn unit_clause(fields: &Fields, weights: &FieldWeights, unit: &Unit) -> Box<dyn Query> {
-    let typed = all_of(fields, weights, &unit.groups);
+fn unit_clause(target: &Target, unit: &Unit) -> Box<dyn Query> {
+    let typed = all_of(target, &unit.groups);
     if unit.alternatives.is_empty() {
         return typed;
     }
     let mut options = vec![(Occur::Should, typed)];
     for alt in &unit.alternatives {
-        let clause = BoostQuery::new(all_of(fields, weights, alt), SYNONYM_WEIGHT);
+        let clause = BoostQuery::new(all_of(target, alt), SYNONYM_WEIGHT);
         options.push((Occur::Should, Box::new(clause)));
     }
     Box::new(BooleanQuery::with_minimum_required_clauses(options, 1))
 }
 
 /// The scored text part of the query, or `None` when nothing is searchable.
-pub fn text_query(fields: &Fields, weights: &FieldWeights, units: &[Unit]) -> Option<Box<dyn Query>> {
+pub fn text_query(target: &Target, units: &[Unit]) -> Option<Box<dyn Query>> {
     if units.is_empty() {
         return None;
     }
-    let required: Vec<Box<dyn Query>> =
-        units.iter().filter(|u| !u.stop).map(|u| unit_clause(fields, weights, u)).collect();
+    let required: Vec<Box<dyn Query>> = units.iter().filter(|u| !u.stop).map(|u| unit_clause(target, u)).collect();
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-    if required.len() > 1 {
+    if target.all_bonus && required.len() > 1 {
         // Every unit present: counted once more, so complete matches rank first.
         let all = BooleanQuery::new(required.iter().map(|q| (Occur::Must, q.box_clone())).collect());
         clauses.push((Occur::Should, Box::new(all)));
@@ -396,7 +391,7 @@ pub fn text_query(fields: &Fields, weights: &FieldWeights, units: &[Unit]) -> Op
         BooleanQuery::with_minimum_required_clauses(required.into_iter().map(|q| (Occur::Should, q)).collect(), 1);
     clauses.push((Occur::Must, Box::new(any)));
     for unit in units.iter().filter(|u| u.stop) {
-        clauses.push((Occur::Should, Box::new(BoostQuery::new(unit_clause(fields, weights, unit), STOP_WEIGHT))));
+        clauses.push((Occur::Should, Box::new(BoostQuery::new(unit_clause(target, unit), STOP_WEIGHT))));
     }
     // Proximity: typed Latin words close together, in order.
     let words: Vec<&RawToken> = units
@@ -407,7 +402,7 @@ pub fn text_query(fields: &Fields, weights: &FieldWeights, units: &[Unit]) -> Op
         .map(|g| &g[0])
         .collect();
     if words.len() >= 2 {
-        for (field, w) in [(fields.title, weights.title), (fields.body, weights.body)] {
+        for &(field, w) in &target.phrases {
             clauses
                 .push((Occur::Should, Box::new(BoostQuery::new(Box::new(phrase(field, &words, PROXIMITY_SLOP)), w))));
         }
@@ -415,34 +410,35 @@ pub fn text_query(fields: &Fields, weights: &FieldWeights, units: &[Unit]) -> Op
     Some(Box::new(BooleanQuery::new(clauses)))
 }
 
-/// Keeps only documents that have no version in `locale` (the default-locale fallback).
-pub fn untranslated(fields: &Fields, text: Box<dyn Query>, locale: &str) -> Box<dyn Query> {
-    let translated = TermQuery::new(Term::from_field_text(fields.available_in, locale), IndexRecordOption::Basic);
-    Box::new(BooleanQuery::new(vec![(Occur::Must, text), (Occur::MustNot, Box::new(translated))]))
+/// A filter clause: matches `value` in `field` and adds no score.
+fn term_filter(field: Field, value: &str) -> Box<dyn Query> {
+    Box::new(ConstScoreQuery::new(
+        Box::new(TermQuery::new(Term::from_field_text(field, value), IndexRecordOption::Basic)),
+        0.0,
+    ))
 }
 
 /// Restricts a text query to a locale (and optionally a category), hiding drafts unless
-/// asked. Filters do not change scores.
+/// asked, and leaving out the articles in `except` (default-locale articles that have a
+/// translation, for the fallback). Filters do not change scores.
 pub fn filtered(
     fields: &Fields,
     text: Box<dyn Query>,
     locale: &str,
     category: Option<&str>,
     include_drafts: bool,
+    except: Option<&super::docs::DocFilter>,
 ) -> Box<dyn Query> {
-    let filter = |field: Field, value: &str| -> Box<dyn Query> {
-        Box::new(ConstScoreQuery::new(
-            Box::new(TermQuery::new(Term::from_field_text(field, value), IndexRecordOption::Basic)),
-            0.0,
-        ))
-    };
-    let mut clauses = vec![(Occur::Must, text), (Occur::Must, filter(fields.locale, locale))];
+    let mut clauses = vec![(Occur::Must, text), (Occur::Must, term_filter(fields.locale, locale))];
     if let Some(category) = category {
-        clauses.push((Occur::Must, filter(fields.category, category)));
+        clauses.push((Occur::Must, term_filter(fields.category, category)));
     }
     if !include_drafts {
         let draft = TermQuery::new(Term::from_field_u64(fields.draft, 1), IndexRecordOption::Basic);
         clauses.push((Occur::MustNot, Box::new(draft)));
+    }
+    if let Some(except) = except.filter(|e| !e.is_empty()) {
+        clauses.push((Occur::MustNot, Box::new(except.clone())));
     }
     Box::new(BooleanQuery::new(clauses))
 }

@@ -1,34 +1,42 @@
-//! Runs searches: one searcher per request from the shared reader; typo correction against
-//! the vocabulary, synonyms, category counts, a fallback to the default locale for articles
-//! not translated yet, and highlighted snippets for the shown page only.
+//! Runs searches over one snapshot of the index: typo correction against the vocabulary,
+//! synonyms, category counts, a fallback to the default locale for articles not translated
+//! yet, and section-level results.
+//!
+//! A search runs in two steps. Articles are ranked by their own fields (title, keywords,
+//! headings, body); then the section passages of the best candidates are searched, and each
+//! candidate's best passage adds to its score (the `section` weight): a long article with one
+//! section that answers beats one that mentions every word once in different places. Each
+//! hit links to its best section and its snippet is cut from that passage. When the top
+//! passage clearly beats everything else, it is offered as a quick answer.
 
 use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 
 use tantivy::collector::{Collector, Count, SegmentCollector, TopDocs};
 use tantivy::columnar::StrColumn;
-use tantivy::query::{Query, TermQuery};
+use tantivy::query::TermQuery;
 use tantivy::schema::IndexRecordOption;
 use tantivy::schema::Value;
-use tantivy::snippet::SnippetGenerator;
 use tantivy::{DocAddress, DocId, Score, SegmentOrdinal, SegmentReader, TantivyDocument, Term};
 
-use super::query::{self, FieldWeights, is_stop_word};
-use super::schema::SearchIndex;
+use super::query::{self, FieldWeights, Target, Unit, is_stop_word};
+use super::schema::{Fields, KIND_ARTICLE, SearchIndex, article_key};
+use super::snippet::{Needles, snippet};
 use super::synonyms::Synonyms;
-use super::tokenize::{analyze, surface_word};
 use super::vocabulary::Vocabulary;
 use super::{SearchError, escape_html};
+use crate::article::{Article, Library};
+use crate::text::analyze::{analyze, surface_word};
 
 /// Most results one request may ask for.
 pub const MAX_LIMIT: usize = 50;
 /// Deepest result a request may page to.
 pub const MAX_OFFSET: usize = 1000;
-/// Snippet length in characters.
-const SNIPPET_CHARS: usize = 200;
-/// Bytes of body text handed to the snippet generator: enough for a good fragment, bounded
-/// so that long articles do not cost milliseconds to highlight.
-const SNIPPET_WINDOW: usize = 4096;
+/// Articles whose sections are searched (more when a deeper page is asked for).
+const CANDIDATES: usize = 30;
+/// The top passage is a quick answer when its hit's score is at least this many times the
+/// next hit's, it contains every required word of the query, and it has an answer.
+pub const ANSWER_MARGIN: f32 = 1.5;
 
 /// What to search for.
 #[derive(Debug, Clone)]
@@ -65,8 +73,10 @@ pub struct Hit {
     pub url: String,
     /// Category folder.
     pub category: String,
-    /// HTML fragment of the body with matches in `<mark>`, escaped otherwise.
+    /// HTML fragment of the best section with matches in `<mark>`, escaped otherwise.
     pub snippet: String,
+    /// The section that answers, unless that is the title or the intro.
+    pub section: Option<SectionLink>,
     /// Locale of the article (the default locale's for a fallback result).
     pub locale: String,
     /// True for a draft (only in previews).
@@ -75,6 +85,29 @@ pub struct Hit {
     /// Relevance score.
     #[serde(skip)]
     pub score: f32,
+}
+
+/// A link to a section of an article.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct SectionLink {
+    /// `Parent › Heading`.
+    pub title: String,
+    /// `/{locale}/articles/{slug}#{anchor}`.
+    pub url: String,
+}
+
+/// A quick answer: the first paragraph or steps of the section that clearly answers.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Answer {
+    /// The article title and section heading.
+    pub title: String,
+    /// Where "Read the full article" leads (the section).
+    pub url: String,
+    /// Safe, short HTML.
+    pub html: String,
+    /// The article's slug (for click logging).
+    #[serde(skip)]
+    pub slug: String,
 }
 
 /// Matches per category.
@@ -97,28 +130,77 @@ pub struct SearchResults {
     pub categories: Vec<CategoryCount>,
     /// The query actually searched when typos were corrected.
     pub corrected: Option<String>,
+    /// The quick answer, on the first page when one section clearly answers.
+    pub answer: Option<Answer>,
 }
 
-#[derive(Default)]
-struct Knowledge {
-    synonyms: Arc<Synonyms>,
-    vocabulary: Arc<Vocabulary>,
-}
-
-/// Searches an open index.
+/// Searches one committed version of the index with one version of the synonyms, the typo
+/// vocabulary and the catalog: immutable, so a request sees the same data from start to
+/// end (a new version comes with the next snapshot).
 #[derive(Clone)]
 pub struct Searcher {
-    index: SearchIndex,
+    searcher: tantivy::Searcher,
+    fields: Fields,
     weights: FieldWeights,
     default_locale: String,
-    knowledge: Arc<RwLock<Knowledge>>,
+    synonyms: Arc<Synonyms>,
+    vocabulary: Arc<Vocabulary>,
+    /// Every article (drafts included) by `article_key`, for hit titles and URLs without
+    /// reading the index's document store.
+    articles: Arc<rustc_hash::FxHashMap<u64, Arc<Article>>>,
+    /// locale → the default-locale articles translated into it (the fallback leaves them
+    /// out), computed once per snapshot.
+    translated: Arc<HashMap<String, super::docs::DocFilter>>,
+    /// The same, by article key (to recompute the filters for another index version).
+    translated_keys: Arc<HashMap<String, Vec<u64>>>,
+    /// Documents of each kind (articles, section passages), for BM25 statistics.
+    kinds: [u64; 2],
+}
+
+/// BM25 statistics for one kind of document: the index mixes articles and section
+/// passages, and each kind's lengths and frequencies must be measured against its own
+/// documents only (otherwise adding passages would change how articles rank).
+struct KindStats<'a> {
+    searcher: &'a tantivy::Searcher,
+    docs: u64,
+}
+
+impl tantivy::query::Bm25StatisticsProvider for KindStats<'_> {
+    fn total_num_tokens(&self, field: tantivy::schema::Field) -> tantivy::Result<u64> {
+        self.searcher.total_num_tokens(field)
+    }
+
+    fn total_num_docs(&self) -> tantivy::Result<u64> {
+        Ok(self.docs.max(1))
+    }
+
+    fn doc_freq(&self, term: &Term) -> tantivy::Result<u64> {
+        self.searcher.doc_freq(term)
+    }
 }
 
 impl Searcher {
-    /// A searcher over `index` with the given field weights (default locale `en`, no
-    /// synonyms, no typo vocabulary until set).
+    /// A searcher over the index's latest commit with the given field weights (default
+    /// locale `en`, no synonyms, no typo vocabulary, no catalog until given).
     pub fn new(index: SearchIndex, weights: FieldWeights) -> Self {
-        Self { index, weights, default_locale: "en".into(), knowledge: Arc::default() }
+        let searcher = index.reader.searcher();
+        let count = |kind: u64| {
+            let q = TermQuery::new(Term::from_field_u64(index.fields.kind, kind), IndexRecordOption::Basic);
+            searcher.search(&q, &Count).map_or(0, |n| n as u64)
+        };
+        let kinds = [count(KIND_ARTICLE), count(super::schema::KIND_SECTION)];
+        Self {
+            kinds,
+            searcher,
+            fields: index.fields,
+            weights,
+            default_locale: "en".into(),
+            synonyms: Arc::default(),
+            vocabulary: Arc::default(),
+            articles: Arc::default(),
+            translated: Arc::default(),
+            translated_keys: Arc::default(),
+        }
     }
 
     /// Sets the locale whose articles stand in for missing translations.
@@ -127,51 +209,121 @@ impl Searcher {
         self
     }
 
-    /// Replaces the synonyms (shared by every clone of this searcher).
-    pub fn set_synonyms(&self, synonyms: Synonyms) {
-        if let Ok(mut k) = self.knowledge.write() {
-            k.synonyms = Arc::new(synonyms);
-        }
+    /// Uses these synonyms and this typo vocabulary.
+    pub fn with_knowledge(mut self, synonyms: Arc<Synonyms>, vocabulary: Arc<Vocabulary>) -> Self {
+        self.synonyms = synonyms;
+        self.vocabulary = vocabulary;
+        self
     }
 
-    /// Replaces the typo-correction vocabulary.
-    pub fn set_vocabulary(&self, vocabulary: Vocabulary) {
-        if let Ok(mut k) = self.knowledge.write() {
-            k.vocabulary = Arc::new(vocabulary);
+    /// Describes hits from `library` (which should include drafts), and knows from it which
+    /// articles are translated.
+    pub fn with_library(mut self, library: &Library) -> Self {
+        let articles: rustc_hash::FxHashMap<u64, Arc<Article>> =
+            library.articles().map(|a| (article_key(&a.id()), Arc::clone(a))).collect();
+        let mut keys: HashMap<String, Vec<u64>> = HashMap::new();
+        for a in library.articles().filter(|a| a.locale == self.default_locale) {
+            for t in library.translations(a) {
+                keys.entry(t.locale).or_default().push(article_key(&a.id()));
+            }
         }
+        self.articles = Arc::new(articles);
+        self.translated_keys = Arc::new(keys);
+        self.translated = Arc::new(self.translated_filters());
+        self
     }
 
-    /// Every word named in the synonyms (known words for typo correction).
-    pub fn synonym_terms(&self) -> Vec<String> {
-        self.knowledge().0.terms().collect()
+    /// The same searcher over the index's latest commit (after a merge of its segments).
+    pub fn reopened(&self, index: &SearchIndex) -> Self {
+        let fresh = Searcher::new(index.clone(), self.weights);
+        let mut next = Self { searcher: fresh.searcher, kinds: fresh.kinds, ..self.clone() };
+        next.translated = Arc::new(next.translated_filters());
+        next
     }
 
-    fn knowledge(&self) -> (Arc<Synonyms>, Arc<Vocabulary>) {
-        match self.knowledge.read() {
-            Ok(k) => (Arc::clone(&k.synonyms), Arc::clone(&k.vocabulary)),
-            Err(_) => (Arc::default(), Arc::default()),
-        }
+    /// The fallback's "translated" filters for this searcher's segments.
+    fn translated_filters(&self) -> HashMap<String, super::docs::DocFilter> {
+        self.translated_keys
+            .iter()
+            .filter_map(|(locale, keys)| {
+                let any: Vec<(tantivy::query::Occur, Box<dyn tantivy::query::Query>)> = keys
+                    .iter()
+                    .map(|&k| {
+                        let term = Term::from_field_u64(self.fields.article_key, k);
+                        let q: Box<dyn tantivy::query::Query> =
+                            Box::new(TermQuery::new(term, IndexRecordOption::Basic));
+                        (tantivy::query::Occur::Should, q)
+                    })
+                    .collect();
+                let kind =
+                    TermQuery::new(Term::from_field_u64(self.fields.kind, KIND_ARTICLE), IndexRecordOption::Basic);
+                let query = tantivy::query::BooleanQuery::new(vec![
+                    (tantivy::query::Occur::Must, Box::new(kind) as Box<dyn tantivy::query::Query>),
+                    (tantivy::query::Occur::Must, Box::new(tantivy::query::BooleanQuery::new(any))),
+                ]);
+                super::docs::DocFilter::from_query(&self.searcher, &query).ok().map(|filter| (locale.clone(), filter))
+            })
+            .collect()
+    }
+
+    /// The synonyms in use.
+    pub fn synonyms(&self) -> &Arc<Synonyms> {
+        &self.synonyms
+    }
+
+    /// The typo vocabulary in use.
+    pub fn vocabulary(&self) -> &Arc<Vocabulary> {
+        &self.vocabulary
+    }
+
+    /// The tantivy searcher of this snapshot.
+    pub fn index(&self) -> &tantivy::Searcher {
+        &self.searcher
     }
 
     /// Number of documents in the index (drafts included).
     pub fn num_docs(&self) -> u64 {
-        self.index.reader.searcher().num_docs()
+        self.searcher.num_docs()
     }
 
-    /// Number of published documents (what `/healthz` may tell anybody).
+    /// Number of published articles in the index (what `/healthz` may tell anybody).
     pub fn num_public_docs(&self) -> u64 {
-        let query = TermQuery::new(Term::from_field_u64(self.index.fields.draft, 0), IndexRecordOption::Basic);
-        self.index.reader.searcher().search(&query, &Count).map_or(0, |n| n as u64)
+        let query = tantivy::query::BooleanQuery::new(vec![
+            (
+                tantivy::query::Occur::Must,
+                Box::new(TermQuery::new(
+                    Term::from_field_u64(self.fields.kind, KIND_ARTICLE),
+                    IndexRecordOption::Basic,
+                )),
+            ),
+            (
+                tantivy::query::Occur::Must,
+                Box::new(TermQuery::new(Term::from_field_u64(self.fields.draft, 0), IndexRecordOption::Basic)),
+            ),
+        ]);
+        self.searcher.search(&query, &Count).map_or(0, |n| n as u64)
+    }
+
+    /// The Markdown body the index holds for article `id` (`locale/slug`).
+    pub fn source(&self, id: &str) -> Result<Option<String>, SearchError> {
+        let query = TermQuery::new(Term::from_field_text(self.fields.article, id), IndexRecordOption::Basic);
+        let kind = TermQuery::new(Term::from_field_u64(self.fields.kind, KIND_ARTICLE), IndexRecordOption::Basic);
+        let both = tantivy::query::BooleanQuery::intersection(vec![Box::new(query), Box::new(kind)]);
+        let Some((_, address)) = self.searcher.search(&both, &TopDocs::with_limit(1).order_by_score())?.pop() else {
+            return Ok(None);
+        };
+        let doc: TantivyDocument = self.searcher.doc(address)?;
+        Ok(doc.get_first(self.fields.source).and_then(|v| v.as_str()).map(str::to_owned))
     }
 
     /// Corrects unknown words of `text` to known ones; `None` when nothing changed.
     pub fn correct(&self, text: &str) -> Option<String> {
-        let (_, vocabulary) = self.knowledge();
+        let vocabulary = &self.vocabulary;
         if vocabulary.is_empty() {
             return None;
         }
-        let searcher = self.index.reader.searcher();
-        let fields = self.index.fields;
+        let searcher = &self.searcher;
+        let fields = self.fields;
         // A word whose stem is indexed is an inflection (`logging` → `log`), not a typo.
         let indexed = |stem: &str| {
             [fields.title, fields.keywords, fields.headings, fields.body]
@@ -210,91 +362,246 @@ impl Searcher {
 
     /// Runs a search for exactly the words given (no typo correction).
     pub fn search_exact(&self, req: &SearchRequest<'_>) -> Result<SearchResults, SearchError> {
-        let fields = self.index.fields;
-        let (synonyms, _) = self.knowledge();
-        let units = query::plan(req.query, synonyms.rules(req.locale));
-        let Some(text_query) = query::text_query(&fields, &self.weights, &units) else {
+        let fields = self.fields;
+        let units = query::plan(req.query, self.synonyms.rules(req.locale));
+        let articles = Target::articles(&fields, &self.weights);
+        let Some(text_query) = query::text_query(&articles, &units) else {
             return Ok(SearchResults::default());
         };
-        let searcher = self.index.reader.searcher();
         let limit = req.limit.clamp(1, MAX_LIMIT);
         let offset = req.offset.min(MAX_OFFSET);
+        let wanted = (offset + limit).max(CANDIDATES);
 
-        let own = query::filtered(&fields, text_query.box_clone(), req.locale, req.category, req.include_drafts);
-        let top_docs = TopDocs::with_limit(limit).and_offset(offset).order_by_score();
+        let own = query::filtered(&fields, text_query.box_clone(), req.locale, req.category, req.include_drafts, None);
+        let top_docs = TopDocs::with_limit(wanted).order_by_score();
         let (top, mut total, mut counts) = if req.category.is_none() {
-            searcher.search(&*own, &(top_docs, Count, CategoryCounts))?
+            self.scored(KIND_ARTICLE, &*own, &(top_docs, Count, CategoryCounts))?
         } else {
-            let (top, total) = searcher.search(&*own, &(top_docs, Count))?;
-            let unfiltered = query::filtered(&fields, text_query.box_clone(), req.locale, None, req.include_drafts);
-            (top, total, searcher.search(&*unfiltered, &CategoryCounts)?)
+            let (top, total) = self.scored(KIND_ARTICLE, &*own, &(top_docs, Count))?;
+            let unfiltered =
+                query::filtered(&fields, text_query.box_clone(), req.locale, None, req.include_drafts, None);
+            (top, total, self.searcher.search(&*unfiltered, &CategoryCounts)?)
         };
-        let mut hits = self.hits(&searcher, &*own, req.query, top)?;
+        let mut ranked = self.rerank(&units, req.locale, req, top)?;
 
         // Articles not translated into this locale, from the default locale, after its own.
         if req.locale != self.default_locale {
-            let fallback_units = query::plan(req.query, synonyms.rules(&self.default_locale));
-            if let Some(fallback_text) = query::text_query(&fields, &self.weights, &fallback_units) {
-                let untranslated = query::untranslated(&fields, fallback_text, req.locale);
-                let fallback =
-                    query::filtered(&fields, untranslated, &self.default_locale, req.category, req.include_drafts);
-                let skip = offset.saturating_sub(total);
-                let room = limit - hits.len();
-                let page = TopDocs::with_limit(room.max(1)).and_offset(skip).order_by_score();
+            let fallback_units = query::plan(req.query, self.synonyms.rules(&self.default_locale));
+            if let Some(fallback_text) = query::text_query(&articles, &fallback_units) {
+                let except = self.translated.get(req.locale);
+                let fallback = query::filtered(
+                    &fields,
+                    fallback_text,
+                    &self.default_locale,
+                    req.category,
+                    req.include_drafts,
+                    except,
+                );
+                let room = wanted.saturating_sub(ranked.len());
+                let page = TopDocs::with_limit(room.max(1)).order_by_score();
                 let (top, fallback_total, fallback_counts) =
-                    searcher.search(&*fallback, &(page, Count, CategoryCounts))?;
+                    self.scored(KIND_ARTICLE, &*fallback, &(page, Count, CategoryCounts))?;
                 for (category, n) in fallback_counts {
                     *counts.entry(category).or_default() += n;
                 }
                 total += fallback_total;
                 if room > 0 {
-                    hits.extend(self.hits(&searcher, &*fallback, req.query, top)?);
+                    ranked.extend(self.rerank(&fallback_units, &self.default_locale, req, top)?);
                 }
             }
         }
+        let answer = if offset == 0 { self.answer(&ranked, &units) } else { None };
+        let needles = Needles::from_units(&units);
+        let hits =
+            ranked.into_iter().skip(offset).take(limit).map(|r| self.hit(r, &needles)).collect::<Result<_, _>>()?;
         let mut categories: Vec<CategoryCount> =
             counts.into_iter().map(|(category, count)| CategoryCount { category, count }).collect();
         categories.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.category.cmp(&b.category)));
-        Ok(SearchResults { total, hits, categories, corrected: None })
+        Ok(SearchResults { total, hits, categories, corrected: None, answer })
     }
 
-    fn hits(
+    /// Runs `query` over documents of `kind` with BM25 statistics of that kind.
+    fn scored<C: Collector>(
         &self,
-        searcher: &tantivy::Searcher,
-        query: &dyn Query,
-        raw_query: &str,
+        kind: u64,
+        query: &dyn tantivy::query::Query,
+        collector: &C,
+    ) -> Result<C::Fruit, SearchError> {
+        let stats = KindStats { searcher: &self.searcher, docs: self.kinds[kind as usize] };
+        Ok(self.searcher.search_with_statistics_provider(query, collector, &stats)?)
+    }
+
+    /// Adds each candidate's best section passage to its score and re-sorts.
+    fn rerank(
+        &self,
+        units: &[Unit],
+        locale: &str,
+        req: &SearchRequest<'_>,
         top: Vec<(Score, DocAddress)>,
-    ) -> Result<Vec<Hit>, SearchError> {
-        let fields = self.index.fields;
-        if top.is_empty() {
-            return Ok(Vec::new());
-        }
-        let mut snippets = SnippetGenerator::create(searcher, query, fields.body)?;
-        snippets.set_max_num_chars(SNIPPET_CHARS);
-        let needles = snippet_needles(query, fields.body, raw_query);
-        let mut hits = Vec::with_capacity(top.len());
+    ) -> Result<Vec<Ranked>, SearchError> {
+        let fields = self.fields;
+        let mut ranked: Vec<Ranked> = Vec::with_capacity(top.len());
+        let mut columns: HashMap<SegmentOrdinal, Option<tantivy::columnar::Column<u64>>> = HashMap::new();
         for (score, address) in top {
-            let doc: TantivyDocument = searcher.doc(address)?;
-            let text = |field| doc.get_first(field).and_then(|v| v.as_str()).unwrap_or_default().to_owned();
-            let body = doc.get_first(fields.body).and_then(|v| v.as_str()).unwrap_or_default();
-            let mut snippet = snippets.snippet(snippet_window(body, &needles));
-            snippet.set_snippet_prefix_postfix("<mark>", "</mark>");
-            let snippet_html =
-                if snippet.is_empty() { escape_html(&text(fields.description)) } else { snippet.to_html() };
-            let slug = text(fields.slug);
-            let locale = text(fields.locale);
-            hits.push(Hit {
-                url: format!("/{locale}/articles/{slug}"),
-                slug,
-                title: text(fields.title),
-                category: text(fields.category),
-                snippet: snippet_html,
-                locale,
-                draft: doc.get_first(fields.draft).and_then(|v| v.as_u64()) == Some(1),
-                score,
+            let column = columns.entry(address.segment_ord).or_insert_with(|| {
+                self.searcher.segment_reader(address.segment_ord).fast_fields().u64("article_key").ok()
             });
+            let Some(key) = column.as_ref().and_then(|c| c.first(address.doc_id)) else { continue };
+            let Some(article) = self.articles.get(&key) else { continue };
+            ranked.push(Ranked { article: Arc::clone(article), key, score, section: None });
         }
-        Ok(hits)
+        if ranked.is_empty() {
+            return Ok(ranked);
+        }
+        let Some(section_text) = query::text_query(&Target::sections(&fields, &self.weights), units) else {
+            return Ok(ranked);
+        };
+        // The candidates' passages as a bitset: the intersection is driven by these few
+        // documents, so only they are scored.
+        let keys: Vec<u64> = ranked.iter().map(|r| r.key).collect();
+        let within = super::docs::DocFilter::from_u64_terms(&self.searcher, fields.article_key, &keys)?;
+        let sections = query::filtered(&fields, section_text, locale, req.category, req.include_drafts, None);
+        let sections = tantivy::query::BooleanQuery::new(vec![
+            (tantivy::query::Occur::Must, sections),
+            (tantivy::query::Occur::Must, Box::new(tantivy::query::ConstScoreQuery::new(Box::new(within), 0.0))),
+        ]);
+        let best =
+            self.scored(super::schema::KIND_SECTION, &sections, &BestSections { keys: keys.into_iter().collect() })?;
+        for r in &mut ranked {
+            if let Some(&(score, address)) = best.get(&r.key) {
+                r.score += self.weights.section * score;
+                r.section = Some((score, address));
+            }
+        }
+        ranked.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.article.slug.cmp(&b.article.slug)));
+        Ok(ranked)
+    }
+
+    /// The stored fields of a section passage: (anchor, path, text, answer).
+    fn section(&self, address: DocAddress) -> Result<(String, String, String, String), SearchError> {
+        let f = self.fields;
+        let doc: TantivyDocument = self.searcher.doc(address)?;
+        let get = |field| doc.get_first(field).and_then(|v| v.as_str()).unwrap_or_default().to_owned();
+        Ok((get(f.section_anchor), get(f.section_path), get(f.section_text), get(f.section_answer)))
+    }
+
+    fn hit(&self, ranked: Ranked, needles: &Needles) -> Result<Hit, SearchError> {
+        let a = &ranked.article;
+        let url = a.url();
+        let (snippet_html, section) = match ranked.section {
+            Some((_, address)) => {
+                let (anchor, path, text, _) = self.section(address)?;
+                let link = (!anchor.is_empty()).then(|| SectionLink { title: path, url: format!("{url}#{anchor}") });
+                (snippet(&text, needles), link)
+            }
+            None => (String::new(), None),
+        };
+        let snippet_html = if snippet_html.is_empty() { escape_html(&a.description) } else { snippet_html };
+        Ok(Hit {
+            slug: a.slug.clone(),
+            title: a.title.clone(),
+            category: a.category.clone(),
+            snippet: snippet_html,
+            section,
+            locale: a.locale.clone(),
+            draft: a.draft,
+            score: ranked.score,
+            url,
+        })
+    }
+
+    /// The quick answer: the top hit's best passage, when the top hit is at least
+    /// [`ANSWER_MARGIN`] times the next one, the passage has every required word of the
+    /// query, and it has an answer to show.
+    fn answer(&self, ranked: &[Ranked], units: &[Unit]) -> Option<Answer> {
+        let top = ranked.first()?;
+        let (_, address) = top.section?;
+        if ranked.get(1).is_some_and(|next| top.score < ANSWER_MARGIN * next.score) {
+            return None;
+        }
+        let (anchor, path, text, html) = self.section(address).ok()?;
+        if html.is_empty() || !covers(&text, units) {
+            return None;
+        }
+        let url = if anchor.is_empty() { top.article.url() } else { format!("{}#{anchor}", top.article.url()) };
+        let title =
+            if path.is_empty() { top.article.title.clone() } else { format!("{} › {path}", top.article.title) };
+        Some(Answer { title, url, html, slug: top.article.slug.clone() })
+    }
+}
+
+/// A matched article with its score and best passage (score, address).
+struct Ranked {
+    article: Arc<Article>,
+    key: u64,
+    score: Score,
+    section: Option<(Score, DocAddress)>,
+}
+
+/// True when `text` has every required unit of the query (a unit's alternatives count).
+fn covers(text: &str, units: &[Unit]) -> bool {
+    let terms: std::collections::HashSet<String> = analyze(text).into_iter().map(|t| t.text).collect();
+    let has_group = |g: &Vec<crate::text::analyze::RawToken>| g.iter().all(|t| terms.contains(&t.text));
+    units
+        .iter()
+        .filter(|u| !u.stop)
+        .all(|u| u.groups.iter().all(has_group) || u.alternatives.iter().any(|alt| alt.iter().all(has_group)))
+}
+
+/// The best-scoring passage per candidate article (by the `article_key` fast field).
+struct BestSections {
+    keys: rustc_hash::FxHashSet<u64>,
+}
+
+struct BestSegment {
+    ordinal: SegmentOrdinal,
+    column: Option<tantivy::columnar::Column<u64>>,
+    keys: rustc_hash::FxHashSet<u64>,
+    best: HashMap<u64, (Score, DocAddress)>,
+}
+
+impl Collector for BestSections {
+    type Fruit = HashMap<u64, (Score, DocAddress)>;
+    type Child = BestSegment;
+
+    fn for_segment(&self, ordinal: SegmentOrdinal, segment: &SegmentReader) -> tantivy::Result<BestSegment> {
+        let column = segment.fast_fields().u64("article_key").ok();
+        Ok(BestSegment { ordinal, column, keys: self.keys.clone(), best: HashMap::new() })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        true
+    }
+
+    fn merge_fruits(&self, fruits: Vec<Self::Fruit>) -> tantivy::Result<Self::Fruit> {
+        let mut all: Self::Fruit = HashMap::new();
+        for fruit in fruits {
+            for (k, v) in fruit {
+                let slot = all.entry(k).or_insert(v);
+                if v.0 > slot.0 {
+                    *slot = v;
+                }
+            }
+        }
+        Ok(all)
+    }
+}
+
+impl SegmentCollector for BestSegment {
+    type Fruit = HashMap<u64, (Score, DocAddress)>;
+
+    fn collect(&mut self, doc: DocId, score: Score) {
+        if let Some(key) = self.column.as_ref().and_then(|c| c.first(doc)).filter(|k| self.keys.contains(k)) {
+            let address = DocAddress::new(self.ordinal, doc);
+            let slot = self.best.entry(key).or_insert((score, address));
+            if score > slot.0 {
+                *slot = (score, address);
+            }
+        }
+    }
+
+    fn harvest(self) -> Self::Fruit {
+        self.best
     }
 }
 
@@ -349,58 +656,5 @@ impl SegmentCollector for CategorySegment {
             }
         }
         out
-    }
-}
-
-/// Lowercase strings to look for in a body to find where its first match is: the query's
-/// indexed body terms (stems, bigrams) and its raw words.
-fn snippet_needles(query: &dyn Query, body: tantivy::schema::Field, raw: &str) -> Vec<String> {
-    let mut needles: Vec<String> = Vec::new();
-    query.query_terms(&mut |term, _| {
-        if term.field() == body
-            && let Some(text) = term.value().as_str()
-        {
-            needles.push(text.to_owned());
-        }
-    });
-    needles.extend(raw.split_whitespace().map(str::to_lowercase).filter(|w| w.chars().count() > 1));
-    needles.sort();
-    needles.dedup();
-    needles
-}
-
-/// The part of `body` around the first needle found (ASCII case-insensitively), or its
-/// start; always on character boundaries.
-fn snippet_window<'a>(body: &'a str, needles: &[String]) -> &'a str {
-    if body.len() <= SNIPPET_WINDOW {
-        return body;
-    }
-    let lower = body.to_ascii_lowercase();
-    let first = needles.iter().filter_map(|n| lower.find(n.as_str())).min().unwrap_or(0);
-    let mut start = first.saturating_sub(SNIPPET_WINDOW / 8);
-    while !body.is_char_boundary(start) {
-        start -= 1;
-    }
-    let mut end = (start + SNIPPET_WINDOW).min(body.len());
-    while !body.is_char_boundary(end) {
-        end -= 1;
-    }
-    &body[start..end]
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn snippet_window_centres_on_the_first_match_and_respects_char_boundaries() {
-        let body = format!("{}{}", "日本語の文章。".repeat(2000), "Refunds arrive within 10 days.");
-        let window = snippet_window(&body, &["refund".to_owned()]);
-        assert!(window.contains("Refunds arrive"), "window around the match");
-        assert!(window.len() <= SNIPPET_WINDOW);
-        let short = "short body";
-        assert_eq!(snippet_window(short, &[]), short);
-        let no_match = snippet_window(&body, &["zzz".to_owned()]);
-        assert!(body.starts_with(no_match));
     }
 }

@@ -13,9 +13,9 @@ use serde::Serialize;
 use tantivy_fst::{IntoStreamer, Map, Streamer};
 
 use super::escape_html;
-use super::tokenize::{is_cjk, normalize_text, surface_words};
-use super::vocabulary::{Dfa, ONE_TYPO_FROM, TWO_TYPOS_FROM, builders};
 use crate::article::Library;
+use crate::text::analyze::{is_cjk, normalize_text, surface_words};
+use crate::text::typo::{Dfa, ONE_TYPO_FROM, TWO_TYPOS_FROM, builders};
 
 /// Most words a prefix may expand to.
 const MAX_PREFIX_WORDS: usize = 256;

@@ -19,8 +19,8 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::query::query_groups;
-use super::tokenize::RawToken;
 use crate::article::{ArticleError, Problem};
+use crate::text::analyze::RawToken;
 
 /// File name of the synonyms file inside the articles folder.
 pub const FILE_NAME: &str = "_synonyms.toml";

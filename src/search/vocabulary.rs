@@ -5,17 +5,11 @@
 //! costs microseconds and a correctly spelled query costs one lookup.
 
 use std::collections::BTreeMap;
-use std::sync::OnceLock;
 
-use levenshtein_automata::{DFA, Distance, LevenshteinAutomatonBuilder, SINK_STATE};
-use tantivy_fst::{Automaton, IntoStreamer, Map, Streamer};
+use tantivy_fst::{IntoStreamer, Map, Streamer};
 
-use crate::article::Library;
-
-/// Shortest word that may have one typo.
-pub const ONE_TYPO_FROM: usize = 5;
-/// Shortest word that may have two typos.
-pub const TWO_TYPOS_FROM: usize = 9;
+pub use crate::text::typo::ONE_TYPO_FROM;
+use crate::text::typo::{Dfa, TWO_TYPOS_FROM, builders, distance};
 
 /// Known words and their document frequency.
 pub struct Vocabulary {
@@ -34,56 +28,6 @@ impl Default for Vocabulary {
     }
 }
 
-/// Levenshtein automaton builders for 1 and 2 edits (transposition counts as one), built once.
-pub(crate) fn builders() -> &'static [LevenshteinAutomatonBuilder; 2] {
-    static BUILDERS: OnceLock<[LevenshteinAutomatonBuilder; 2]> = OnceLock::new();
-    BUILDERS.get_or_init(|| [LevenshteinAutomatonBuilder::new(1, true), LevenshteinAutomatonBuilder::new(2, true)])
-}
-
-/// Adapts a Levenshtein DFA to the FST's automaton interface.
-pub(crate) struct Dfa<'a>(pub(crate) &'a DFA);
-
-impl Automaton for Dfa<'_> {
-    type State = u32;
-
-    fn start(&self) -> u32 {
-        self.0.initial_state()
-    }
-
-    fn is_match(&self, state: &u32) -> bool {
-        matches!(self.0.distance(*state), Distance::Exact(_))
-    }
-
-    fn can_match(&self, state: &u32) -> bool {
-        *state != SINK_STATE
-    }
-
-    fn accept(&self, state: &u32, byte: u8) -> u32 {
-        self.0.transition(*state, byte)
-    }
-}
-
-fn distance(dfa: &DFA, word: &[u8]) -> Option<u8> {
-    let mut state = dfa.initial_state();
-    for &b in word {
-        state = dfa.transition(state, b);
-    }
-    match dfa.distance(state) {
-        Distance::Exact(d) => Some(d),
-        Distance::AtLeast(_) => None,
-    }
-}
-
-/// True when `a` and `b` are at most `budget` (1 or 2) typos apart, a transposition
-/// counting as one.
-pub(crate) fn within_typos(a: &str, b: &str, budget: usize) -> bool {
-    match budget {
-        0 => a == b,
-        1 | 2 => distance(&builders()[budget - 1].build_dfa(a), b.as_bytes()).is_some(),
-        _ => false,
-    }
-}
-
 impl Vocabulary {
     /// Builds from word → document frequency.
     pub fn from_counts(counts: BTreeMap<String, u64>) -> Self {
@@ -93,12 +37,21 @@ impl Vocabulary {
         Self { map }
     }
 
-    /// The vocabulary of a library's articles, plus extra known words (synonym terms).
-    pub fn from_library(library: &Library, extra: impl IntoIterator<Item = String>) -> Self {
+    /// The vocabulary of the published articles in the index (the dictionary of its
+    /// `words` field, with document frequencies), plus extra known words (synonym terms).
+    pub fn from_index(
+        searcher: &tantivy::Searcher,
+        words: tantivy::schema::Field,
+        extra: impl IntoIterator<Item = String>,
+    ) -> Self {
         let mut counts: BTreeMap<String, u64> = BTreeMap::new();
-        for article in library.articles() {
-            for word in &article.words {
-                *counts.entry(word.clone()).or_insert(0) += 1;
+        for segment in searcher.segment_readers() {
+            let Ok(inverted) = segment.inverted_index(words) else { continue };
+            let Ok(mut stream) = inverted.terms().stream() else { continue };
+            while stream.advance() {
+                if let Ok(word) = std::str::from_utf8(stream.key()) {
+                    *counts.entry(word.to_owned()).or_insert(0) += u64::from(stream.value().doc_freq);
+                }
             }
         }
         for word in extra {
@@ -167,14 +120,6 @@ mod tests {
         assert_eq!(v.correct("rfnd"), None, "under 5 letters: no correction");
         assert_eq!(v.correct("pzzzword"), None, "two typos in an 8-letter word is too many");
         assert_eq!(v.correct("password"), None, "known words are not corrected");
-    }
-
-    #[test]
-    fn typo_distance() {
-        assert!(within_typos("refund", "refnud", 1), "transposition");
-        assert!(!within_typos("refund", "rfnud", 1));
-        assert!(within_typos("refund", "rfnud", 2));
-        assert!(!within_typos("refund", "invoice", 2));
     }
 
     #[test]

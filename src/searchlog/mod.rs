@@ -1,6 +1,7 @@
 //! The search log: what customers searched for, clicked, voted and asked support about,
 //! recorded without blocking requests, stored in SQLite or PostgreSQL.
 
+pub mod completions;
 pub mod event;
 pub mod store;
 pub mod writer;

@@ -171,12 +171,9 @@ async fn static_assets_are_embedded_and_overridable() {
     config.index = prepared_dir;
     let (_, catalog) = helpcenter::cmd::load_catalog(&config).expect("load");
     let (index, _) = helpcenter::search::open_or_create(&config.index).expect("index");
-    let state = helpcenter::http::AppState::new(
-        config,
-        catalog,
-        helpcenter::search::Searcher::new(index, Default::default()),
-        None,
-    );
+    let snapshot =
+        helpcenter::snapshot::Snapshot::new(catalog, helpcenter::search::Searcher::new(index, Default::default()));
+    let state = helpcenter::http::AppState::new(config, helpcenter::snapshot::Published::new(snapshot), None);
     let app = helpcenter::http::router(state);
     let get = |uri: &'static str| {
         let app = app.clone();

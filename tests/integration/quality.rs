@@ -144,7 +144,8 @@ async fn a_locales_own_articles_come_before_the_default_locale_fallback() {
 
 #[tokio::test]
 async fn field_weights_from_the_config_are_applied() {
-    let weights = helpcenter::search::query::FieldWeights { title: 0.0, keywords: 0.0, headings: 0.0, body: 1.0 };
+    let weights =
+        helpcenter::search::query::FieldWeights { title: 0.0, keywords: 0.0, headings: 0.0, body: 1.0, section: 1.0 };
     let site = Site::with_config(|a| copy_dir(&repo().join("tests/fixtures/articles"), a), |c| c.weights = weights);
     // "locked out" is only a keyword of reset-password; with keywords weighted 0 it is not searched.
     assert!(api(&site, "locked out", "en").await["hits"].as_array().is_some_and(Vec::is_empty));

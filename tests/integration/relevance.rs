@@ -16,7 +16,7 @@ fn relevance_stays_above_the_floors() {
     assert!(queries.iter().filter(|q| q.locale == "en").count() >= 60);
     assert!(queries.iter().filter(|q| q.locale == "ja").count() >= 30);
     assert!(queries.iter().filter(|q| q.locale == "ko").count() >= 30);
-    let report = evaluate(site.state.searcher(), &queries).expect("evaluate");
+    let report = evaluate(&site.state.searcher(), &queries).expect("evaluate");
     eprintln!("{report}");
     for miss in report.misses.iter().filter(|m| m.rank.is_none_or(|r| r > 3)) {
         eprintln!(

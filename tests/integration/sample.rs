@@ -7,7 +7,7 @@ use crate::support::{Site, copy_dir, repo};
 
 #[test]
 fn sample_articles_load_without_problems() {
-    let library = load_library(&repo().join("articles"), &LoadOptions::default()).expect("load");
+    let (library, _) = load_library(&repo().join("articles"), &LoadOptions::default()).expect("load");
     let problems: Vec<String> = library.problems.iter().map(ToString::to_string).collect();
     assert!(problems.is_empty(), "{problems:#?}");
     assert_eq!(library.locales(), ["en", "ja", "ko"]);

@@ -10,7 +10,7 @@ use axum::http::{HeaderMap, Request, StatusCode};
 use helpcenter::cmd::serve::{Prepared, prepare};
 use helpcenter::config::Config;
 use helpcenter::http::{AppState, router};
-use helpcenter::watch::{ReloadCounters, Reloader};
+use helpcenter::snapshot::{ReloadCounters, Reloader};
 use http_body_util::BodyExt;
 use tower::ServiceExt;
 
@@ -74,7 +74,7 @@ impl Site {
 
     /// Reloads now (what the watcher does after a batch).
     pub fn reload(&self) {
-        self.reloader.lock().expect("reloader").reload().expect("reload");
+        self.reloader.lock().expect("reloader").reload_now().expect("reload");
     }
 
     /// Reload counters.

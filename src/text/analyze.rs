@@ -1,4 +1,5 @@
-//! The one text analyzer used at index time and at query time.
+//! The one text analyzer used at index time and at query time (the search index wraps it
+//! in a tantivy tokenizer; the search log and reports use it for grouping keys).
 //!
 //! Search quality for Japanese, Chinese and Korean depends on both sides cutting text the
 //! same way, so this module is the only place that decides what a token is:
@@ -10,12 +11,36 @@
 //! 3. CJK runs (Han + Kana, or Hangul) cut into overlapping bigrams, Lucene CJKAnalyzer
 //!    style; a run of one character becomes a unigram.
 
-use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
 use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::{canonical_combining_class, compose};
 
-/// Name under which [`HelpTokenizer`] is registered on every opened index.
-pub const TOKENIZER_NAME: &str = "helpcenter";
+/// The crates that decide what this analyzer emits, pinned exactly in `Cargo.toml`: a
+/// different stemmer or normalizer would cut queries differently from the index on disk.
+pub const PINNED: &[(&str, &str)] = &[("frostem", "1.20260821.8"), ("unicode-normalization", "0.1.26")];
+
+/// Bump when this module's own rules change what it emits.
+const RULES_VERSION: u32 = 1;
+
+/// A text that exercises every rule: stemming, possessives, versions, width folding,
+/// half-width kana, Han/Kana and Hangul bigrams.
+const SAMPLE: &str = "Resetting the customer's Passwords v2.3 ＲＥＦＵＮＤ ｶﾞｲﾄﾞ パスワードの再設定 비밀번호재설정 running nationalization";
+
+/// What the analyzer emits, as a short fingerprint: the rules version, the pinned crates
+/// and the tokens of [`SAMPLE`]. It is part of the index's schema version, so an upgrade
+/// that changes analysis rebuilds the index instead of silently mismatching it.
+pub fn fingerprint() -> String {
+    let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+    hasher.update(&RULES_VERSION.to_le_bytes());
+    for (name, version) in PINNED {
+        hasher.update(name.as_bytes());
+        hasher.update(version.as_bytes());
+    }
+    for token in analyze(SAMPLE) {
+        hasher.update(token.text.as_bytes());
+        hasher.update(&[0]);
+    }
+    format!("{:016x}", hasher.digest())
+}
 
 /// Words longer than this are not indexed (base64 blobs, hashes, minified code).
 const MAX_WORD_CHARS: usize = 40;
@@ -147,7 +172,7 @@ struct Span {
 
 /// All tokens of a text, their texts packed in one buffer (one allocation, not one per token).
 #[derive(Debug, Default)]
-struct Tokens {
+pub struct Tokens {
     buf: String,
     spans: Vec<Span>,
 }
@@ -155,6 +180,21 @@ struct Tokens {
 impl Tokens {
     fn text(&self, span: &Span) -> &str {
         &self.buf[span.start..span.end]
+    }
+
+    /// Number of tokens.
+    pub fn len(&self) -> usize {
+        self.spans.len()
+    }
+
+    /// True when there are none.
+    pub fn is_empty(&self) -> bool {
+        self.spans.is_empty()
+    }
+
+    /// Token `i`: its term and the byte range it came from in the original text.
+    pub fn get(&self, i: usize) -> Option<(&str, usize, usize)> {
+        self.spans.get(i).map(|s| (self.text(s), s.from, s.to))
     }
 }
 
@@ -168,7 +208,8 @@ pub fn analyze(text: &str) -> Vec<RawToken> {
         .collect()
 }
 
-fn tokenize(text: &str) -> Tokens {
+/// Cuts `text` into tokens without a per-token allocation (what the index adapter uses).
+pub fn tokenize(text: &str) -> Tokens {
     SCRATCH.with(|scratch| {
         let mut chars = scratch.borrow_mut();
         normalize(text, &mut chars);
@@ -233,7 +274,72 @@ fn cut(chars: &[NormChar], tokens: &mut Tokens) {
 
 /// The distinct unstemmed, lowercased alphabetic words of `text` (2–30 characters), for the
 /// typo-correction vocabulary. CJK text has no words here: its bigrams need no correction.
-pub fn surface_words(text: &str, out: &mut std::collections::HashSet<String>) {
+pub fn surface_words<S: std::hash::BuildHasher>(text: &str, out: &mut std::collections::HashSet<String, S>) {
+    // Words never span ASCII whitespace: ASCII chunks take a byte-level fast path (the same
+    // rules as `read_word`), the rest goes through full normalization.
+    let mut buf = String::new();
+    for chunk in text.split_ascii_whitespace() {
+        if chunk.is_ascii() {
+            ascii_surface_words(chunk.as_bytes(), &mut buf, out);
+        } else {
+            general_surface_words(chunk, out);
+        }
+    }
+}
+
+/// [`read_word`]'s rules on ASCII bytes: letters and digits (lowercased), `.` between
+/// digits kept, an apostrophe inside a word dropped, a trailing possessive `'s` removed.
+fn ascii_surface_words<S: std::hash::BuildHasher>(
+    bytes: &[u8],
+    buf: &mut String,
+    out: &mut std::collections::HashSet<String, S>,
+) {
+    let word = |b: u8| b.is_ascii_alphanumeric();
+    let mut i = 0;
+    while i < bytes.len() {
+        if !word(bytes[i]) {
+            i += 1;
+            continue;
+        }
+        buf.clear();
+        let mut j = i;
+        let mut last: Option<u8> = None;
+        while j < bytes.len() {
+            let b = bytes[j];
+            if word(b) {
+                buf.push(b.to_ascii_lowercase() as char);
+                last = Some(b);
+                j += 1;
+                continue;
+            }
+            let next = bytes.get(j + 1).copied();
+            let next_is_word = next.is_some_and(word);
+            if b == b'.' && last.is_some_and(|p| p.is_ascii_digit()) && next.is_some_and(|n| n.is_ascii_digit()) {
+                buf.push('.');
+                last = Some(b'.');
+                j += 1;
+            } else if b == b'\'' && last.is_some() && next_is_word {
+                let after_is_word = bytes.get(j + 2).copied().is_some_and(word);
+                if next.is_some_and(|n| n.eq_ignore_ascii_case(&b's')) && !after_is_word {
+                    j += 2;
+                    break;
+                }
+                j += 1;
+            } else {
+                break;
+            }
+        }
+        if (2..=30).contains(&buf.len())
+            && !buf.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+            && !out.contains(buf.as_str())
+        {
+            out.insert(buf.clone());
+        }
+        i = j.max(i + 1);
+    }
+}
+
+fn general_surface_words<S: std::hash::BuildHasher>(text: &str, out: &mut std::collections::HashSet<String, S>) {
     SCRATCH.with(|scratch| {
         let mut chars = scratch.borrow_mut();
         normalize(text, &mut chars);
@@ -318,67 +424,33 @@ fn read_word(chars: &[NormChar], start: usize, buf: &mut String) -> usize {
 /// Stems the word at `buf[start..]` if it is purely alphabetic ASCII (stemming `v2.3` or
 /// `http2` would mangle them), through a per-thread cache: Snowball costs ~150 ns a word.
 fn stem_in_place(buf: &mut String, start: usize) {
-    let word = &buf[start..];
-    if word.len() < 3 || !word.bytes().all(|b| b.is_ascii_lowercase()) {
-        return;
-    }
-    let stem = STEMS.with(|cache| {
-        if let Some(stem) = cache.borrow().get(word) {
-            return stem.to_string();
+    {
+        let word = &buf[start..];
+        if word.len() < 3 || !word.bytes().all(|b| b.is_ascii_lowercase()) {
+            return;
         }
-        let stem = STEMMER.with(|s| s.stem(word).into_owned());
+    }
+    STEMS.with(|cache| {
+        let cached = cache.borrow();
+        if let Some(stem) = cached.get(&buf[start..]) {
+            if **stem != buf[start..] {
+                let stem: &str = stem;
+                buf.truncate(start);
+                buf.push_str(stem);
+            }
+            return;
+        }
+        drop(cached);
+        let key: Box<str> = buf[start..].into();
+        let stem: Box<str> = STEMMER.with(|s| s.stem(&key).into());
+        buf.truncate(start);
+        buf.push_str(&stem);
         let mut cache = cache.borrow_mut();
         if cache.len() >= STEM_CACHE_LIMIT {
             cache.clear();
         }
-        cache.insert(word.into(), stem.as_str().into());
-        stem
+        cache.insert(key, stem);
     });
-    buf.truncate(start);
-    buf.push_str(&stem);
-}
-
-/// The tantivy tokenizer wrapping [`analyze`].
-#[derive(Clone, Default)]
-pub struct HelpTokenizer;
-
-/// Token stream over pre-cut tokens; reuses one token buffer.
-pub struct HelpTokenStream {
-    tokens: Tokens,
-    next: usize,
-    token: Token,
-}
-
-impl Tokenizer for HelpTokenizer {
-    type TokenStream<'a> = HelpTokenStream;
-
-    fn token_stream<'a>(&'a mut self, text: &'a str) -> HelpTokenStream {
-        HelpTokenStream { tokens: tokenize(text), next: 0, token: Token::default() }
-    }
-}
-
-impl TokenStream for HelpTokenStream {
-    fn advance(&mut self) -> bool {
-        let Some(span) = self.tokens.spans.get(self.next) else {
-            return false;
-        };
-        self.token.text.clear();
-        self.token.text.push_str(self.tokens.text(span));
-        self.token.offset_from = span.from;
-        self.token.offset_to = span.to;
-        self.token.position = self.next;
-        self.token.position_length = 1;
-        self.next += 1;
-        true
-    }
-
-    fn token(&self) -> &Token {
-        &self.token
-    }
-
-    fn token_mut(&mut self) -> &mut Token {
-        &mut self.token
-    }
 }
 
 #[cfg(test)]
@@ -392,6 +464,10 @@ mod tests {
     #[test]
     fn english_words_are_lowercased_and_stemmed() {
         assert_eq!(terms("Resetting Passwords"), vec!["reset", "password"]);
+        // Twice: the second time comes from the stem cache, same-length stems included.
+        for _ in 0..2 {
+            assert_eq!(terms("happy policy"), vec!["happi", "polici"]);
+        }
     }
 
     #[test]
@@ -431,6 +507,27 @@ mod tests {
     fn hangul_runs_are_bigrammed_per_word() {
         assert_eq!(terms("환경 변수"), vec!["환경", "변수"]);
         assert_eq!(terms("환경변수"), vec!["환경", "경변", "변수"]);
+    }
+
+    #[test]
+    fn analysis_crates_are_pinned_exactly() {
+        let manifest = include_str!("../../Cargo.toml");
+        for (name, version) in PINNED {
+            let pin = format!("{name} = \"={version}\"");
+            assert!(manifest.contains(&pin), "Cargo.toml must pin `{pin}`");
+        }
+        assert_eq!(fingerprint(), fingerprint(), "stable");
+    }
+
+    #[test]
+    fn surface_words_fast_path_matches_the_general_rules() {
+        let text = "Customer's data, don't v2.3 1.2.0 http2 it's O'Brien's x 12345 ok.Then a's end's";
+        let mut fast = std::collections::HashSet::new();
+        surface_words(text, &mut fast);
+        let mut general = std::collections::HashSet::new();
+        general_surface_words(text, &mut general);
+        assert_eq!(fast, general);
+        assert!(fast.contains("customer") && fast.contains("dont") && fast.contains("v2.3") && fast.contains("obrien"));
     }
 
     #[test]
