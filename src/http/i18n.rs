@@ -57,6 +57,7 @@ pub struct Ui {
     pub feedback_score: &'static str,
     pub search_for: &'static str,
     pub suggestions: &'static str,
+    pub read_full_article: &'static str,
 }
 
 impl Ui {
@@ -128,6 +129,7 @@ const EN: Ui = Ui {
     feedback_score: "How satisfied are you? (1–10)",
     search_for: "Search for “{q}”",
     suggestions: "Suggestions",
+    read_full_article: "Read the full article",
 };
 
 const JA: Ui = Ui {
@@ -182,6 +184,7 @@ const JA: Ui = Ui {
     feedback_score: "満足度（1〜10）",
     search_for: "「{q}」を検索",
     suggestions: "候補",
+    read_full_article: "記事全文を読む",
 };
 
 const KO: Ui = Ui {
@@ -236,6 +239,7 @@ const KO: Ui = Ui {
     feedback_score: "만족도(1~10)",
     search_for: "“{q}” 검색",
     suggestions: "추천 검색어",
+    read_full_article: "전체 문서 보기",
 };
 
 /// The UI text for `locale`: its own, its language's (`ja-JP` → `ja`), or English.

@@ -127,6 +127,7 @@ struct SearchPage {
     filtered: bool,
     search_id: Option<String>,
     contact_link: String,
+    answer: Option<crate::search::Answer>,
 }
 
 impl SearchPage {
@@ -138,12 +139,26 @@ impl SearchPage {
         display_language(locale)
     }
 
-    /// A result link that records the click (search id and position) when followed.
+    /// A result link (to the section that answers, when there is one) that records the
+    /// click (search id and position) when followed.
     fn result_url(&self, hit: &Hit, index: &usize) -> String {
-        match &self.search_id {
-            Some(sid) => format!("{}?sid={sid}&pos={}", hit.url, self.first_rank + index),
-            None => hit.url.clone(),
+        let target = hit.section.as_ref().map_or(hit.url.as_str(), |s| s.url.as_str());
+        self.tracked(target, self.first_rank + index)
+    }
+
+    /// `url` with the search id and position, before its `#anchor`.
+    fn tracked(&self, url: &str, position: usize) -> String {
+        let Some(sid) = &self.search_id else { return url.to_owned() };
+        let (path, anchor) = url.split_once('#').map_or((url, None), |(p, a)| (p, Some(a)));
+        match anchor {
+            Some(a) => format!("{path}?sid={sid}&pos={position}#{a}"),
+            None => format!("{path}?sid={sid}&pos={position}"),
         }
+    }
+
+    /// The quick answer's link (position 0: above the results).
+    fn answer_url(&self, answer: &crate::search::Answer) -> String {
+        self.tracked(&answer.url, 0)
     }
 }
 
@@ -312,6 +327,7 @@ pub async fn search(
         filtered: category.is_some(),
         facets,
         corrected: results.corrected,
+        answer: results.answer,
         hits: results.hits,
         query,
         categories,
@@ -366,7 +382,7 @@ pub async fn article(
     let visit = super::events::visit_of(&extensions);
     if !article.draft {
         let position =
-            query_param(raw.as_deref(), "pos").and_then(|p| p.parse::<i64>().ok()).filter(|p| (1..=1000).contains(p));
+            query_param(raw.as_deref(), "pos").and_then(|p| p.parse::<i64>().ok()).filter(|p| (0..=1000).contains(p));
         if let (Some(sid), Some(position)) = (&sid, position) {
             state.record(Event::Click(ClickEvent {
                 at: crate::searchlog::event::now(),

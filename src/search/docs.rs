@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use tantivy::collector::DocSetCollector;
 use tantivy::index::SegmentId;
-use tantivy::query::{BitSetDocSet, ConstScorer, EnableScoring, Explanation, Query, Scorer, Weight};
+use tantivy::query::{BitSetDocSet, ConstScorer, EmptyScorer, EnableScoring, Explanation, Query, Scorer, Weight};
 use tantivy::{DocId, Score, SegmentReader, TantivyError};
 use tantivy_common::BitSet;
 
@@ -71,8 +71,11 @@ impl Query for DocFilter {
 
 impl Weight for DocFilter {
     fn scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
-        let set = self.segments.get(&reader.segment_id()).cloned().unwrap_or_else(|| BitSet::with_max_value(0));
-        Ok(Box::new(ConstScorer::new(BitSetDocSet::from(set), boost)))
+        // An empty bitset cannot become a doc set (tantivy indexes its first bucket).
+        match self.segments.get(&reader.segment_id()) {
+            Some(set) if set.len() > 0 => Ok(Box::new(ConstScorer::new(BitSetDocSet::from(set.clone()), boost))),
+            _ => Ok(Box::new(EmptyScorer)),
+        }
     }
 
     fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {

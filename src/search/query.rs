@@ -282,8 +282,8 @@ pub struct Target {
     fields: Vec<(Field, f32)>,
     /// Fields whose phrase matches add proximity score (none: no phrase clauses).
     phrases: Vec<(Field, f32)>,
-    /// Documents with every unit are counted once more.
-    all_bonus: bool,
+    /// Documents with every unit are counted once more, by these fields (none: no bonus).
+    all_fields: Vec<(Field, f32)>,
 }
 
 impl Target {
@@ -300,7 +300,9 @@ impl Target {
             .filter(|(_, w)| *w > 0.0)
             .collect(),
             phrases: vec![(fields.title, weights.title), (fields.body, weights.body)],
-            all_bonus: true,
+            // The bonus for having every unit looks at the title and body only: as good, and
+            // half the clauses of all four fields.
+            all_fields: vec![(fields.title, weights.title), (fields.body, weights.body)],
         }
     }
 
@@ -309,7 +311,7 @@ impl Target {
         Self {
             fields: vec![(fields.section_heading, weights.headings), (fields.section_text, weights.body)],
             phrases: Vec::new(),
-            all_bonus: false,
+            all_fields: Vec::new(),
         }
     }
 }
@@ -382,10 +384,11 @@ pub fn text_query(target: &Target, units: &[Unit]) -> Option<Box<dyn Query>> {
     }
     let required: Vec<Box<dyn Query>> = units.iter().filter(|u| !u.stop).map(|u| unit_clause(target, u)).collect();
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-    if target.all_bonus && required.len() > 1 {
+    if !target.all_fields.is_empty() && required.len() > 1 {
         // Every unit present: counted once more, so complete matches rank first.
-        let all = BooleanQuery::new(required.iter().map(|q| (Occur::Must, q.box_clone())).collect());
-        clauses.push((Occur::Should, Box::new(all)));
+        let lean = Target { fields: target.all_fields.clone(), phrases: Vec::new(), all_fields: Vec::new() };
+        let all = units.iter().filter(|u| !u.stop).map(|u| (Occur::Must, unit_clause(&lean, u))).collect();
+        clauses.push((Occur::Should, Box::new(BooleanQuery::new(all))));
     }
     let any =
         BooleanQuery::with_minimum_required_clauses(required.into_iter().map(|q| (Occur::Should, q)).collect(), 1);

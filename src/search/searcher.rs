@@ -34,8 +34,9 @@ pub const MAX_LIMIT: usize = 50;
 pub const MAX_OFFSET: usize = 1000;
 /// Articles whose sections are searched (more when a deeper page is asked for).
 const CANDIDATES: usize = 30;
-/// The top passage is a quick answer when its hit's score is at least this many times the
-/// next hit's, it contains every required word of the query, and it has an answer.
+/// The top hit's best passage is a quick answer when it scores at least this many times
+/// the best passage of every other hit, and its answer (with its heading) contains every
+/// required word of the query.
 pub const ANSWER_MARGIN: f32 = 1.5;
 
 /// What to search for.
@@ -353,17 +354,52 @@ impl Searcher {
     /// Runs a search, correcting typos. Never fails on user input.
     pub fn search(&self, req: &SearchRequest<'_>) -> Result<SearchResults, SearchError> {
         let text = query::clamp_query(req.query);
-        let corrected = self.correct(text);
+        // A last word that begins known words is being typed, not misspelled.
+        let open = self.open_last_word(text);
+        let corrected = match open {
+            Some((from, _)) => self.correct(&text[..from]).map(|fixed| format!("{fixed}{}", &text[from..])),
+            None => self.correct(text),
+        };
         let mut results =
             self.search_exact(&SearchRequest { query: corrected.as_deref().unwrap_or(text), ..req.clone() })?;
         results.corrected = corrected;
         Ok(results)
     }
 
+    /// The byte offset and lowercased text of the query's last word when it is still being
+    /// typed: Latin, not followed by a space, at least 2 letters, not a known word itself,
+    /// and the beginning of known words (`declarativeNetR`, `webhook sig`).
+    fn open_last_word(&self, text: &str) -> Option<(usize, String)> {
+        if text.ends_with(|c: char| !c.is_alphanumeric()) {
+            return None;
+        }
+        let token = analyze(text).pop().filter(|t| !t.cjk)?;
+        let word = text.get(token.from..token.to).and_then(surface_word)?;
+        let known = self.vocabulary.contains(&word);
+        let begins = word.chars().count() >= 2 && !self.vocabulary.completions(&word, 1).is_empty();
+        (!known && begins).then_some((token.from, word))
+    }
+
+    /// Adds the known words the last word begins, as alternatives of its unit.
+    fn complete_last_word(&self, open: Option<&(usize, String)>, units: &mut [Unit]) {
+        const EXPANSIONS: usize = 12;
+        let Some((_, word)) = open else { return };
+        let Some(last) = units.last_mut().filter(|u| u.groups.len() == 1 && u.groups[0].len() == 1) else { return };
+        for completion in self.vocabulary.completions(word, EXPANSIONS) {
+            let groups = query::query_groups(&completion);
+            if groups.len() == 1 && !last.alternatives.contains(&groups) {
+                last.alternatives.push(groups);
+            }
+        }
+        last.stop = false;
+    }
+
     /// Runs a search for exactly the words given (no typo correction).
     pub fn search_exact(&self, req: &SearchRequest<'_>) -> Result<SearchResults, SearchError> {
         let fields = self.fields;
-        let units = query::plan(req.query, self.synonyms.rules(req.locale));
+        let mut units = query::plan(req.query, self.synonyms.rules(req.locale));
+        let open = self.open_last_word(req.query);
+        self.complete_last_word(open.as_ref(), &mut units);
         let articles = Target::articles(&fields, &self.weights);
         let Some(text_query) = query::text_query(&articles, &units) else {
             return Ok(SearchResults::default());
@@ -386,7 +422,8 @@ impl Searcher {
 
         // Articles not translated into this locale, from the default locale, after its own.
         if req.locale != self.default_locale {
-            let fallback_units = query::plan(req.query, self.synonyms.rules(&self.default_locale));
+            let mut fallback_units = query::plan(req.query, self.synonyms.rules(&self.default_locale));
+            self.complete_last_word(open.as_ref(), &mut fallback_units);
             if let Some(fallback_text) = query::text_query(&articles, &fallback_units) {
                 let except = self.translated.get(req.locale);
                 let fallback = query::filtered(
@@ -510,17 +547,19 @@ impl Searcher {
         })
     }
 
-    /// The quick answer: the top hit's best passage, when the top hit is at least
-    /// [`ANSWER_MARGIN`] times the next one, the passage has every required word of the
-    /// query, and it has an answer to show.
+    /// The quick answer: the top hit's best passage, when it scores at least
+    /// [`ANSWER_MARGIN`] times every other hit's best passage and its answer says what was
+    /// asked (every required word of the query, in the answer or its heading).
     fn answer(&self, ranked: &[Ranked], units: &[Unit]) -> Option<Answer> {
         let top = ranked.first()?;
-        let (_, address) = top.section?;
-        if ranked.get(1).is_some_and(|next| top.score < ANSWER_MARGIN * next.score) {
+        let (best, address) = top.section?;
+        let runner_up = ranked[1..].iter().filter_map(|r| r.section.map(|(s, _)| s)).fold(0.0f32, f32::max);
+        if best < ANSWER_MARGIN * runner_up {
             return None;
         }
-        let (anchor, path, text, html) = self.section(address).ok()?;
-        if html.is_empty() || !covers(&text, units) {
+        let (anchor, path, _, html) = self.section(address).ok()?;
+        // The answer itself (with its heading) must say what was asked.
+        if html.is_empty() || !covers(&format!("{path} {}", strip_tags(&html)), units) {
             return None;
         }
         let url = if anchor.is_empty() { top.article.url() } else { format!("{}#{anchor}", top.article.url()) };
@@ -536,6 +575,24 @@ struct Ranked {
     key: u64,
     score: Score,
     section: Option<(Score, DocAddress)>,
+}
+
+/// The text of a small, trusted HTML fragment (tags dropped, a few entities decoded).
+fn strip_tags(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => {
+                in_tag = false;
+                out.push(' ');
+            }
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out.replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&#39;", "'")
 }
 
 /// True when `text` has every required unit of the query (a unit's alternatives count).

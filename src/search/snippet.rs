@@ -37,7 +37,9 @@ impl Needles {
                 needles.latin.insert(t.text.clone());
             }
         };
-        for unit in units.iter().filter(|u| !u.stop || u.groups.iter().all(|g| g.first().is_some_and(|t| !t.cjk))) {
+        // Stop words are not marked; a CJK run's whole-run unit (planned as optional) is.
+        let is_cjk_unit = |u: &Unit| u.groups.iter().all(|g| g.first().is_some_and(|t| t.cjk));
+        for unit in units.iter().filter(|u| !u.stop || is_cjk_unit(u)) {
             for group in unit.groups.iter().chain(unit.alternatives.iter().flatten()) {
                 add(group);
             }
@@ -145,6 +147,8 @@ pub fn snippet(text: &str, needles: &Needles) -> String {
     }
     marks.sort_unstable();
     let mut html = String::with_capacity(part.len() + 32);
+    // Line breaks between paragraphs read as spaces in one snippet line.
+    let escape = |t: &str| escape_html(t).replace('\n', " ");
     if cut_before {
         html.push('…');
     }
@@ -153,13 +157,13 @@ pub fn snippet(text: &str, needles: &Needles) -> String {
         if s < at {
             continue;
         }
-        html.push_str(&escape_html(&part[at..s]));
+        html.push_str(&escape(&part[at..s]));
         html.push_str("<mark>");
-        html.push_str(&escape_html(&part[s..e]));
+        html.push_str(&escape(&part[s..e]));
         html.push_str("</mark>");
         at = e;
     }
-    html.push_str(&escape_html(&part[at..]));
+    html.push_str(&escape(&part[at..]));
     if cut_after {
         html.push('…');
     }

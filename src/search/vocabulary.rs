@@ -77,6 +77,26 @@ impl Vocabulary {
         self.map.contains_key(word)
     }
 
+    /// Up to `limit` known words that start with `prefix` (and are longer), the ones more
+    /// articles use first. Looks at no more than a few thousand candidates.
+    pub fn completions(&self, prefix: &str, limit: usize) -> Vec<String> {
+        const LOOKED_AT: usize = 4096;
+        let mut found: Vec<(u64, Vec<u8>)> = Vec::new();
+        let mut stream = self.map.range().ge(prefix).into_stream();
+        let mut seen = 0;
+        while let Some((word, freq)) = stream.next() {
+            if !word.starts_with(prefix.as_bytes()) || seen >= LOOKED_AT {
+                break;
+            }
+            seen += 1;
+            if word.len() > prefix.len() {
+                found.push((freq, word.to_vec()));
+            }
+        }
+        found.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+        found.into_iter().take(limit).filter_map(|(_, w)| String::from_utf8(w).ok()).collect()
+    }
+
     /// The closest known word to an unknown `word`, within the typo budget for its length;
     /// ties go to the word more articles use. `None` for known or short words.
     pub fn correct(&self, word: &str) -> Option<String> {

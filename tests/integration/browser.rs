@@ -203,3 +203,39 @@ async fn japanese_prefixes_suggest_articles() {
         "localized 'Search for'"
     );
 }
+
+#[tokio::test]
+async fn a_section_result_lands_on_the_section_and_marks_it() {
+    let Some(browser) = browser().await else { return };
+    let site = Site::with(|a| {
+        crate::support::copy_dir(&crate::support::repo().join("tests/fixtures/articles"), a);
+        let filler = "Workspaces keep projects, members and settings together for a team.\n\n".repeat(30);
+        std::fs::write(
+            a.join("en/billing/workspace-settings.md"),
+            format!("---\ntitle: Workspace settings\n---\nOverview.\n\n## General\n\n{filler}## Members\n\n{filler}## Kumquat archives\n\nTo download a kumquat archive, open Settings and click Create kumquat archive.\n\n{filler}"),
+        )
+        .expect("write");
+    });
+    let base = serve(&site).await;
+    let c = &browser.client;
+    c.goto(&format!("{base}/en/search?q=download+kumquat+archive")).await.expect("results");
+    c.find(Locator::Css(".result .result-title")).await.expect("first result").click().await.expect("click");
+    eventually("on the section", || async {
+        c.current_url()
+            .await
+            .is_ok_and(|u| u.path() == "/en/articles/workspace-settings" && u.fragment() == Some("kumquat-archives"))
+    })
+    .await;
+    let state = c
+        .execute(
+            "const h = document.getElementById('kumquat-archives'); const r = h.getBoundingClientRect(); \
+             return [r.top >= 0 && r.top < window.innerHeight, window.scrollY > 0, document.querySelector(':target') === h, getComputedStyle(h).animationName];",
+            vec![],
+        )
+        .await
+        .expect("script");
+    assert_eq!(state[0], true, "the section heading is in view: {state}");
+    assert_eq!(state[1], true, "the page scrolled: {state}");
+    assert_eq!(state[2], true, "it is the :target: {state}");
+    assert_eq!(state[3], "hc-flash", "and marked: {state}");
+}

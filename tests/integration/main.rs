@@ -15,6 +15,7 @@ mod relevance;
 mod sample;
 mod search;
 mod searchlog;
+mod sections;
 mod security;
 mod suggest;
 mod support;

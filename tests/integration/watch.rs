@@ -153,3 +153,46 @@ async fn category_files_reload_too() {
         .await;
     assert!(renamed.is_some(), "category title updated without a restart");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_search_hit_ever_points_at_a_missing_page_during_a_burst_of_renames() {
+    let site = Site::fixtures();
+    let articles = site.articles();
+    std::fs::write(articles.join("en/billing/gift-cards-0.md"), article("Gift cards", "Redeem a kumquat voucher."))
+        .expect("create");
+    site.reload();
+    let reloader = Arc::clone(&site.reloader);
+    let renamer = std::thread::spawn(move || {
+        for i in 0..40 {
+            let from = articles.join(format!("en/billing/gift-cards-{i}.md"));
+            let to = articles.join(format!("en/billing/gift-cards-{}.md", i + 1));
+            std::fs::rename(&from, &to).expect("rename");
+            reloader.lock().expect("reloader").reload_now().expect("reload");
+        }
+    });
+    let mut checked = 0;
+    while !renamer.is_finished() {
+        // In one snapshot, every hit is an article of that snapshot's catalog.
+        let snapshot = site.state.snapshot();
+        let results =
+            snapshot.searcher.search(&helpcenter::search::SearchRequest::new("kumquat", "en")).expect("search");
+        for hit in &results.hits {
+            assert!(
+                snapshot.catalog.public.article(&hit.locale, &hit.slug).is_some(),
+                "{} missing from its snapshot",
+                hit.url
+            );
+        }
+        // Over HTTP, a hit's page is there (or moved, never gone) when fetched right after.
+        let (_, json) = site.json("/api/search?q=kumquat&locale=en").await;
+        for hit in json["hits"].as_array().expect("hits") {
+            let url = hit["url"].as_str().expect("url");
+            let (status, _, _) = site.get(url).await;
+            assert!(status == StatusCode::OK || status == StatusCode::MOVED_PERMANENTLY, "{url}: {status}");
+            checked += 1;
+        }
+    }
+    renamer.join().expect("renames");
+    assert!(checked > 10, "enough hits were checked during the burst ({checked})");
+    assert_eq!(site.search_slugs("kumquat", "en").await, ["gift-cards-40"]);
+}
