@@ -110,6 +110,20 @@ pub enum Command {
         #[arg(long, default_value_t = 50)]
         limit: usize,
     },
+    /// Search as the portal does; `--explain` shows why each result ranks where it does.
+    Search {
+        /// The query.
+        query: String,
+        /// Locale searched (default: the default locale).
+        #[arg(long)]
+        locale: Option<String>,
+        /// Results shown.
+        #[arg(long, default_value_t = 10)]
+        limit: usize,
+        /// Print the query plan and each hit's scoring terms.
+        #[arg(long)]
+        explain: bool,
+    },
     /// Create a new article from a template: `helpcenter new en/billing/refund-timing`.
     New {
         /// `<locale>/<category>/<slug>`.

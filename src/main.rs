@@ -49,6 +49,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Index => cmd::index::run(&config),
         Command::Check { format, strict } => cmd::check::run(&config, format, strict),
+        Command::Search { query, locale, limit, explain } => {
+            cmd::search::run(&config, &query, locale.as_deref(), limit, explain)
+        }
         Command::New { path, title } => cmd::new::run(&config, &path, title.as_deref()),
         Command::Report { kind, since, until, locale, format, limit } => {
             cmd::report::run(&config, kind, (&since, until.as_deref()), locale.as_deref(), format, limit)

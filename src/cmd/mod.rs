@@ -4,6 +4,7 @@ pub mod check;
 pub mod index;
 pub mod new;
 pub mod report;
+pub mod search;
 pub mod serve;
 
 use anyhow::Context;

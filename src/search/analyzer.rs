@@ -1,14 +1,15 @@
 //! The tantivy side of the analyzer: [`crate::text::analyze`] wrapped as a tokenizer, so
-//! the index and every query cut text exactly as the rest of the crate does.
+//! the index and every query cut text exactly as the rest of the crate does (the index
+//! also gets the stacked forms of [`tokenize_for_index`]).
 
 use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
 
-use crate::text::analyze::{Tokens, tokenize};
+use crate::text::analyze::{Tokens, tokenize_for_index};
 
 /// Name under which [`HelpTokenizer`] is registered on every opened index.
 pub const TOKENIZER_NAME: &str = "helpcenter";
 
-/// The tantivy tokenizer wrapping [`tokenize`].
+/// The tantivy tokenizer wrapping [`tokenize_for_index`].
 #[derive(Clone, Default)]
 pub struct HelpTokenizer;
 
@@ -16,6 +17,7 @@ pub struct HelpTokenizer;
 pub struct HelpTokenStream {
     tokens: Tokens,
     next: usize,
+    position: usize,
     token: Token,
 }
 
@@ -23,7 +25,7 @@ impl Tokenizer for HelpTokenizer {
     type TokenStream<'a> = HelpTokenStream;
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> HelpTokenStream {
-        HelpTokenStream { tokens: tokenize(text), next: 0, token: Token::default() }
+        HelpTokenStream { tokens: tokenize_for_index(text), next: 0, position: 0, token: Token::default() }
     }
 }
 
@@ -36,7 +38,10 @@ impl TokenStream for HelpTokenStream {
         self.token.text.push_str(text);
         self.token.offset_from = from;
         self.token.offset_to = to;
-        self.token.position = self.next;
+        if self.next > 0 && !self.tokens.stacked(self.next) {
+            self.position += 1;
+        }
+        self.token.position = self.position;
         self.token.position_length = 1;
         self.next += 1;
         true

@@ -4,6 +4,7 @@
 pub mod analyzer;
 pub mod completions;
 mod docs;
+pub mod explain;
 pub mod indexer;
 pub mod query;
 pub mod relevance;

@@ -21,6 +21,7 @@ use super::schema::Fields;
 use super::synonyms::Rule;
 pub use crate::config::FieldWeights;
 use crate::text::analyze::{RawToken, analyze};
+use crate::text::stopwords::is_cjk_stop_word;
 pub use crate::text::stopwords::is_stop_word;
 
 /// Longest query text considered (characters); the rest is ignored.
@@ -107,17 +108,29 @@ fn kind(c: char) -> Kind {
     }
 }
 
-/// The characters of a CJK group (its bigrams overlap by one character).
-fn run_chars(group: &[RawToken]) -> Vec<char> {
-    let mut chars: Vec<char> = group.iter().filter_map(|t| t.text.chars().next()).collect();
-    if let Some(last) = group.last().and_then(|t| t.text.chars().nth(1)) {
-        chars.push(last);
+/// The characters of a CJK group (its bigrams overlap by one character), with their kind
+/// as typed (the analyzer folds hiragana into katakana; the token remembers which were).
+fn run_chars(group: &[RawToken]) -> (Vec<char>, Vec<Kind>) {
+    let typed = |c: char, hira: bool| if hira { Kind::Hiragana } else { kind(c) };
+    let mut chars = Vec::with_capacity(group.len() + 1);
+    let mut kinds = Vec::with_capacity(group.len() + 1);
+    for t in group {
+        if let Some(c) = t.text.chars().next() {
+            chars.push(c);
+            kinds.push(typed(c, t.hira & 1 != 0));
+        }
     }
-    chars
+    if let Some(t) = group.last()
+        && let Some(c) = t.text.chars().nth(1)
+    {
+        chars.push(c);
+        kinds.push(typed(c, t.hira & 2 != 0));
+    }
+    (chars, kinds)
 }
 
 fn bigram_group(chars: &[char], group: usize) -> Vec<RawToken> {
-    let token = |text: String| RawToken { text, from: 0, to: 0, cjk: true, group };
+    let token = |text: String| RawToken { text, from: 0, to: 0, cjk: true, group, hira: 0 };
     if chars.len() == 1 {
         return vec![token(chars[0].to_string())];
     }
@@ -179,14 +192,21 @@ const KOREAN_ENDINGS: &[&str] = &[
 /// Japanese at changes between kanji, katakana and hiragana; Korean by stripping endings.
 /// The whole run stays as an optional unit that rewards an exact match.
 fn cjk_units(group: &[RawToken]) -> Option<Vec<Unit>> {
-    let chars = run_chars(group);
-    if chars.len() < 3 {
+    let (chars, kinds) = run_chars(group);
+    if chars.len() < 2 || (chars.len() == 2 && kinds.iter().any(|k| *k != Kind::Hangul)) {
         return None;
     }
     let id = group[0].group;
     let whole = Unit { groups: vec![group.to_vec()], alternatives: Vec::new(), stop: true };
-    if chars.iter().all(|c| kind(*c) == Kind::Hangul) {
+    if kinds.iter().all(|k| *k == Kind::Hangul) {
         let mut word: String = chars.iter().collect();
+        if let Some(n) = crate::text::analyze::korean_one_syllable_noun(&chars) {
+            // The index stacks this noun on the word (`창을` → `창`).
+            let stem = chars[..n].to_vec();
+            let stop = is_cjk_stop_word(&stem.iter().collect::<String>());
+            let content = Unit { groups: vec![bigram_group(&stem, id)], alternatives: Vec::new(), stop };
+            return Some(vec![content, whole]);
+        }
         for _ in 0..3 {
             let Some(ending) =
                 KOREAN_ENDINGS.iter().find(|e| word.ends_with(*e) && word.chars().count() - e.chars().count() >= 2)
@@ -199,10 +219,10 @@ fn cjk_units(group: &[RawToken]) -> Option<Vec<Unit>> {
         if stem.len() == chars.len() {
             return None;
         }
-        let content = Unit { groups: vec![bigram_group(&stem, id)], alternatives: Vec::new(), stop: false };
+        let stop = is_cjk_stop_word(&word);
+        let content = Unit { groups: vec![bigram_group(&stem, id)], alternatives: Vec::new(), stop };
         return Some(vec![content, whole]);
     }
-    let kinds: Vec<Kind> = chars.iter().map(|c| kind(*c)).collect();
     let has_hiragana = kinds.contains(&Kind::Hiragana);
     if !has_hiragana || kinds.iter().all(|k| *k == Kind::Hiragana) {
         return None;
@@ -218,10 +238,11 @@ fn cjk_units(group: &[RawToken]) -> Option<Vec<Unit>> {
         // A lone kanji carries its reading in the next character (`消え`).
         let end = if content && j - i == 1 && j < chars.len() { j + 1 } else { j };
         if content || end - i >= 2 {
+            let word: String = chars[i..end].iter().collect();
             units.push(Unit {
                 groups: vec![bigram_group(&chars[i..end], id)],
                 alternatives: Vec::new(),
-                stop: !content,
+                stop: !content || is_cjk_stop_word(&word),
             });
         }
         i = j;
@@ -254,7 +275,11 @@ pub fn plan(text: &str, rules: &[Rule]) -> Vec<Unit> {
                 alternatives.extend(rule.alternatives().cloned());
             }
         }
-        let stop = !cjk && group.len() == 1 && is_stop_word(&group[0].text);
+        let stop = if cjk {
+            is_cjk_stop_word(&run_chars(group).0.into_iter().collect::<String>())
+        } else {
+            group.len() == 1 && is_stop_word(&group[0].text)
+        };
         match cjk.then(|| cjk_units(group)).flatten() {
             Some(mut parts) => {
                 // Synonyms found inside the run stay with its first content unit.
@@ -306,6 +331,11 @@ impl Target {
         }
     }
 
+    /// The same fields without phrase or completeness clauses (does a unit match at all?).
+    pub fn lean(&self) -> Self {
+        Self { fields: self.fields.clone(), phrases: Vec::new(), all_fields: Vec::new() }
+    }
+
     /// Section passages: their heading, then their text.
     pub fn sections(fields: &Fields, weights: &FieldWeights) -> Self {
         Self {
@@ -338,8 +368,14 @@ fn group_clause(target: &Target, group: &[RawToken]) -> Box<dyn Query> {
     if group.len() == 1 {
         return term_clause(target, &group[0].text);
     }
-    let clauses: Vec<(Occur, Box<dyn Query>)> =
-        group.iter().map(|t| (Occur::Should, term_clause(target, &t.text))).collect();
+    // A word of n bigrams is n terms to BM25 (and its phrase sums n idfs): without a
+    // share, one long word (`자바스크립트`, 5 bigrams) outweighs three short ones. The
+    // square root keeps some of the specificity a long word does carry.
+    let share = (group.len() as f32).sqrt().recip();
+    let clauses: Vec<(Occur, Box<dyn Query>)> = group
+        .iter()
+        .map(|t| (Occur::Should, Box::new(BoostQuery::new(term_clause(target, &t.text), share)) as Box<dyn Query>))
+        .collect();
     // Enough bigrams to mean the same word, few enough that a particle or a spacing variant
     // (`パスワードの再設定方法`, `환경변수`) still matches: all of 2, n-1 of 3–4, half of longer runs.
     let n = group.len();
@@ -352,7 +388,7 @@ fn group_clause(target: &Target, group: &[RawToken]) -> Box<dyn Query> {
     let tokens: Vec<&RawToken> = group.iter().collect();
     let mut all = vec![(Occur::Must, Box::new(bigrams) as Box<dyn Query>)];
     for &(field, w) in &target.phrases {
-        all.push((Occur::Should, Box::new(BoostQuery::new(Box::new(phrase(field, &tokens, 0)), w))));
+        all.push((Occur::Should, Box::new(BoostQuery::new(Box::new(phrase(field, &tokens, 0)), w * share))));
     }
     Box::new(BooleanQuery::new(all))
 }
@@ -364,7 +400,8 @@ fn all_of(target: &Target, groups: &[Vec<RawToken>]) -> Box<dyn Query> {
     Box::new(BooleanQuery::new(groups.iter().map(|g| (Occur::Must, group_clause(target, g))).collect()))
 }
 
-fn unit_clause(target: &Target, unit: &Unit) -> Box<dyn Query> {
+/// The clause one unit adds (its words, or any of its synonym alternatives).
+pub fn unit_clause(target: &Target, unit: &Unit) -> Box<dyn Query> {
     let typed = all_of(target, &unit.groups);
     if unit.alternatives.is_empty() {
         return typed;
@@ -480,7 +517,7 @@ mod tests {
         let units = plan("解約したらデータは消えますか", &[]);
         let required: Vec<Vec<String>> =
             units.iter().filter(|u| !u.stop).map(|u| u.groups[0].iter().map(|t| t.text.clone()).collect()).collect();
-        assert_eq!(required, vec![vec!["解約"], vec!["デー", "ータ"], vec!["消え"]]);
+        assert_eq!(required, vec![vec!["解約"], vec!["デー", "ータ"], vec!["消エ"]]);
         assert!(units.iter().any(|u| u.stop && u.groups[0].len() == 13), "whole run kept as a bonus");
     }
 
@@ -493,6 +530,17 @@ mod tests {
         let units = plan("결제됐어요", &[]);
         assert_eq!(units.iter().filter(|u| !u.stop).count(), 1);
         assert_eq!(plan("비밀번호", &[]).len(), 1, "no ending, no split");
+        let units = plan("창을", &[]);
+        assert_eq!(units[0].groups[0][0].text, "창", "a one-syllable noun loses its particle");
+    }
+
+    #[test]
+    fn asking_words_only_add_score() {
+        let units = plan("페이지 용량 너무 큼", &[]);
+        assert!(units.iter().any(|u| u.stop && u.groups[0][0].text == "너무"));
+        let units = plan("プロキシ 設定 方法", &[]);
+        assert!(units.iter().any(|u| u.stop && u.groups[0][0].text == "方法"));
+        assert!(plan("방법", &[]).iter().all(|u| !u.stop), "alone, it is what was asked");
     }
 
     #[test]

@@ -38,6 +38,8 @@ const CANDIDATES: usize = 30;
 /// the best passage of every other hit, and its answer (with its heading) contains every
 /// required word of the query.
 pub const ANSWER_MARGIN: f32 = 1.5;
+/// A candidate's score is scaled from this (no required unit matched) to 1 (all of them).
+const COVERAGE_FLOOR: f32 = 0.5;
 
 /// What to search for.
 #[derive(Debug, Clone)]
@@ -485,12 +487,14 @@ impl Searcher {
             });
             let Some(key) = column.as_ref().and_then(|c| c.first(address.doc_id)) else { continue };
             let Some(article) = self.articles.get(&key) else { continue };
-            ranked.push(Ranked { article: Arc::clone(article), key, score, section: None });
+            ranked.push(Ranked { article: Arc::clone(article), key, score, section: None, address });
         }
         if ranked.is_empty() {
             return Ok(ranked);
         }
+        self.weigh_coverage(units, &mut ranked)?;
         let Some(section_text) = query::text_query(&Target::sections(&fields, &self.weights), units) else {
+            ranked.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.article.slug.cmp(&b.article.slug)));
             return Ok(ranked);
         };
         // The candidates' passages as a bitset: the intersection is driven by these few
@@ -512,6 +516,41 @@ impl Searcher {
         }
         ranked.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.article.slug.cmp(&b.article.slug)));
         Ok(ranked)
+    }
+
+    /// Scales each candidate's score by the share of the query's required units it
+    /// matches: an article with most of what was asked beats one with a single word in its
+    /// title (Meilisearch ranks by matched words first; this is the soft version of that).
+    fn weigh_coverage(&self, units: &[Unit], ranked: &mut [Ranked]) -> Result<(), SearchError> {
+        let required: Vec<&Unit> = units.iter().filter(|u| !u.stop).collect();
+        if required.len() < 2 {
+            return Ok(());
+        }
+        let target = Target::articles(&self.fields, &self.weights).lean();
+        let mut matched = vec![0usize; ranked.len()];
+        let mut by_segment: HashMap<SegmentOrdinal, Vec<(DocId, usize)>> = HashMap::new();
+        for (i, r) in ranked.iter().enumerate() {
+            by_segment.entry(r.address.segment_ord).or_default().push((r.address.doc_id, i));
+        }
+        for unit in &required {
+            let weight = query::unit_clause(&target, unit)
+                .weight(tantivy::query::EnableScoring::disabled_from_searcher(&self.searcher))?;
+            for (&ord, docs) in &mut by_segment {
+                docs.sort_unstable();
+                let reader = self.searcher.segment_reader(ord);
+                let mut scorer = weight.scorer(reader, 1.0)?;
+                for &(doc, i) in docs.iter() {
+                    if tantivy::DocSet::doc(&scorer) <= doc && tantivy::DocSet::seek(&mut scorer, doc) == doc {
+                        matched[i] += 1;
+                    }
+                }
+            }
+        }
+        let n = required.len() as f32;
+        for (r, m) in ranked.iter_mut().zip(matched) {
+            r.score *= COVERAGE_FLOOR + (1.0 - COVERAGE_FLOOR) * (m as f32 / n);
+        }
+        Ok(())
     }
 
     /// The stored fields of a section passage: (anchor, path, text, answer).
@@ -575,6 +614,8 @@ struct Ranked {
     key: u64,
     score: Score,
     section: Option<(Score, DocAddress)>,
+    /// The article document.
+    address: DocAddress,
 }
 
 /// The text of a small, trusted HTML fragment (tags dropped, a few entities decoded).
@@ -713,5 +754,69 @@ impl SegmentCollector for CategorySegment {
             }
         }
         out
+    }
+}
+
+/// A search with the reasons for its ranking (see [`super::explain`]).
+#[derive(Debug, Clone)]
+pub struct Explained {
+    /// The plan of the query searched (after typo correction).
+    pub plan: String,
+    /// The results.
+    pub results: SearchResults,
+    /// Per hit: the article-phase and best-section term contributions.
+    pub reasons: Vec<(Vec<super::explain::Contribution>, Vec<super::explain::Contribution>)>,
+}
+
+impl Searcher {
+    /// Runs `req` and explains every hit of the page.
+    pub fn explain(&self, req: &SearchRequest<'_>) -> Result<Explained, SearchError> {
+        use tantivy::query::{EnableScoring, Occur, Query};
+        let results = self.search(req)?;
+        let text = results.corrected.clone().unwrap_or_else(|| query::clamp_query(req.query).to_owned());
+        let mut reasons = Vec::new();
+        let mut plan = String::new();
+        for hit in &results.hits {
+            let mut units = query::plan(&text, self.synonyms.rules(&hit.locale));
+            self.complete_last_word(self.open_last_word(&text).as_ref(), &mut units);
+            if plan.is_empty() {
+                plan = super::explain::describe_plan(&units);
+            }
+            let key = article_key(&format!("{}/{}", hit.locale, hit.slug));
+            let mut phases = Vec::new();
+            for (kind, target) in [
+                (KIND_ARTICLE, Target::articles(&self.fields, &self.weights)),
+                (super::schema::KIND_SECTION, Target::sections(&self.fields, &self.weights)),
+            ] {
+                let Some(text_query) = query::text_query(&target, &units) else {
+                    phases.push(Vec::new());
+                    continue;
+                };
+                let of_article =
+                    TermQuery::new(Term::from_field_u64(self.fields.article_key, key), IndexRecordOption::Basic);
+                let of_kind = TermQuery::new(Term::from_field_u64(self.fields.kind, kind), IndexRecordOption::Basic);
+                let q = tantivy::query::BooleanQuery::new(vec![
+                    (Occur::Must, text_query),
+                    (
+                        Occur::Must,
+                        Box::new(tantivy::query::ConstScoreQuery::new(Box::new(of_article), 0.0)) as Box<dyn Query>,
+                    ),
+                    (Occur::Must, Box::new(tantivy::query::ConstScoreQuery::new(Box::new(of_kind), 0.0))),
+                ]);
+                let stats = KindStats { searcher: &self.searcher, docs: self.kinds[kind as usize] };
+                let top = self.scored(kind, &q, &TopDocs::with_limit(1).order_by_score())?;
+                let Some(&(_, address)) = top.first() else {
+                    phases.push(Vec::new());
+                    continue;
+                };
+                let weight = q.weight(EnableScoring::enabled_from_statistics_provider(&stats, &self.searcher))?;
+                let explanation = weight.explain(self.searcher.segment_reader(address.segment_ord), address.doc_id)?;
+                phases.push(super::explain::contributions(&explanation, self.searcher.schema()));
+            }
+            let section = phases.pop().unwrap_or_default();
+            let article = phases.pop().unwrap_or_default();
+            reasons.push((article, section));
+        }
+        Ok(Explained { plan, results, reasons })
     }
 }

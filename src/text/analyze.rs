@@ -8,7 +8,11 @@
 //!    keeping byte offsets into the *original* text so snippets highlight the right spans;
 //! 2. Latin/other alphabetic words (with version strings such as `v2.3` kept whole and
 //!    possessive `'s` dropped), stemmed with the English Snowball stemmer;
-//! 3. CJK runs (Han + Kana, or Hangul) cut into overlapping bigrams, Lucene CJKAnalyzer
+//! 3. kana folded so the ways people type a word meet: hiragana as katakana (`ぱすわーど`
+//!    matches `パスワード`), small vowels as full ones (`ウィンドウ` = `ウインドウ`), and the
+//!    long-vowel mark dropped at the end of a kana word of 4 or more (`サーバー` = `サーバ`,
+//!    the JIS variants);
+//! 4. CJK runs (Han + Kana, or Hangul) cut into overlapping bigrams, Lucene CJKAnalyzer
 //!    style; a run of one character becomes a unigram.
 
 use unicode_normalization::UnicodeNormalization;
@@ -19,11 +23,11 @@ use unicode_normalization::char::{canonical_combining_class, compose};
 pub const PINNED: &[(&str, &str)] = &[("frostem", "1.20260821.8"), ("unicode-normalization", "0.1.26")];
 
 /// Bump when this module's own rules change what it emits.
-const RULES_VERSION: u32 = 1;
+const RULES_VERSION: u32 = 2;
 
 /// A text that exercises every rule: stemming, possessives, versions, width folding,
 /// half-width kana, Han/Kana and Hangul bigrams.
-const SAMPLE: &str = "Resetting the customer's Passwords v2.3 ＲＥＦＵＮＤ ｶﾞｲﾄﾞ パスワードの再設定 비밀번호재설정 running nationalization";
+const SAMPLE: &str = "Resetting the customer's Passwords v2.3 ＲＥＦＵＮＤ ｶﾞｲﾄﾞ パスワードの再設定 ぱすわーど ウィンドウ サーバー 비밀번호재설정 running nationalization";
 
 /// What the analyzer emits, as a short fingerprint: the rules version, the pinned crates
 /// and the tokens of [`SAMPLE`]. It is part of the index's schema version, so an upgrade
@@ -85,6 +89,8 @@ fn script_of(c: char) -> Script {
 struct NormChar {
     c: char,
     script: Script,
+    /// Typed as hiragana (now folded to katakana): the query planner reads particles from it.
+    hira: bool,
     from: usize,
     to: usize,
 }
@@ -99,15 +105,16 @@ fn normalize(text: &str, out: &mut Vec<NormChar>) {
     for (from, original) in text.char_indices() {
         let to = from + original.len_utf8();
         if original.is_ascii() || is_nfkc_stable_cjk(original) {
-            let c = original.to_ascii_lowercase();
-            out.push(NormChar { c, script: script_of(c), from, to });
+            let (c, hira) = fold_kana(original.to_ascii_lowercase());
+            out.push(NormChar { c, script: script_of(c), hira, from, to });
             continue;
         }
         for nfkc in std::iter::once(original).nfkc() {
             if canonical_combining_class(nfkc) != 0 || matches!(nfkc, '\u{3099}' | '\u{309A}') {
                 if let Some(prev) = out.last_mut()
-                    && let Some(composed) = compose(prev.c, nfkc)
+                    && let Some(composed) = compose(unfold(prev), nfkc)
                 {
+                    let (composed, _) = fold_kana(composed);
                     prev.c = composed;
                     prev.script = script_of(composed);
                     prev.to = to;
@@ -117,10 +124,59 @@ fn normalize(text: &str, out: &mut Vec<NormChar>) {
                 continue;
             }
             for lower in nfkc.to_lowercase() {
-                out.push(NormChar { c: lower, script: script_of(lower), from, to });
+                let (c, hira) = fold_kana(lower);
+                out.push(NormChar { c, script: script_of(c), hira, from, to });
             }
         }
     }
+}
+
+/// Hiragana as katakana, small vowels (and ヮヵヶ) as full ones; true when it was hiragana.
+fn fold_kana(c: char) -> (char, bool) {
+    let code = c as u32;
+    let (code, hira) = match code {
+        0x3041..=0x3096 => (code + 0x60, true),
+        _ => (code, false),
+    };
+    let code = match code {
+        0x30A1 | 0x30A3 | 0x30A5 | 0x30A7 | 0x30A9 | 0x30EE => code + 1,
+        0x30F5 => 0x30AB,
+        0x30F6 => 0x30B1,
+        _ => code,
+    };
+    (char::from_u32(code).unwrap_or(c), hira)
+}
+
+/// The character before [`fold_kana`], so a following voiced mark composes as typed.
+fn unfold(prev: &NormChar) -> char {
+    if prev.hira { char::from_u32(prev.c as u32 - 0x60).unwrap_or(prev.c) } else { prev.c }
+}
+
+/// True for katakana letters and the long-vowel mark (after folding, kana are katakana).
+fn is_kana(c: char) -> bool {
+    matches!(c as u32, 0x30A1..=0x30FA | 0x30FC)
+}
+
+/// Drops the long-vowel mark that ends a kana word of 4 or more characters (`サーバー` →
+/// `サーバ`), as Lucene's Japanese katakana stemmer does: both spellings are common.
+fn drop_final_long_vowels(run: &[NormChar]) -> std::borrow::Cow<'_, [NormChar]> {
+    let ends_word = |k: usize| run[k].c == 'ー' && run.get(k + 1).is_none_or(|n| !is_kana(n.c));
+    if !(0..run.len()).any(ends_word) {
+        return std::borrow::Cow::Borrowed(run);
+    }
+    let mut kept: Vec<NormChar> = Vec::with_capacity(run.len());
+    let mut word = 0;
+    for (k, c) in run.iter().enumerate() {
+        word = if is_kana(c.c) { word + 1 } else { 0 };
+        if ends_word(k) && word >= 4 {
+            if let Some(prev) = kept.last_mut() {
+                prev.to = c.to;
+            }
+            continue;
+        }
+        kept.push(*c);
+    }
+    std::borrow::Cow::Owned(kept)
 }
 
 /// Common CJK characters that NFKC leaves unchanged and that have no case: skipping the
@@ -157,6 +213,8 @@ pub struct RawToken {
     /// Index of the whitespace/punctuation-separated run this token came from; bigrams of one
     /// CJK run share a group, which the query builder uses to keep them together.
     pub group: usize,
+    /// Which of the token's (up to two) characters were typed as hiragana: bit 0, bit 1.
+    pub hira: u8,
 }
 
 /// A token whose text lives in [`Tokens::buf`].
@@ -168,6 +226,9 @@ struct Span {
     to: usize,
     cjk: bool,
     group: usize,
+    hira: u8,
+    /// At the same position as the token before (an alternative form of it).
+    stacked: bool,
 }
 
 /// All tokens of a text, their texts packed in one buffer (one allocation, not one per token).
@@ -196,30 +257,70 @@ impl Tokens {
     pub fn get(&self, i: usize) -> Option<(&str, usize, usize)> {
         self.spans.get(i).map(|s| (self.text(s), s.from, s.to))
     }
+
+    /// True when token `i` shares the position of the token before it.
+    pub fn stacked(&self, i: usize) -> bool {
+        self.spans.get(i).is_some_and(|s| s.stacked)
+    }
 }
 
-/// Cuts `text` into tokens exactly as the index does.
+/// Cuts `text` into tokens as a query is cut (the index adds [`tokenize_for_index`]'s
+/// stacked forms, which the query planner derives itself).
 pub fn analyze(text: &str) -> Vec<RawToken> {
-    let tokens = tokenize(text);
+    let tokens = cut_text(text, false);
     tokens
         .spans
         .iter()
-        .map(|s| RawToken { text: tokens.text(s).to_owned(), from: s.from, to: s.to, cjk: s.cjk, group: s.group })
+        .map(|s| RawToken {
+            text: tokens.text(s).to_owned(),
+            from: s.from,
+            to: s.to,
+            cjk: s.cjk,
+            group: s.group,
+            hira: s.hira,
+        })
         .collect()
 }
 
-/// Cuts `text` into tokens without a per-token allocation (what the index adapter uses).
+/// Cuts `text` into tokens without a per-token allocation.
 pub fn tokenize(text: &str) -> Tokens {
+    cut_text(text, false)
+}
+
+/// [`tokenize`] plus what only the index holds: the one-syllable Korean noun of a word with
+/// a particle (`창을` also indexes `창`), stacked on the word's position, so the query `창`
+/// finds it (bigrams alone never could).
+pub fn tokenize_for_index(text: &str) -> Tokens {
+    cut_text(text, true)
+}
+
+fn cut_text(text: &str, stems: bool) -> Tokens {
     SCRATCH.with(|scratch| {
         let mut chars = scratch.borrow_mut();
         normalize(text, &mut chars);
         let mut tokens = Tokens { buf: String::with_capacity(text.len() + text.len() / 2), spans: Vec::new() };
-        cut(&chars, &mut tokens);
+        cut(&chars, &mut tokens, stems);
         tokens
     })
 }
 
-fn cut(chars: &[NormChar], tokens: &mut Tokens) {
+/// Korean particles that follow a noun (the index stacks the noun of `창을` on it; the query
+/// planner strips them from query words the same way).
+pub const KOREAN_PARTICLES: &[&str] = &[
+    "에서", "으로", "에게", "까지", "부터", "처럼", "보다", "이나", "이란", "에는", "에도", "이", "가", "을", "를",
+    "은", "는", "의", "에", "도", "로", "와", "과", "만",
+];
+
+/// The noun of a Hangul word that is one syllable plus a particle (`창을` → 1), if it is.
+pub fn korean_one_syllable_noun(word: &[char]) -> Option<usize> {
+    if !(2..=3).contains(&word.len()) {
+        return None;
+    }
+    let tail: String = word[1..].iter().collect();
+    KOREAN_PARTICLES.contains(&tail.as_str()).then_some(1)
+}
+
+fn cut(chars: &[NormChar], tokens: &mut Tokens, stems: bool) {
     let mut i = 0;
     let mut group = 0;
     while i < chars.len() {
@@ -238,6 +339,8 @@ fn cut(chars: &[NormChar], tokens: &mut Tokens) {
                         to: chars[end - 1].to,
                         cjk: false,
                         group,
+                        hira: 0,
+                        stacked: false,
                     });
                     group += 1;
                 } else {
@@ -250,19 +353,37 @@ fn cut(chars: &[NormChar], tokens: &mut Tokens) {
                 while end < chars.len() && chars[end].script == script {
                     end += 1;
                 }
-                let run = &chars[i..end];
+                let run = if script == Script::HanKana {
+                    drop_final_long_vowels(&chars[i..end])
+                } else {
+                    std::borrow::Cow::Borrowed(&chars[i..end])
+                };
                 if run.len() == 1 {
                     let start = tokens.buf.len();
                     tokens.buf.push(run[0].c);
                     let end = tokens.buf.len();
-                    tokens.spans.push(Span { start, end, from: run[0].from, to: run[0].to, cjk: true, group });
+                    let hira = u8::from(run[0].hira);
+                    let (from, to) = (run[0].from, run[0].to);
+                    tokens.spans.push(Span { start, end, from, to, cjk: true, group, hira, stacked: false });
                 } else {
                     for pair in run.windows(2) {
                         let start = tokens.buf.len();
                         tokens.buf.push(pair[0].c);
                         tokens.buf.push(pair[1].c);
                         let end = tokens.buf.len();
-                        tokens.spans.push(Span { start, end, from: pair[0].from, to: pair[1].to, cjk: true, group });
+                        let hira = u8::from(pair[0].hira) | (u8::from(pair[1].hira) << 1);
+                        let (from, to) = (pair[0].from, pair[1].to);
+                        tokens.spans.push(Span { start, end, from, to, cjk: true, group, hira, stacked: false });
+                    }
+                    if stems && script == Script::Hangul {
+                        let word: Vec<char> = run.iter().map(|c| c.c).collect();
+                        if let Some(n) = korean_one_syllable_noun(&word) {
+                            let start = tokens.buf.len();
+                            tokens.buf.extend(&word[..n]);
+                            let end = tokens.buf.len();
+                            let (from, to) = (run[0].from, run[n - 1].to);
+                            tokens.spans.push(Span { start, end, from, to, cjk: true, group, hira: 0, stacked: true });
+                        }
                     }
                 }
                 group += 1;
@@ -492,7 +613,7 @@ mod tests {
 
     #[test]
     fn mixed_latin_and_cjk_split_cleanly() {
-        assert_eq!(terms("iPhone15で使う"), vec!["iphone15", "で使", "使う"]);
+        assert_eq!(terms("iPhone15で使う"), vec!["iphone15", "デ使", "使ウ"]);
     }
 
     #[test]
@@ -501,6 +622,31 @@ mod tests {
         let t = analyze("ｶﾞｲﾄﾞ");
         assert_eq!(t[0].text, "ガイ");
         assert_eq!(t.last().map(|t| t.to), Some("ｶﾞｲﾄﾞ".len()));
+    }
+
+    #[test]
+    fn kana_fold_so_typed_variants_meet() {
+        // Hiragana typed for a katakana word, with or without the final long vowel.
+        assert_eq!(terms("ぱすわーど"), terms("パスワード"));
+        assert_eq!(terms("さーびすわーかー"), terms("サービスワーカー"));
+        assert_eq!(terms("サーバー"), terms("サーバ"));
+        assert_eq!(terms("ウィンドウ"), terms("ウインドウ"));
+        // Short words keep their long vowel; a mid-word one stays.
+        assert_eq!(terms("キー"), vec!["キー"]);
+        assert_eq!(terms("サーバーは"), vec!["サー", "ーバ", "バー", "ーハ"]);
+        // Offsets still point into the original text, and the planner learns what was hiragana.
+        let t = analyze("パスワードの");
+        assert_eq!(t.last().map(|t| (t.hira, &"パスワードの"[t.from..t.to])), Some((2, "ドの")));
+    }
+
+    #[test]
+    fn one_syllable_korean_nouns_are_stacked_in_the_index_only() {
+        let index = tokenize_for_index("창을 닫기");
+        let texts: Vec<&str> = (0..index.len()).filter_map(|i| index.get(i).map(|t| t.0)).collect();
+        assert_eq!(texts, vec!["창을", "창", "닫기"]);
+        assert!(index.stacked(1) && !index.stacked(2));
+        assert_eq!(terms("창을 닫기"), vec!["창을", "닫기"], "queries plan their own stems");
+        assert_eq!(korean_one_syllable_noun(&['아', '이', '콘']), None);
     }
 
     #[test]

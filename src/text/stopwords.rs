@@ -17,6 +17,22 @@ fn stop_words() -> &'static HashSet<String> {
     })
 }
 
+/// Korean and Japanese words that ask rather than say what about (`방법` "how to", `너무`
+/// "too", `理由` "why"), in the analyzer's folded form (kana as katakana). A query word is
+/// compared whole, after its particles and endings are stripped.
+fn cjk_stop_words() -> &'static HashSet<String> {
+    static STOP: OnceLock<HashSet<String>> = OnceLock::new();
+    STOP.get_or_init(|| {
+        let words = "방법 이유 어떻게 왜 뭐 무엇 너무 때문 안 못 좀 잘 더 또 그냥 계속 자꾸 매번 항상 정말 진짜                      가장 제일 아주 매우 다시 이제 지금 어디 언제 하는 하나요 되나요 있나요                      方法 やり方 仕方 理由 なぜ どう どうやって 何 とは について ため 場合";
+        words.split_whitespace().map(super::analyze::normalize_text).collect()
+    })
+}
+
+/// True when a CJK query word (its characters, folded) only asks how, why or how much.
+pub fn is_cjk_stop_word(word: &str) -> bool {
+    cjk_stop_words().contains(word)
+}
+
 /// True when the analysed Latin token is a stop word.
 pub fn is_stop_word(token: &str) -> bool {
     stop_words().contains(token)
