@@ -4,11 +4,8 @@
 
 use std::process::ExitCode;
 
-use anyhow::Context;
-
 use crate::config::Config;
-use crate::search::{SearchRequest, open_or_create};
-use crate::snapshot::{Reloader, SiteOptions};
+use crate::search::SearchRequest;
 
 /// Brings the index up to date, searches and prints the first page.
 pub fn run(
@@ -18,15 +15,7 @@ pub fn run(
     limit: usize,
     explain: bool,
 ) -> anyhow::Result<ExitCode> {
-    let (index, fresh) = open_or_create(&config.index)
-        .with_context(|| format!("cannot open the index in {}", config.index.display()))?;
-    let options = SiteOptions {
-        articles: config.articles.clone(),
-        weights: config.weights,
-        default_locale: config.default_locale.clone(),
-    };
-    let (_reloader, published) = Reloader::start(super::loader(config), index, fresh, options)
-        .context("cannot bring the index up to date (is `serve` running on it?)")?;
+    let (_reloader, published) = super::start_reloader(config)?;
     let snapshot = published.load();
     let locale = locale.unwrap_or(&config.default_locale);
     let request = SearchRequest { limit, ..SearchRequest::new(query, locale) };

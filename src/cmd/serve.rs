@@ -10,8 +10,7 @@ use tracing::{info, warn};
 
 use crate::config::Config;
 use crate::http::{AppState, serve};
-use crate::search::open_or_create;
-use crate::snapshot::{Reloader, SiteOptions};
+use crate::snapshot::Reloader;
 use crate::watch;
 
 /// Everything `serve` sets up before it listens; tests use it to run the real stack.
@@ -26,21 +25,7 @@ pub struct Prepared {
 /// that does not touch the network.
 pub fn prepare(config: Config) -> anyhow::Result<Prepared> {
     config.validate()?;
-    let loader = super::loader(&config);
-    let (index, fresh) = open_or_create(&config.index)
-        .with_context(|| format!("cannot open the index in {}", config.index.display()))?;
-    let options = SiteOptions {
-        articles: config.articles.clone(),
-        weights: config.weights,
-        default_locale: config.default_locale.clone(),
-    };
-    let (reloader, published) = Reloader::start(loader, index, fresh, options).with_context(|| {
-        format!(
-            "cannot load {} into the index {} (is another `helpcenter` using it?)",
-            config.articles.display(),
-            config.index.display()
-        )
-    })?;
+    let (reloader, published) = super::start_reloader(&config)?;
     let snapshot = published.load();
     crate::snapshot::log_problems(snapshot.catalog.preview.problems.iter());
     let public = &snapshot.catalog.public;
