@@ -88,6 +88,9 @@ pub enum Command {
         /// Also exit 1 on warnings.
         #[arg(long)]
         strict: bool,
+        /// List the loanword pairs mined from the articles (to correct wrong ones).
+        #[arg(long)]
+        explain_synonyms: bool,
     },
     /// Report on the search log: what customers searched for and did not find.
     Report {

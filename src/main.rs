@@ -48,7 +48,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             cmd::serve::run(config)
         }
         Command::Index => cmd::index::run(&config),
-        Command::Check { format, strict } => cmd::check::run(&config, format, strict),
+        Command::Check { format, strict, explain_synonyms } => {
+            if explain_synonyms {
+                cmd::check::explain_synonyms(&config, format)
+            } else {
+                cmd::check::run(&config, format, strict)
+            }
+        }
         Command::Search { query, locale, limit, explain } => {
             cmd::search::run(&config, &query, locale.as_deref(), limit, explain)
         }

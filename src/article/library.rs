@@ -68,6 +68,8 @@ pub struct Article {
     pub text_chars: usize,
     /// Heading outline.
     pub headings: Vec<Heading>,
+    /// Terms glossed in another script (`총 차단 시간(TBT)`): loanword pairs for search.
+    pub glosses: Vec<crate::text::gloss::Gloss>,
     /// Internal links (target relative to the locale folder), for `check`.
     pub links: Vec<Reference>,
     /// Relative images (relative to the articles root), for `check`.

@@ -613,6 +613,7 @@ pub fn parse_article(
     let mut words = rustc_hash::FxHashSet::default();
     for text in std::iter::once(&fm.title).chain(&fm.keywords).chain(&fm.tags).chain(std::iter::once(&scanned.text)) {
         crate::text::analyze::surface_words(text, &mut words);
+        crate::text::analyze::cjk_words(text, &mut words);
     }
     let mut words: Vec<String> = words.into_iter().collect();
     words.sort_unstable();
@@ -638,6 +639,7 @@ pub fn parse_article(
         roles: fm.roles,
         faq: fm.faq,
         text_chars: scanned.text.chars().count(),
+        glosses: if scanned.text.is_ascii() { Vec::new() } else { crate::text::gloss::glosses(&scanned.text) },
         headings: scanned.headings,
         links: scanned.links,
         images: scanned.images,

@@ -55,3 +55,45 @@ pub fn run(config: &Config, format: Format, strict: bool) -> anyhow::Result<Exit
     let failed = errors > 0 || (strict && warnings > 0);
     Ok(if failed { ExitCode::from(super::EXIT_PROBLEMS) } else { ExitCode::SUCCESS })
 }
+
+/// Lists the loanword pairs mined from the articles (glosses and aligned headings of
+/// translations), with where each was found, so writers can drop a wrong one with
+/// `not_equivalent` in `_synonyms.toml`.
+pub fn explain_synonyms(config: &Config, format: Format) -> anyhow::Result<ExitCode> {
+    use crate::search::loanwords::Loanwords;
+    use crate::search::synonyms::Synonyms;
+    use crate::search::vocabulary::Vocabulary;
+    let (_, catalog) = super::load_catalog(config)?;
+    let synonyms = match Synonyms::load(&config.articles) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("{e}");
+            Synonyms::default()
+        }
+    };
+    let loanwords = Loanwords::build(&Vocabulary::default(), &catalog.preview, &synonyms);
+    let pairs = loanwords.pairs();
+    match format {
+        Format::Text => {
+            for p in pairs {
+                let source = match p.source {
+                    crate::search::loanwords::Source::Gloss => "gloss",
+                    crate::search::loanwords::Source::Aligned => "aligned heading",
+                };
+                println!("{}\t{} = {}\t{source} in {} ({} article(s))", p.locale, p.cjk, p.latin, p.article, p.seen);
+            }
+            println!(
+                "{} loanword pairs from {} articles; writers' synonyms: {} rules",
+                pairs.len(),
+                catalog.preview.len(),
+                synonyms.len()
+            );
+            println!(
+                "a wrong pair is dropped with `not_equivalent = [[\"<term>\", \"<latin>\"]]` under its locale in {}",
+                crate::search::synonyms::FILE_NAME
+            );
+        }
+        Format::Json => println!("{}", serde_json::to_string_pretty(&json!({ "loanwords": pairs }))?),
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -6,6 +6,7 @@ pub mod completions;
 mod docs;
 pub mod explain;
 pub mod indexer;
+pub mod loanwords;
 pub mod query;
 pub mod relevance;
 pub mod schema;

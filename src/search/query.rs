@@ -129,6 +129,11 @@ fn run_chars(group: &[RawToken]) -> (Vec<char>, Vec<Kind>) {
     (chars, kinds)
 }
 
+/// The word a CJK group spells (its bigrams joined back).
+pub fn group_text(group: &[RawToken]) -> String {
+    run_chars(group).0.into_iter().collect()
+}
+
 fn bigram_group(chars: &[char], group: usize) -> Vec<RawToken> {
     let token = |text: String| RawToken { text, from: 0, to: 0, cjk: true, group, hira: 0 };
     if chars.len() == 1 {
@@ -217,6 +222,12 @@ fn cjk_units(group: &[RawToken]) -> Option<Vec<Unit>> {
         }
         let stem: Vec<char> = word.chars().collect();
         if stem.len() == chars.len() {
+            if chars.len() == 3 {
+                // `탭대상` may be written `탭 대상` (a lone syllable is indexed as itself).
+                let mut unit = Unit { groups: vec![group.to_vec()], alternatives: Vec::new(), stop: false };
+                unit.alternatives.push(vec![bigram_group(&chars[..1], id), bigram_group(&chars[1..], id)]);
+                return Some(vec![unit]);
+            }
             return None;
         }
         let stop = is_cjk_stop_word(&word);
@@ -275,16 +286,13 @@ pub fn plan(text: &str, rules: &[Rule]) -> Vec<Unit> {
                 alternatives.extend(rule.alternatives().cloned());
             }
         }
-        let stop = if cjk {
-            is_cjk_stop_word(&run_chars(group).0.into_iter().collect::<String>())
-        } else {
-            group.len() == 1 && is_stop_word(&group[0].text)
-        };
+        let stop =
+            if cjk { is_cjk_stop_word(&group_text(group)) } else { group.len() == 1 && is_stop_word(&group[0].text) };
         match cjk.then(|| cjk_units(group)).flatten() {
             Some(mut parts) => {
                 // Synonyms found inside the run stay with its first content unit.
                 if let Some(first) = parts.iter_mut().find(|u| !u.stop) {
-                    first.alternatives = alternatives;
+                    first.alternatives.extend(alternatives);
                 }
                 units.extend(parts);
             }
@@ -295,6 +303,30 @@ pub fn plan(text: &str, rules: &[Rule]) -> Vec<Unit> {
     if units.iter().all(|u| u.stop) {
         for u in &mut units {
             u.stop = false;
+        }
+    }
+    join_korean_syllables(units)
+}
+
+/// `웹 폰트` may be written `웹폰트`: a one-syllable Korean word and its neighbour each get
+/// the two joined as an alternative, so the joined spelling counts as both words (bigrams of
+/// the joined word never contain the lone syllable: neither spelling finds the other).
+fn join_korean_syllables(mut units: Vec<Unit>) -> Vec<Unit> {
+    let hangul = |u: &Unit| {
+        (!u.stop && u.groups.len() == 1)
+            .then(|| run_chars(&u.groups[0]))
+            .filter(|(_, kinds)| kinds.iter().all(|k| *k == Kind::Hangul))
+            .map(|(chars, _)| chars)
+    };
+    for i in 1..units.len() {
+        if let (Some(a), Some(b)) = (hangul(&units[i - 1]), hangul(&units[i]))
+            && (a.len() == 1 || b.len() == 1)
+            && a.len() + b.len() <= 6
+        {
+            let word: Vec<char> = a.iter().chain(&b).copied().collect();
+            let joined = vec![bigram_group(&word, units[i - 1].groups[0][0].group)];
+            units[i - 1].alternatives.push(joined.clone());
+            units[i].alternatives.push(joined);
         }
     }
     units
@@ -406,12 +438,13 @@ pub fn unit_clause(target: &Target, unit: &Unit) -> Box<dyn Query> {
     if unit.alternatives.is_empty() {
         return typed;
     }
-    let mut options = vec![(Occur::Should, typed)];
+    // The best of the forms counts (a little more when several match): a document using
+    // both a word and its synonym has not matched two words.
+    let mut options = vec![typed];
     for alt in &unit.alternatives {
-        let clause = BoostQuery::new(all_of(target, alt), SYNONYM_WEIGHT);
-        options.push((Occur::Should, Box::new(clause)));
+        options.push(Box::new(BoostQuery::new(all_of(target, alt), SYNONYM_WEIGHT)));
     }
-    Box::new(BooleanQuery::with_minimum_required_clauses(options, 1))
+    Box::new(DisjunctionMaxQuery::with_tie_breaker(options, 0.2))
 }
 
 /// The scored text part of the query, or `None` when nothing is searchable.

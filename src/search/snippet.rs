@@ -29,7 +29,7 @@ impl Needles {
         let mut needles = Self::default();
         let mut add = |group: &[RawToken]| {
             if group.first().is_some_and(|t| t.cjk) {
-                let word = cjk_word(group);
+                let word = super::query::group_text(group);
                 if word.chars().count() >= 2 && !needles.cjk.contains(&word) {
                     needles.cjk.push(word);
                 }
@@ -53,15 +53,6 @@ impl Needles {
     pub fn is_empty(&self) -> bool {
         self.latin.is_empty() && self.cjk.is_empty()
     }
-}
-
-/// The characters of a CJK group (its bigrams overlap by one).
-fn cjk_word(group: &[RawToken]) -> String {
-    let mut word: String = group.iter().filter_map(|t| t.text.chars().next()).collect();
-    if let Some(last) = group.last().and_then(|t| t.text.chars().nth(1)) {
-        word.push(last);
-    }
-    word
 }
 
 /// Byte offset of the first likely match in `text` (0 when none is found).

@@ -5,6 +5,8 @@
 //! equivalent = [["refund", "money back"], ["sign in", "log in", "login"]]  # two-way
 //! [en.expand]
 //! "2fa" = ["two-factor authentication"]                                    # one-way
+//! [ko]
+//! not_equivalent = [["에러", "era"]]          # a wrong loanword pair (mined or guessed)
 //! ```
 //!
 //! Terms are analysed like queries, so `Refunds`, `refund` and `ｒｅｆｕｎｄ` all match.
@@ -40,6 +42,9 @@ struct LocaleSection {
     equivalent: Vec<Spanned<Vec<String>>>,
     #[serde(default)]
     expand: BTreeMap<String, Spanned<Vec<String>>>,
+    /// Pairs that must not be treated as the same word (a wrong mined loanword pair).
+    #[serde(default)]
+    not_equivalent: Vec<Spanned<Vec<String>>>,
 }
 
 /// The analysed terms of one group or expansion, shared by every rule made from it: a
@@ -74,6 +79,8 @@ impl Rule {
 #[derive(Debug, Clone, Default)]
 pub struct Synonyms {
     rules: HashMap<String, Vec<Rule>>,
+    /// (locale, CJK term, Latin term) pairs from `not_equivalent`, normalised.
+    rejected: Vec<(String, String, String)>,
 }
 
 fn pattern_of_groups(groups: &[Vec<RawToken>]) -> Vec<Vec<String>> {
@@ -92,8 +99,18 @@ impl Synonyms {
             Problem::at(line, column, e.message().to_owned()).hint("see README, \"Synonyms\", for the format")
         })?;
         let mut rules: HashMap<String, Vec<Rule>> = HashMap::new();
+        let mut rejected = Vec::new();
         let mut count = 0usize;
         for (locale, section) in file {
+            for group in &section.not_equivalent {
+                let terms: Vec<String> =
+                    group.get_ref().iter().map(|t| crate::text::analyze::normalize_text(t.trim())).collect();
+                for cjk in terms.iter().filter(|t| !t.is_ascii()) {
+                    for latin in terms.iter().filter(|t| t.is_ascii()) {
+                        rejected.push((locale.clone(), cjk.clone(), latin.clone()));
+                    }
+                }
+            }
             let list = rules.entry(locale).or_default();
             let mut check = |terms: &Spanned<Vec<String>>, extra: usize| -> Result<(), Problem> {
                 let (line, column) = position(text, terms.span());
@@ -141,7 +158,12 @@ impl Synonyms {
             // Longest patterns first, so "money back" wins over "money".
             list.sort_by_key(|r| std::cmp::Reverse(r.pattern.iter().map(Vec::len).sum::<usize>()));
         }
-        Ok(Self { rules })
+        Ok(Self { rules, rejected })
+    }
+
+    /// The pairs writers marked `not_equivalent`: (locale, CJK term, Latin term).
+    pub fn rejected(&self) -> impl Iterator<Item = &(String, String, String)> {
+        self.rejected.iter()
     }
 
     /// Loads `articles/_synonyms.toml`; a missing file means no synonyms.

@@ -72,6 +72,12 @@ impl Vocabulary {
         self.map.len() == 0
     }
 
+    /// Every word with its document frequency, in byte order.
+    pub fn words(&self) -> impl Iterator<Item = (String, u64)> + '_ {
+        let mut stream = self.map.stream();
+        std::iter::from_fn(move || stream.next().map(|(w, f)| (String::from_utf8_lossy(w).into_owned(), f)))
+    }
+
     /// True when `word` (lowercase) is known.
     pub fn contains(&self, word: &str) -> bool {
         self.map.contains_key(word)

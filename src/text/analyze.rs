@@ -320,6 +320,10 @@ pub fn korean_one_syllable_noun(word: &[char]) -> Option<usize> {
     KOREAN_PARTICLES.contains(&tail.as_str()).then_some(1)
 }
 
+fn word(run: &[NormChar]) -> Vec<char> {
+    run.iter().map(|c| c.c).collect()
+}
+
 fn cut(chars: &[NormChar], tokens: &mut Tokens, stems: bool) {
     let mut i = 0;
     let mut group = 0;
@@ -366,7 +370,7 @@ fn cut(chars: &[NormChar], tokens: &mut Tokens, stems: bool) {
                     let (from, to) = (run[0].from, run[0].to);
                     tokens.spans.push(Span { start, end, from, to, cjk: true, group, hira, stacked: false });
                 } else {
-                    for pair in run.windows(2) {
+                    for (k, pair) in run.windows(2).enumerate() {
                         let start = tokens.buf.len();
                         tokens.buf.push(pair[0].c);
                         tokens.buf.push(pair[1].c);
@@ -374,14 +378,16 @@ fn cut(chars: &[NormChar], tokens: &mut Tokens, stems: bool) {
                         let hira = u8::from(pair[0].hira) | (u8::from(pair[1].hira) << 1);
                         let (from, to) = (pair[0].from, pair[1].to);
                         tokens.spans.push(Span { start, end, from, to, cjk: true, group, hira, stacked: false });
-                    }
-                    if stems && script == Script::Hangul {
-                        let word: Vec<char> = run.iter().map(|c| c.c).collect();
-                        if let Some(n) = korean_one_syllable_noun(&word) {
+                        if k == 0
+                            && stems
+                            && script == Script::Hangul
+                            && korean_one_syllable_noun(&word(&run)).is_some()
+                        {
+                            // The noun alone: `창` finds `창을`.
                             let start = tokens.buf.len();
-                            tokens.buf.extend(&word[..n]);
+                            tokens.buf.push(pair[0].c);
                             let end = tokens.buf.len();
-                            let (from, to) = (run[0].from, run[n - 1].to);
+                            let to = pair[0].to;
                             tokens.spans.push(Span { start, end, from, to, cjk: true, group, hira: 0, stacked: true });
                         }
                     }
@@ -480,6 +486,50 @@ fn general_surface_words<S: std::hash::BuildHasher>(text: &str, out: &mut std::c
             i = end.max(i + 1);
         }
     });
+}
+
+/// Words of `text` that may be loanwords, folded as the analyzer folds them: runs typed in
+/// katakana (3 or more characters, a final long vowel dropped as in the index), and Hangul
+/// words of 2 or more syllables without a trailing particle. They join the vocabulary, so a
+/// Latin query word can find its Hangul or katakana form by sound, and typeahead can
+/// complete CJK words.
+pub fn cjk_words<S: std::hash::BuildHasher>(text: &str, out: &mut std::collections::HashSet<String, S>) {
+    const MAX_CHARS: usize = 20;
+    let mut word = String::new();
+    for chunk in text.split_whitespace().filter(|c| !c.is_ascii()) {
+        SCRATCH.with(|scratch| {
+            let mut chars = scratch.borrow_mut();
+            normalize(chunk, &mut chars);
+            let mut i = 0;
+            while i < chars.len() {
+                let katakana = |c: &NormChar| is_kana(c.c) && !c.hira;
+                let hangul = |c: &NormChar| ('\u{AC00}'..='\u{D7A3}').contains(&c.c);
+                let (is, min): (&dyn Fn(&NormChar) -> bool, usize) = if katakana(&chars[i]) {
+                    (&katakana, 3)
+                } else if hangul(&chars[i]) {
+                    (&hangul, 2)
+                } else {
+                    i += 1;
+                    continue;
+                };
+                let end = (i..chars.len()).find(|&j| !is(&chars[j])).unwrap_or(chars.len());
+                word.clear();
+                word.extend(chars[i..end].iter().map(|c| c.c));
+                if min == 2 {
+                    if let Some(p) = KOREAN_PARTICLES.iter().find(|p| word.ends_with(*p) && word.len() - p.len() >= 6) {
+                        word.truncate(word.len() - p.len());
+                    }
+                } else if word.ends_with('ー') && word.chars().count() >= 4 {
+                    word.pop();
+                }
+                let n = word.chars().count();
+                if (min..=MAX_CHARS).contains(&n) && !out.contains(&word) {
+                    out.insert(word.clone());
+                }
+                i = end;
+            }
+        });
+    }
 }
 
 /// `text` NFKC-normalised and lowercased, as one string (what search compares).

@@ -5,6 +5,8 @@
 //! depending on each other.
 
 pub mod analyze;
+pub mod gloss;
 pub mod redact;
 pub mod stopwords;
+pub mod translit;
 pub mod typo;

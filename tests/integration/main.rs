@@ -6,6 +6,7 @@ mod architecture;
 mod browser;
 mod check;
 mod check_rules;
+mod cjk;
 mod drafts;
 mod index;
 mod portal;

@@ -1,0 +1,130 @@
+//! Korean and Japanese as people type them, on a real index: particles and endings, spaced
+//! and unspaced compounds, loanwords across scripts (a gloss, aligned headings of a
+//! translation, a guess by sound, a writer's correction), and kana variants.
+
+use std::path::Path;
+
+use helpcenter::search::SearchRequest;
+
+use crate::support::{Site, copy_dir, repo};
+
+fn write(articles: &Path, rel: &str, text: &str) {
+    let path = articles.join(rel);
+    std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+    std::fs::write(path, text).expect("write");
+}
+
+fn article(title: &str, body: &str) -> String {
+    format!("---\ntitle: {title}\n---\n{body}\n")
+}
+
+fn articles(a: &Path) {
+    copy_dir(&repo().join("tests/fixtures/articles"), a);
+    let ko = [
+        ("close-window", "작업 화면 닫기", "작업이 끝나면 창을 닫으세요. 저장하지 않은 변경 사항은 사라집니다."),
+        ("tap-targets", "누르기 쉬운 버튼", "모바일에서 탭 대상이 너무 작으면 누르기 어렵습니다."),
+        ("web-fonts", "글꼴 불러오기", "웹폰트를 불러오는 동안 글자가 보이지 않을 수 있습니다."),
+        ("webtransport", "WebTransport 사용하기", "WebTransport 는 서버와 양방향으로 데이터를 주고받는 API입니다."),
+        ("polyfill-intro", "폴리필 소개", "폴리필(polyfill)은 오래된 브라우저에 없는 기능을 채워 줍니다."),
+        ("polyfill-setup", "설치 가이드", "npm 으로 polyfill 패키지를 설치하고 가져오세요."),
+        ("font-license", "폰트 라이선스", "폰트 라이선스를 확인하세요. 상업용 폰트는 따로 구매합니다."),
+        ("display-settings", "표시 설정", "화면 밝기와 글자 크기를 설정합니다. 설정은 바로 적용됩니다."),
+    ];
+    for (slug, title, body) in ko {
+        write(a, &format!("ko/help/{slug}.md"), &article(title, body));
+    }
+    let ja = [
+        ("reset-password", "パスワードの再設定", "パスワードを忘れた場合は、ログイン画面から再設定できます。"),
+        ("server-status", "サーバーの状態", "サーバーが応答しない場合の確認方法です。"),
+        ("sw-debug", "デバッグの手順", "Service Worker の登録を確認するには DevTools を開きます。"),
+    ];
+    for (slug, title, body) in ja {
+        write(a, &format!("ja/help/{slug}.md"), &article(title, body));
+    }
+    write(
+        a,
+        "en/help/service-worker.md",
+        &article("Service workers", "How pages work offline.\n\n## Registering a service worker\n\nCall register."),
+    );
+    write(
+        a,
+        "ja/help/service-worker.md",
+        &article(
+            "サービスワーカー入門",
+            "オフラインで動く仕組み。\n\n## サービスワーカーの登録\n\nregister を呼びます。",
+        ),
+    );
+}
+
+async fn top(site: &Site, q: &str, locale: &str) -> Vec<String> {
+    site.search_slugs(q, locale).await
+}
+
+#[tokio::test]
+async fn korean_particles_and_endings_do_not_hide_a_word() {
+    let site = Site::with(articles);
+    // `창` only occurs as `창을`: bigrams alone could never find it.
+    assert_eq!(top(&site, "창", "ko").await.first().map(String::as_str), Some("close-window"));
+    assert_eq!(top(&site, "창을 닫고 싶어요", "ko").await.first().map(String::as_str), Some("close-window"));
+}
+
+#[tokio::test]
+async fn spaced_and_unspaced_korean_compounds_meet() {
+    let site = Site::with(articles);
+    assert_eq!(top(&site, "탭대상", "ko").await.first().map(String::as_str), Some("tap-targets"), "doc: `탭 대상`");
+    assert_eq!(top(&site, "웹 폰트", "ko").await.first().map(String::as_str), Some("web-fonts"), "doc: `웹폰트`");
+}
+
+#[tokio::test]
+async fn a_gloss_pairs_a_loanword_with_its_latin_original() {
+    let site = Site::with(articles);
+    let pairs = site.state.searcher().loanwords().pairs().to_vec();
+    assert!(pairs.iter().any(|p| p.locale == "ko" && p.cjk == "폴리필" && p.latin == "polyfill"), "{pairs:?}");
+    // `polyfill-setup` says only `polyfill`; the gloss in another article links the two.
+    let hits = top(&site, "폴리필", "ko").await;
+    assert!(hits.contains(&"polyfill-setup".to_owned()), "{hits:?}");
+    assert_eq!(hits[0], "polyfill-intro", "the article using the word as typed still comes first: {hits:?}");
+}
+
+#[tokio::test]
+async fn writers_drop_a_wrong_pair() {
+    let site = Site::with(|a| {
+        articles(a);
+        std::fs::write(a.join("_synonyms.toml"), "[ko]\nnot_equivalent = [[\"폴리필\", \"polyfill\"]]\n")
+            .expect("write");
+    });
+    assert!(site.state.searcher().loanwords().pairs().iter().all(|p| p.cjk != "폴리필"));
+    assert_eq!(top(&site, "폴리필", "ko").await, vec!["polyfill-intro"]);
+}
+
+#[tokio::test]
+async fn aligned_headings_of_a_translation_give_a_pair() {
+    let site = Site::with(articles);
+    let pairs = site.state.searcher().loanwords().pairs().to_vec();
+    assert!(
+        pairs.iter().any(|p| p.locale == "ja" && p.cjk == "サービスワーカ" && p.latin == "service worker"),
+        "{pairs:?}"
+    );
+    // `sw-debug` writes it in Latin only.
+    let hits = top(&site, "サービスワーカー", "ja").await;
+    assert!(hits.contains(&"sw-debug".to_owned()), "{hits:?}");
+}
+
+#[tokio::test]
+async fn an_unknown_loanword_is_guessed_by_sound() {
+    let site = Site::with(articles);
+    assert_eq!(top(&site, "웹트랜스포트", "ko").await.first().map(String::as_str), Some("webtransport"));
+    // Native words are never guessed at: no alternative is planned, nothing unrelated matches.
+    let searcher = site.state.searcher();
+    let explained = searcher.explain(&SearchRequest::new("설정 다름", "ko")).expect("search");
+    assert!(!explained.plan.contains('{'), "{}", explained.plan);
+    assert_eq!(explained.results.hits.first().map(|h| h.slug.as_str()), Some("display-settings"));
+}
+
+#[tokio::test]
+async fn hiragana_and_long_vowel_variants_match() {
+    let site = Site::with(articles);
+    assert_eq!(top(&site, "ぱすわーど", "ja").await.first().map(String::as_str), Some("reset-password"));
+    assert_eq!(top(&site, "サーバ 状態", "ja").await.first().map(String::as_str), Some("server-status"));
+    assert_eq!(top(&site, "ｻｰﾊﾞｰ", "ja").await.first().map(String::as_str), Some("server-status"));
+}
