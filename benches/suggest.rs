@@ -40,8 +40,12 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
 }
 
 async fn bench(name: &str, library: Library, bodies: helpcenter::article::Bodies) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (search_index, _) = open_or_create(&dir.path().join("index")).expect("index");
+    Indexer::new(search_index.clone()).expect("writer").rebuild(&library, &bodies, |_| {}).expect("index");
+    let words = Searcher::new(search_index.clone(), Default::default()).words_by_article();
     let started = Instant::now();
-    let index = SuggestIndex::build(&library);
+    let index = SuggestIndex::build(&library, &words);
     let build = started.elapsed();
     let prefixes = typed_prefixes(&library, 400);
     for (locale, q) in &prefixes {
@@ -66,9 +70,6 @@ async fn bench(name: &str, library: Library, bodies: helpcenter::article::Bodies
     );
 
     // Loopback: the real router and server, search log on.
-    let dir = tempfile::tempdir().expect("tempdir");
-    let (search_index, _) = open_or_create(&dir.path().join("index")).expect("index");
-    Indexer::new(search_index.clone()).expect("writer").rebuild(&library, &bodies, |_| {}).expect("index");
     let store =
         helpcenter::searchlog::Store::connect_lazy(&format!("sqlite://{}", dir.path().join("log.db").display()))
             .expect("store");

@@ -42,7 +42,7 @@ pub struct Snapshot {
 impl Snapshot {
     /// A snapshot of `catalog` searched by `searcher` (the typeahead index is built here).
     pub fn new(catalog: Catalog, searcher: Searcher) -> Self {
-        let suggest = Arc::new(SuggestIndex::build(&catalog.public));
+        let suggest = Arc::new(SuggestIndex::build(&catalog.public, &searcher.words_by_article()));
         Self { catalog, searcher, suggest, completions: Arc::default(), generation: 0 }
     }
 

@@ -189,7 +189,11 @@ pub async fn suggest(
     let snapshot = state.snapshot();
     let popular = snapshot.completions.get(&locale).map_or(&[][..], Vec::as_slice);
     let suggestions = snapshot.suggest.suggest(&locale, &query, limit, popular);
-    let search_id = (!query.trim().is_empty())
+    // A query ending in a bare Hangul letter is a syllable still being composed (from an
+    // input method that reports no composition events): answered, never logged.
+    let composing =
+        query.trim_end().chars().last().is_some_and(|c| matches!(c as u32, 0x1100..=0x11FF | 0x3131..=0x318E));
+    let search_id = (!query.trim().is_empty() && !composing)
         .then(|| {
             let articles =
                 suggestions.iter().filter(|s| matches!(s, crate::search::suggest::Suggestion::Article { .. })).count();

@@ -57,6 +57,8 @@ pub struct Ui {
     pub feedback_score: &'static str,
     pub search_for: &'static str,
     pub suggestions: &'static str,
+    /// Announced when the typeahead list changes: "{n} suggestions".
+    pub suggestions_count: &'static str,
     pub read_full_article: &'static str,
 }
 
@@ -129,6 +131,7 @@ const EN: Ui = Ui {
     feedback_score: "How satisfied are you? (1–10)",
     search_for: "Search for “{q}”",
     suggestions: "Suggestions",
+    suggestions_count: "{n} suggestions",
     read_full_article: "Read the full article",
 };
 
@@ -184,6 +187,7 @@ const JA: Ui = Ui {
     feedback_score: "満足度（1〜10）",
     search_for: "「{q}」を検索",
     suggestions: "候補",
+    suggestions_count: "候補 {n} 件",
     read_full_article: "記事全文を読む",
 };
 
@@ -239,6 +243,7 @@ const KO: Ui = Ui {
     feedback_score: "만족도(1~10)",
     search_for: "“{q}” 검색",
     suggestions: "추천 검색어",
+    suggestions_count: "추천 {n}개",
     read_full_article: "전체 문서 보기",
 };
 

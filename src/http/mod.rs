@@ -256,13 +256,17 @@ impl AppState {
     }
 
     /// Rebuilds typeahead query completions from the last 30 days of the search log:
-    /// queries that found results, made by at least 3 different visits, with nothing
-    /// redacted in them. Returns how many completions there are.
+    /// queries that found results, made by at least 3 different visits that also read an
+    /// article, whose words the articles use, with nothing redacted in them (see
+    /// [`crate::searchlog::completions`]). Applies the log's migrations first, so the first
+    /// refresh on a new database finds its tables. Returns how many completions there are.
     pub async fn refresh_completions(&self) -> Result<usize, crate::searchlog::StoreError> {
         let Some(log) = self.searchlog() else { return Ok(0) };
+        log.store().migrate().await?;
         let now = crate::searchlog::event::now();
         let data = log.store().load(now - 30 * 86_400, now + 1, None).await?;
-        let completions = crate::searchlog::completions::popular(&data, 3, 1000);
+        let vocabulary = Arc::clone(self.snapshot().searcher.vocabulary());
+        let completions = crate::searchlog::completions::popular(&data, 3, 1000, |_, text| vocabulary.knows_all(text));
         let n = completions.values().map(Vec::len).sum();
         self.inner.published.set_completions(completions);
         Ok(n)

@@ -16,7 +16,7 @@ use super::analyzer::{HelpTokenizer, TOKENIZER_NAME};
 const STORE_CACHE_BLOCKS: usize = 2048;
 
 /// Bump when fields change: an index with another version is rebuilt.
-pub const SCHEMA_VERSION: &str = "helpcenter-schema-7";
+pub const SCHEMA_VERSION: &str = "helpcenter-schema-8";
 
 /// The version written next to the index: the fields' version and the analyzer's
 /// fingerprint (its rules, pinned crates and output), so either changing rebuilds it.

@@ -328,6 +328,39 @@ impl Searcher {
         self.searcher.search(&query, &Count).map_or(0, |n| n as u64)
     }
 
+    /// Every published article's words (the index's `words` field: surface words of its
+    /// title, keywords, headings and body), by `article_key`, for typeahead.
+    pub fn words_by_article(&self) -> HashMap<u64, Vec<String>> {
+        use tantivy::DocSet;
+        let mut out: HashMap<u64, Vec<String>> = HashMap::new();
+        for reader in self.searcher.segment_readers() {
+            let (Ok(inverted), Ok(keys)) =
+                (reader.inverted_index(self.fields.words), reader.fast_fields().u64("article_key"))
+            else {
+                continue;
+            };
+            let alive = reader.alive_bitset();
+            let Ok(mut terms) = inverted.terms().stream() else { continue };
+            while terms.advance() {
+                let Ok(word) = std::str::from_utf8(terms.key()) else { continue };
+                let Ok(mut postings) = inverted.read_postings_from_terminfo(terms.value(), IndexRecordOption::Basic)
+                else {
+                    continue;
+                };
+                while postings.doc() != tantivy::TERMINATED {
+                    let doc = postings.doc();
+                    if alive.is_none_or(|a| a.is_alive(doc))
+                        && let Some(key) = keys.first(doc)
+                    {
+                        out.entry(key).or_default().push(word.to_owned());
+                    }
+                    postings.advance();
+                }
+            }
+        }
+        out
+    }
+
     /// The Markdown body the index holds for article `id` (`locale/slug`).
     pub fn source(&self, id: &str) -> Result<Option<String>, SearchError> {
         let query = TermQuery::new(Term::from_field_text(self.fields.article, id), IndexRecordOption::Basic);

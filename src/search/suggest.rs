@@ -1,13 +1,23 @@
-//! Typeahead: suggestions while the customer types, from a structure built for it (not a
-//! query over article bodies), rebuilt whenever the articles change.
+//! Typeahead: suggestions while the customer types, from an in-memory structure built with
+//! each snapshot (a keystroke must cost microseconds, not a search).
 //!
-//! Per locale: the titles, keywords and headings of published articles ("entries"), an FST
-//! of their words with postings (exact words, the last word as a prefix, typo tolerance from
-//! 5 letters with a Levenshtein prefix automaton), and CJK unigram/bigram postings so
-//! `パスワ` finds `パスワードを再設定する`. Query completions (popular searches that
-//! found answers) are passed in: they change on their own schedule, not with the articles.
+//! Per locale, every word the published articles contain (titles, keywords, headings and
+//! body text, from the index's `words` field) is in an FST with the articles using it and
+//! where (title, keyword, heading, body). What was typed is cut into terms: earlier words
+//! must match whole (with typo tolerance from 5 letters, as search), the last one is a
+//! prefix; CJK terms are prefixes of CJK words (katakana, kanji and Hangul words of the
+//! articles), and Hangul is compared letter by letter (jamo), so a syllable still being
+//! composed (`워ㅋ`, `점ㅅ`, `버` for `번`) matches the words it begins.
+//!
+//! Articles are ranked like search: most terms matched first (Meilisearch's rule), then
+//! the sum over terms of field weight × rarity (idf), a typo or prefix match counting less.
+//! Each article appears once, shown by its title or by the heading that matches more of
+//! what was typed (linked to that section). When no article has every term, the best
+//! partial matches come back: the list is never empty while any article shares a word.
+//! Query completions (popular searches that found answers) are passed in: they change on
+//! their own schedule, not with the articles.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 use tantivy_fst::{IntoStreamer, Map, Streamer};
@@ -17,24 +27,32 @@ use crate::article::Library;
 use crate::text::analyze::{is_cjk, normalize_text, surface_words};
 use crate::text::typo::{Dfa, ONE_TYPO_FROM, TWO_TYPOS_FROM, builders};
 
-/// Most words a prefix may expand to.
-const MAX_PREFIX_WORDS: usize = 256;
+/// Most words one prefix may expand to (the most used of them).
+const MAX_PREFIX_WORDS: usize = 48;
+/// Most words looked at for one prefix.
+const PREFIX_SCAN: usize = 4096;
 /// Longest query considered (characters).
 const MAX_QUERY_CHARS: usize = 100;
+/// Most terms used from one query.
+const MAX_TERMS: usize = 8;
+/// Best-scoring articles whose shown line is then compared.
+const RERANKED: usize = 64;
 
 /// One suggestion.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "kind", rename_all = "lowercase")]
 pub enum Suggestion {
-    /// An article whose title, keywords or a heading match what was typed.
+    /// An article that matches what was typed.
     Article {
         /// Article title.
         title: String,
-        /// Where to go (with `#anchor` for a heading match).
+        /// Article slug (click events name it).
+        slug: String,
+        /// Where to go (with `#anchor` when a heading matched best).
         url: String,
         /// Category folder.
         category: String,
-        /// The matching text, HTML-escaped, matches in `<mark>`.
+        /// The matching title or heading, HTML-escaped, matches in `<mark>`.
         highlight: String,
     },
     /// A popular search that found answers.
@@ -44,41 +62,72 @@ pub enum Suggestion {
     },
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-enum Kind {
-    Heading,
-    Keyword,
-    Title,
+/// Where in an article a word occurs (bits).
+const TITLE: u8 = 1;
+const KEYWORD: u8 = 2;
+const HEADING: u8 = 4;
+const BODY: u8 = 8;
+
+/// Weight of the best place a term matched (title > keyword > heading > body, as search).
+fn place_weight(bits: u8) -> f32 {
+    if bits & TITLE != 0 {
+        4.0
+    } else if bits & KEYWORD != 0 {
+        3.0
+    } else if bits & HEADING != 0 {
+        2.0
+    } else {
+        1.0
+    }
 }
 
+/// A title, keyword or heading: what a suggestion shows.
 #[derive(Debug)]
 struct Entry {
-    article: usize,
-    kind: Kind,
+    place: u8,
     display: String,
     lower: String,
     anchor: Option<String>,
+    /// Ids of its words.
+    words: Vec<u32>,
+    /// Its position in the locale's entries.
+    index: u32,
 }
 
 #[derive(Debug)]
 struct ArticleRef {
     title: String,
+    slug: String,
     url: String,
     category: String,
     order: i64,
+    /// This article's entries: `entries[first..first + count]`, the title first.
+    first: u32,
+    count: u32,
 }
 
 struct LocaleIndex {
     articles: Vec<ArticleRef>,
     entries: Vec<Entry>,
+    /// Normalised word → id.
     words: Map<Vec<u8>>,
-    postings: Vec<Vec<u32>>,
-    cjk: HashMap<String, Vec<u32>>,
+    /// Hangul words spelled in jamo → id (prefixes of a syllable being composed).
+    jamo: Map<Vec<u8>>,
+    /// The most used words beginning with each short key (1–2 characters of a word, 1–3
+    /// jamo of a Hangul one): the prefixes every visitor types first, which would otherwise
+    /// scan thousands of words per keystroke.
+    short: HashMap<String, Vec<u64>>,
+    /// Id → word (what a jamo match highlights).
+    names: Vec<String>,
+    /// Word id → (article, places), by article.
+    postings: Vec<Vec<(u32, u8)>>,
+    /// Latin words by sound key (sorted): a product name typed in Hangul or katakana
+    /// (`라이트하ㅇ`) finds the Latin spelling the articles use.
+    sounds: Vec<(String, u32)>,
+    /// CJK unigrams and bigrams of titles, keywords and headings → entries: a CJK run
+    /// typed is also found inside them (`パスワードを再` in `パスワードを再設定する`).
+    grams: HashMap<String, Vec<u32>>,
 }
-
-/// How good an entry's match is, best greatest: matched without typos, kind of text,
-/// starts with what was typed, shorter.
-type Rank = (bool, Kind, bool, std::cmp::Reverse<usize>);
 
 /// Suggestions for every locale.
 #[derive(Default)]
@@ -90,6 +139,61 @@ impl std::fmt::Debug for SuggestIndex {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SuggestIndex").field("locales", &self.locales.len()).finish()
     }
+}
+
+/// Hangul spelled as the letters typed, in order: syllables decomposed, compound vowels and
+/// final consonants split (`워` → `ㅇㅜㅓ`, `닭` → `ㄷㅏㄹㄱ`), compatibility jamo kept. A
+/// prefix of the keystrokes is then a prefix of this spelling.
+pub fn jamo(text: &str) -> String {
+    const INITIAL: [char; 19] = [
+        'ㄱ', 'ㄲ', 'ㄴ', 'ㄷ', 'ㄸ', 'ㄹ', 'ㅁ', 'ㅂ', 'ㅃ', 'ㅅ', 'ㅆ', 'ㅇ', 'ㅈ', 'ㅉ', 'ㅊ', 'ㅋ', 'ㅌ', 'ㅍ',
+        'ㅎ',
+    ];
+    const MEDIAL: [&str; 21] = [
+        "ㅏ", "ㅐ", "ㅑ", "ㅒ", "ㅓ", "ㅔ", "ㅕ", "ㅖ", "ㅗ", "ㅗㅏ", "ㅗㅐ", "ㅗㅣ", "ㅛ", "ㅜ", "ㅜㅓ", "ㅜㅔ",
+        "ㅜㅣ", "ㅠ", "ㅡ", "ㅡㅣ", "ㅣ",
+    ];
+    const FINAL: [&str; 28] = [
+        "", "ㄱ", "ㄲ", "ㄱㅅ", "ㄴ", "ㄴㅈ", "ㄴㅎ", "ㄷ", "ㄹ", "ㄹㄱ", "ㄹㅁ", "ㄹㅂ", "ㄹㅅ", "ㄹㅌ", "ㄹㅍ",
+        "ㄹㅎ", "ㅁ", "ㅂ", "ㅂㅅ", "ㅅ", "ㅆ", "ㅇ", "ㅈ", "ㅊ", "ㅋ", "ㅌ", "ㅍ", "ㅎ",
+    ];
+    const COMPOUND_JAMO: [(char, &str); 11] = [
+        ('ㄳ', "ㄱㅅ"),
+        ('ㄵ', "ㄴㅈ"),
+        ('ㄶ', "ㄴㅎ"),
+        ('ㄺ', "ㄹㄱ"),
+        ('ㄻ', "ㄹㅁ"),
+        ('ㄼ', "ㄹㅂ"),
+        ('ㄽ', "ㄹㅅ"),
+        ('ㄾ', "ㄹㅌ"),
+        ('ㄿ', "ㄹㅍ"),
+        ('ㅀ', "ㄹㅎ"),
+        ('ㅄ', "ㅂㅅ"),
+    ];
+    let mut out = String::with_capacity(text.len() * 3);
+    for c in text.chars() {
+        match c as u32 {
+            0xAC00..=0xD7A3 => {
+                let s = c as u32 - 0xAC00;
+                out.push(INITIAL[(s / 588) as usize]);
+                out.push_str(MEDIAL[((s % 588) / 28) as usize]);
+                out.push_str(FINAL[(s % 28) as usize]);
+            }
+            // Normalisation (NFKC) turns a bare letter typed into its conjoining form.
+            code @ 0x1100..=0x1112 => out.push(INITIAL[(code - 0x1100) as usize]),
+            code @ 0x1161..=0x1175 => out.push_str(MEDIAL[(code - 0x1161) as usize]),
+            code @ 0x11A8..=0x11C2 => out.push_str(FINAL[(code - 0x11A8 + 1) as usize]),
+            _ => match COMPOUND_JAMO.iter().find(|(j, _)| *j == c) {
+                Some((_, split)) => out.push_str(split),
+                None => out.push(c),
+            },
+        }
+    }
+    out
+}
+
+fn is_hangul(c: char) -> bool {
+    matches!(c as u32, 0xAC00..=0xD7A3 | 0x1100..=0x11FF | 0x3131..=0x318E)
 }
 
 /// CJK unigrams and bigrams of a normalised text.
@@ -113,121 +217,152 @@ fn cjk_grams(lower: &str) -> Vec<String> {
     grams
 }
 
+/// The CJK words of a text as the vocabulary has them, for titles and headings (the body's
+/// come from the index).
+fn entry_words(text: &str, out: &mut std::collections::HashSet<String>) {
+    surface_words(text, out);
+    crate::text::analyze::cjk_words(text, out);
+}
+
 impl LocaleIndex {
-    fn build(library: &Library, locale: &str) -> Self {
+    fn build(library: &Library, locale: &str, body: &HashMap<u64, Vec<String>>) -> Self {
         let mut articles = Vec::new();
-        let mut entries = Vec::new();
+        let mut entries: Vec<Entry> = Vec::new();
+        let mut entry_word_lists: Vec<Vec<String>> = Vec::new();
+        let mut places: BTreeMap<String, Vec<(u32, u8)>> = BTreeMap::new();
         for a in library.articles().filter(|a| a.locale == locale) {
-            let id = articles.len();
-            articles.push(ArticleRef {
-                title: a.title.clone(),
-                url: a.url(),
-                category: a.category.clone(),
-                order: a.order,
-            });
-            let mut add = |kind, text: &str, anchor: Option<String>| {
+            let id = articles.len() as u32;
+            let first = entries.len() as u32;
+            let mut add = |place: u8, text: &str, anchor: Option<String>| {
                 if !text.trim().is_empty() {
+                    let index = entries.len() as u32;
                     entries.push(Entry {
-                        article: id,
-                        kind,
+                        index,
+                        place,
                         display: text.to_owned(),
                         lower: normalize_text(text),
                         anchor,
+                        words: Vec::new(),
                     });
                 }
             };
-            add(Kind::Title, &a.title, None);
-            for k in &a.keywords {
-                add(Kind::Keyword, k, None);
+            add(TITLE, &a.title, None);
+            for k in a.keywords.iter().chain(&a.tags) {
+                add(KEYWORD, k, None);
             }
             for h in a.headings.iter().filter(|h| (2..=3).contains(&h.level)) {
-                add(Kind::Heading, &h.text, Some(h.id.clone()));
+                add(HEADING, &h.text, Some(h.id.clone()));
             }
-        }
-        let mut word_postings: BTreeMap<String, Vec<u32>> = BTreeMap::new();
-        let mut cjk: HashMap<String, Vec<u32>> = HashMap::new();
-        for (i, e) in entries.iter().enumerate() {
-            let mut words = HashSet::new();
-            surface_words(&e.display, &mut words);
-            for w in words {
-                word_postings.entry(w).or_default().push(i as u32);
-            }
-            let mut seen = HashSet::new();
-            for g in cjk_grams(&e.lower) {
-                if seen.insert(g.clone()) {
-                    cjk.entry(g).or_default().push(i as u32);
+            let mut bits: HashMap<String, u8> = HashMap::new();
+            for e in &entries[first as usize..] {
+                let mut words = std::collections::HashSet::new();
+                entry_words(&e.display, &mut words);
+                for w in &words {
+                    *bits.entry(w.clone()).or_default() |= e.place;
                 }
+                entry_word_lists.push(words.into_iter().collect::<Vec<_>>());
             }
+            let key = super::schema::article_key(&a.id());
+            for w in body.get(&key).into_iter().flatten() {
+                *bits.entry(w.clone()).or_default() |= BODY;
+            }
+            // The file name and folder say what an article is about, as its keywords do.
+            let mut named = std::collections::HashSet::new();
+            surface_words(
+                &format!("{} {}", a.slug.replace(['-', '_'], " "), a.category.replace(['-', '_'], " ")),
+                &mut named,
+            );
+            for w in named {
+                *bits.entry(w).or_default() |= KEYWORD;
+            }
+            for (w, b) in bits {
+                places.entry(w).or_default().push((id, b));
+            }
+            articles.push(ArticleRef {
+                title: a.title.clone(),
+                slug: a.slug.clone(),
+                url: a.url(),
+                category: a.category.clone(),
+                order: a.order,
+                first,
+                count: entries.len() as u32 - first,
+            });
         }
-        let mut postings = Vec::with_capacity(word_postings.len());
-        let pairs: Vec<(String, u64)> = word_postings
+        let mut postings = Vec::with_capacity(places.len());
+        let mut word_ids = Vec::with_capacity(places.len());
+        let mut jamo_ids: Vec<(String, u64)> = Vec::new();
+        let mut names = Vec::with_capacity(places.len());
+        for (word, list) in places {
+            let id = postings.len() as u64;
+            if word.chars().all(is_hangul) {
+                jamo_ids.push((jamo(&word), id));
+            }
+            names.push(word.clone());
+            word_ids.push((word, id));
+            postings.push(list);
+        }
+        jamo_ids.sort();
+        jamo_ids.dedup_by(|a, b| a.0 == b.0);
+        let mut short: HashMap<String, Vec<(usize, u64)>> = HashMap::new();
+        let mut add_short = |key: &str, id: u64, most: usize| {
+            for (end, c) in key.char_indices().take(most) {
+                short.entry(key[..end + c.len_utf8()].to_owned()).or_default().push((postings[id as usize].len(), id));
+            }
+        };
+        for (word, id) in &word_ids {
+            add_short(word, *id, 2);
+        }
+        for (key, id) in &jamo_ids {
+            add_short(&format!("\u{1}{key}"), *id, 4);
+        }
+        let short: HashMap<String, Vec<u64>> = short
             .into_iter()
-            .map(|(w, list)| {
-                postings.push(list);
-                (w, (postings.len() - 1) as u64)
+            .map(|(key, mut list)| {
+                list.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+                (key, list.into_iter().take(MAX_PREFIX_WORDS).map(|(_, id)| id).collect())
             })
             .collect();
-        let words =
-            Map::from_iter(pairs).unwrap_or_else(|_| Map::from_iter(Vec::<(String, u64)>::new()).expect("empty"));
-        Self { articles, entries, words, postings, cjk }
-    }
-
-    fn postings_of(&self, word_ids: impl Iterator<Item = u64>) -> Vec<u32> {
-        let mut all: Vec<u32> = word_ids.filter_map(|i| self.postings.get(i as usize)).flatten().copied().collect();
-        all.sort_unstable();
-        all.dedup();
-        all
-    }
-
-    /// Entries matching one Latin word (exact, or as a prefix), with typo tolerance.
-    fn latin(&self, word: &str, prefix: bool) -> (Vec<u32>, Vec<u32>, Vec<String>) {
-        let mut exact_ids = Vec::new();
-        let mut matched_words = Vec::new();
-        if prefix {
-            let mut stream = self.words.range().ge(word).into_stream();
-            while let Some((w, id)) = stream.next() {
-                if !w.starts_with(word.as_bytes()) {
-                    break;
-                }
-                exact_ids.push(id);
-                if matched_words.len() < MAX_PREFIX_WORDS {
-                    matched_words.push(String::from_utf8_lossy(w).into_owned());
-                } else {
-                    break;
+        let mut sounds: Vec<(String, u32)> = word_ids
+            .iter()
+            .filter(|(w, _)| w.len() >= 3 && w.bytes().all(|b| b.is_ascii_lowercase()))
+            .filter_map(|(w, id)| Some((crate::text::translit::sound_key(w)?, *id as u32)))
+            .collect();
+        sounds.sort_unstable();
+        let id_of: HashMap<&str, u32> = word_ids.iter().map(|(w, id)| (w.as_str(), *id as u32)).collect();
+        for (e, words) in entries.iter_mut().zip(&entry_word_lists) {
+            e.words = words.iter().filter_map(|w| id_of.get(w.as_str()).copied()).collect();
+        }
+        drop(id_of);
+        let mut grams: HashMap<String, Vec<u32>> = HashMap::new();
+        for (i, e) in entries.iter().enumerate() {
+            let mut seen = std::collections::HashSet::new();
+            for g in cjk_grams(&e.lower) {
+                if seen.insert(g.clone()) {
+                    grams.entry(g).or_default().push(i as u32);
                 }
             }
-        } else if let Some(id) = self.words.get(word) {
-            exact_ids.push(id);
-            matched_words.push(word.to_owned());
         }
-        let exact = self.postings_of(exact_ids.into_iter());
-        let len = word.chars().count();
-        if len < ONE_TYPO_FROM || (!exact.is_empty() && !prefix) {
-            return (exact.clone(), exact, matched_words);
+        let empty = || Map::from_iter(Vec::<(String, u64)>::new()).expect("empty map");
+        Self {
+            articles,
+            entries,
+            words: Map::from_iter(word_ids).unwrap_or_else(|_| empty()),
+            jamo: Map::from_iter(jamo_ids).unwrap_or_else(|_| empty()),
+            names,
+            postings,
+            short,
+            sounds,
+            grams,
         }
-        let budget = if len >= TWO_TYPOS_FROM { 2 } else { 1 };
-        let builder = &builders()[budget - 1];
-        let dfa = if prefix { builder.build_prefix_dfa(word) } else { builder.build_dfa(word) };
-        let mut fuzzy_ids = Vec::new();
-        let mut stream = self.words.search(Dfa(&dfa)).into_stream();
-        while let Some((w, id)) = stream.next() {
-            fuzzy_ids.push(id);
-            if matched_words.len() < MAX_PREFIX_WORDS {
-                matched_words.push(String::from_utf8_lossy(w).into_owned());
-            } else {
-                break;
-            }
-        }
-        let all = self.postings_of(fuzzy_ids.into_iter());
-        let mut union = exact.clone();
-        union.extend(all);
-        union.sort_unstable();
-        union.dedup();
-        (union, exact, matched_words)
     }
 
-    /// Entries containing a CJK run.
-    fn cjk_run(&self, run: &str) -> Vec<u32> {
+    /// The text of word `id`.
+    fn word(&self, id: u64) -> &str {
+        self.names.get(id as usize).map_or("", String::as_str)
+    }
+
+    /// Entries whose text contains a CJK run (its grams narrow, `contains` decides).
+    fn containing(&self, run: &str) -> Vec<u32> {
         let chars: Vec<char> = run.chars().collect();
         let grams: Vec<String> = if chars.len() == 1 {
             vec![run.to_owned()]
@@ -236,13 +371,108 @@ impl LocaleIndex {
         };
         let mut result: Option<Vec<u32>> = None;
         for g in &grams {
-            let list = self.cjk.get(g).cloned().unwrap_or_default();
+            let list = self.grams.get(g).map_or(&[][..], Vec::as_slice);
             result = Some(match result {
-                None => list,
+                None => list.to_vec(),
                 Some(prev) => prev.into_iter().filter(|id| list.binary_search(id).is_ok()).collect(),
             });
         }
         result.unwrap_or_default().into_iter().filter(|&id| self.entries[id as usize].lower.contains(run)).collect()
+    }
+
+    /// Latin words that sound like a Hangul or katakana term no word here begins (a
+    /// borrowed name typed in the visitor's script): the term's sound key, a syllable
+    /// still being composed left off, must begin theirs (or equal it for a closed word),
+    /// and their length must fit; the most used first.
+    fn sounding_like(&self, term: &Term, out: &mut Vec<(u64, f32)>) {
+        let typed = term.text.trim_end_matches(|c| matches!(c as u32, 0x1100..=0x11FF | 0x3131..=0x318E | 0x30FC));
+        let chars = typed.chars().count();
+        let Some(key) = crate::text::translit::sound_key(typed).filter(|k| chars >= 3 && k.len() >= 2) else { return };
+        let from = self.sounds.partition_point(|(k, _)| k.as_str() < key.as_str());
+        let mut found: Vec<(usize, u32)> = self.sounds[from..]
+            .iter()
+            .take_while(|(k, _)| k.starts_with(&key))
+            .take(PREFIX_SCAN)
+            .filter(|(k, id)| {
+                let letters = self.word(u64::from(*id)).len();
+                if term.prefix {
+                    letters >= chars
+                } else {
+                    *k == key && crate::text::translit::lengths_fit(letters, chars)
+                }
+            })
+            .map(|&(_, id)| (self.postings[id as usize].len(), id))
+            .collect();
+        found.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        for &(_, id) in found.iter().take(8) {
+            out.push((u64::from(id), 0.5));
+        }
+    }
+
+    /// The article each entry belongs to (entries are stored article by article).
+    fn article_of(&self, entry: u32) -> u32 {
+        self.articles.partition_point(|a| a.first + a.count <= entry) as u32
+    }
+
+    /// Word ids matching one term, each with how good the match is (1 exact, 0.8 prefix,
+    /// 0.6 with a typo, 0.5 sounding alike).
+    fn matches(&self, term: &Term) -> Vec<(u64, f32)> {
+        fn push(out: &mut Vec<(u64, f32)>, id: u64, quality: f32) {
+            if out.len() < MAX_PREFIX_WORDS && !out.iter().any(|(i, _)| *i == id) {
+                out.push((id, quality));
+            }
+        }
+        let mut out: Vec<(u64, f32)> = Vec::new();
+        if let Some(id) = self.words.get(&term.text) {
+            push(&mut out, id, 1.0);
+        }
+        if term.prefix || term.cjk {
+            // The words it begins, the ones most articles use first (`se` → `settings`,
+            // `search`, … rather than the first in the alphabet).
+            let hangul = term.text.chars().all(is_hangul);
+            let key = if hangul { jamo(&term.text) } else { term.text.clone() };
+            let short = if hangul { format!("\u{1}{key}") } else { key.clone() };
+            let limit = if hangul { 3 } else { 2 };
+            if key.chars().count() <= limit {
+                for &id in self.short.get(&short).into_iter().flatten() {
+                    push(&mut out, id, 0.8);
+                }
+                return out;
+            }
+            let map = if hangul { &self.jamo } else { &self.words };
+            let mut stream = map.range().ge(&key).into_stream();
+            let mut begun: Vec<(usize, u64)> = Vec::new();
+            while let Some((w, id)) = stream.next() {
+                if !w.starts_with(key.as_bytes()) || begun.len() >= PREFIX_SCAN {
+                    break;
+                }
+                begun.push((self.postings[id as usize].len(), id));
+            }
+            begun.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+            for &(_, id) in begun.iter().take(MAX_PREFIX_WORDS) {
+                push(&mut out, id, 0.8);
+            }
+        }
+        if out.is_empty() && term.cjk {
+            self.sounding_like(term, &mut out);
+        }
+        // Typos only where the word as typed matches nothing (a Levenshtein automaton costs
+        // more than the rest of a keystroke).
+        let len = term.text.chars().count();
+        if term.cjk || len < ONE_TYPO_FROM || !out.is_empty() {
+            return out;
+        }
+        let budget = if len >= TWO_TYPOS_FROM { 2 } else { 1 };
+        let builder = &builders()[budget - 1];
+        let dfa = if term.prefix { builder.build_prefix_dfa(&term.text) } else { builder.build_dfa(&term.text) };
+        let mut stream = self.words.search(Dfa(&dfa)).into_stream();
+        while let Some((_, id)) = stream.next() {
+            if out.len() >= MAX_PREFIX_WORDS {
+                break;
+            }
+            push(&mut out, id, 0.6);
+        }
+        out
     }
 }
 
@@ -253,30 +483,63 @@ struct Term {
     prefix: bool,
 }
 
+/// The script a typed character belongs to, for cutting terms: words of one script are one
+/// term, and a Japanese run is cut where kanji, katakana and hiragana change (as typed,
+/// before kana folding), its hiragana particles left out.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Script {
+    Latin,
+    Han,
+    Katakana,
+    Hiragana,
+    Hangul,
+}
+
+fn script(c: char) -> Option<Script> {
+    Some(match c as u32 {
+        0x3041..=0x309F => Script::Hiragana,
+        0x30A1..=0x30FF | 0x31F0..=0x31FF | 0xFF66..=0xFF9F => Script::Katakana,
+        0x1100..=0x11FF | 0x3131..=0x318E | 0xAC00..=0xD7A3 => Script::Hangul,
+        _ if is_cjk(c) => Script::Han,
+        _ if c.is_alphanumeric() => Script::Latin,
+        _ => return None,
+    })
+}
+
+/// The terms of a query: earlier ones whole, the last a prefix unless a space or
+/// punctuation closed it.
 fn terms(query: &str) -> Vec<Term> {
-    let lower = normalize_text(query);
-    let mut out: Vec<Term> = Vec::new();
-    let mut current = String::new();
-    let mut current_cjk = false;
-    for c in lower.chars() {
-        let cjk = is_cjk(c);
-        let word = c.is_alphanumeric();
-        if word && !current.is_empty() && cjk == current_cjk {
-            current.push(c);
-        } else {
-            if !current.is_empty() {
-                out.push(Term { text: std::mem::take(&mut current), cjk: current_cjk, prefix: false });
-            }
-            if word {
-                current.push(c);
-                current_cjk = cjk;
-            }
+    let mut pieces: Vec<(Script, String)> = Vec::new();
+    let mut last_end = None;
+    for c in query.chars() {
+        // An apostrophe inside a word is dropped, as the analyzer drops it (`can't` → `cant`).
+        if matches!(c, '\'' | '\u{2019}') && matches!(pieces.last(), Some((Script::Latin, t)) if !t.is_empty()) {
+            continue;
+        }
+        let s = script(c);
+        last_end = s;
+        match (s, pieces.last_mut()) {
+            (Some(s), Some((current, text))) if *current == s && !text.is_empty() => text.push(c),
+            (Some(s), _) => pieces.push((s, c.to_string())),
+            (None, _) => pieces.push((Script::Latin, String::new())),
         }
     }
-    let ends_open = lower.chars().last().is_some_and(char::is_alphanumeric);
-    if !current.is_empty() {
-        out.push(Term { text: current, cjk: current_cjk, prefix: ends_open });
+    let ends_open = last_end.is_some();
+    let all_hiragana = pieces.iter().all(|(s, t)| *s == Script::Hiragana || t.is_empty());
+    let count = pieces.len();
+    let mut out: Vec<Term> = Vec::new();
+    for (i, (s, text)) in pieces.into_iter().enumerate() {
+        // Particles between Japanese words say nothing about the topic.
+        if text.is_empty() || (s == Script::Hiragana && !all_hiragana) {
+            continue;
+        }
+        let text = normalize_text(&text);
+        if text.is_empty() {
+            continue;
+        }
+        out.push(Term { text, cjk: s != Script::Latin, prefix: i + 1 == count && ends_open });
     }
+    out.truncate(MAX_TERMS);
     out
 }
 
@@ -315,10 +578,18 @@ fn highlight(display: &str, lower: &str, needles: &[String]) -> String {
     out
 }
 
+/// One article's match: terms matched and score.
+struct Scored {
+    article: u32,
+    matched: usize,
+    score: f32,
+}
+
 impl SuggestIndex {
-    /// Builds the index for every locale of `library` (published articles only).
-    pub fn build(library: &Library) -> Self {
-        let locales = library.locales().iter().map(|l| (l.clone(), LocaleIndex::build(library, l))).collect();
+    /// Builds the index for every locale of `library` (published articles only); `body`
+    /// gives each article's words by `article_key` (from the index's `words` field).
+    pub fn build(library: &Library, body: &HashMap<u64, Vec<String>>) -> Self {
+        let locales = library.locales().iter().map(|l| (l.clone(), LocaleIndex::build(library, l, body))).collect();
         Self { locales }
     }
 
@@ -331,79 +602,144 @@ impl SuggestIndex {
         if terms.is_empty() || limit == 0 {
             return Vec::new();
         }
-        let mut candidates: Option<Vec<u32>> = None;
-        let mut exact_everywhere: Option<HashSet<u32>> = None;
-        let mut needles: Vec<String> = Vec::new();
+        let n = index.articles.len();
+        // Dense accumulators (an article is a small number): terms matched and score, and
+        // per term the best weight, reset through the list of articles it touched.
+        let mut matched = vec![0u8; n];
+        let mut score = vec![0f32; n];
+        let mut best = vec![0f32; n];
+        let mut touched: Vec<u32> = Vec::new();
+        let mut candidates: Vec<u32> = Vec::new();
+        // Per term, the word ids and entries it matched, sorted (binary search is cheaper
+        // than hashing for a few dozen ids).
+        let mut term_words: Vec<Vec<u64>> = Vec::with_capacity(terms.len());
+        let mut term_entries: Vec<Vec<u32>> = Vec::with_capacity(terms.len());
         for term in &terms {
-            let (ids, exact) = if term.cjk {
-                let ids = index.cjk_run(&term.text);
-                needles.push(term.text.clone());
-                (ids.clone(), ids)
-            } else {
-                let (ids, exact, words) = index.latin(&term.text, term.prefix);
-                if term.prefix {
-                    needles.push(term.text.clone());
+            let matches = index.matches(term);
+            touched.clear();
+            let mut note = |article: u32, w: f32| {
+                let slot = &mut best[article as usize];
+                if *slot == 0.0 {
+                    touched.push(article);
                 }
-                needles.extend(words.into_iter().filter(|w| !w.starts_with(&term.text)));
-                if !term.prefix {
-                    needles.push(term.text.clone());
+                if w > *slot {
+                    *slot = w;
                 }
-                (ids, exact)
             };
-            let exact: HashSet<u32> = exact.into_iter().collect();
-            exact_everywhere = Some(match exact_everywhere {
-                None => exact,
-                Some(prev) => prev.intersection(&exact).copied().collect(),
-            });
-            candidates = Some(match candidates {
-                None => ids,
-                Some(prev) => prev.into_iter().filter(|id| ids.binary_search(id).is_ok()).collect(),
-            });
-        }
-        let candidates = candidates.unwrap_or_default();
-        let exact = exact_everywhere.unwrap_or_default();
-        let first = &terms[0].text;
-        // Best entry per article: exact before fuzzy, title > keyword > heading, starts with
-        // what was typed, shorter text.
-        let mut best: HashMap<usize, (u32, Rank)> = HashMap::new();
-        for id in candidates {
-            let e = &index.entries[id as usize];
-            let key =
-                (exact.contains(&id), e.kind, e.lower.starts_with(first.as_str()), std::cmp::Reverse(e.lower.len()));
-            let slot = best.entry(e.article).or_insert((id, key));
-            if key > slot.1 {
-                *slot = (id, key);
+            for (id, quality) in &matches {
+                for &(article, bits) in &index.postings[*id as usize] {
+                    note(article, place_weight(bits) * quality);
+                }
+            }
+            let mut inside = Vec::new();
+            if term.cjk {
+                for entry in index.containing(&term.text) {
+                    let place = index.entries[entry as usize].place;
+                    note(index.article_of(entry), place_weight(place));
+                    inside.push(entry);
+                }
+            }
+            inside.sort_unstable();
+            let mut ids: Vec<u64> = matches.iter().map(|(id, _)| *id).collect();
+            ids.sort_unstable();
+            term_words.push(ids);
+            term_entries.push(inside);
+            let idf = (1.0 + n as f32 / (touched.len().max(1) as f32)).ln();
+            for &article in &touched {
+                let a = article as usize;
+                if matched[a] == 0 {
+                    candidates.push(article);
+                }
+                matched[a] += 1;
+                score[a] += best[a] * idf;
+                best[a] = 0.0;
             }
         }
-        let mut ranked: Vec<(u32, Rank)> = best.into_values().collect();
-        ranked.sort_by(|a, b| {
-            b.1.cmp(&a.1).then_with(|| {
-                let (x, y) = (
-                    &index.articles[index.entries[a.0 as usize].article],
-                    &index.articles[index.entries[b.0 as usize].article],
-                );
-                x.order.cmp(&y.order).then_with(|| x.title.cmp(&y.title))
+        let mut ranked: Vec<Scored> = candidates
+            .into_iter()
+            .map(|article| Scored {
+                article,
+                matched: matched[article as usize] as usize,
+                score: score[article as usize],
             })
+            .collect();
+        ranked.sort_by(|a, b| b.matched.cmp(&a.matched).then(b.score.total_cmp(&a.score)));
+        ranked.truncate(RERANKED);
+        // The line shown for each: the title, or the heading that shows more of what was
+        // typed (the word being typed first: a line without it reads as no completion).
+        let typed = normalize_text(query.trim());
+        let covers = |e: &Entry| -> (bool, usize) {
+            let hit = |t: usize| {
+                e.words.iter().any(|w| term_words[t].binary_search(&u64::from(*w)).is_ok())
+                    || term_entries[t].binary_search(&e.index).is_ok()
+            };
+            let count = (0..terms.len()).filter(|&t| hit(t)).count();
+            (hit(terms.len() - 1), count)
+        };
+        let mut lines: Vec<(Scored, &Entry, (bool, usize), bool)> = ranked
+            .into_iter()
+            .filter_map(|s| {
+                let a = &index.articles[s.article as usize];
+                let entries = &index.entries[a.first as usize..(a.first + a.count) as usize];
+                let title = entries.first()?;
+                let mut shown = (title, covers(title));
+                for e in entries.iter().filter(|e| e.place == HEADING) {
+                    let c = covers(e);
+                    if c > shown.1 {
+                        shown = (e, c);
+                    }
+                }
+                let starts = shown.0.lower.starts_with(&typed);
+                Some((s, shown.0, shown.1, starts))
+            })
+            .collect();
+        // Most words matched, then the line showing the most of them (the word being typed
+        // first), a title before a heading (the article about it), a line starting with what
+        // was typed, the score, a shorter line.
+        lines.sort_by(|a, b| {
+            b.0.matched
+                .cmp(&a.0.matched)
+                .then(b.2.cmp(&a.2))
+                .then((b.1.place == TITLE).cmp(&(a.1.place == TITLE)))
+                .then(b.3.cmp(&a.3))
+                .then(b.0.score.total_cmp(&a.0.score))
+                .then_with(|| a.1.lower.len().cmp(&b.1.lower.len()))
+                .then_with(|| {
+                    let (x, y) = (&index.articles[a.0.article as usize], &index.articles[b.0.article as usize]);
+                    x.order.cmp(&y.order).then_with(|| x.title.cmp(&y.title))
+                })
         });
-        let mut out: Vec<Suggestion> = ranked
+        // What to mark in a line: what was typed, and the matched words the line has (a
+        // typo's or a sound-alike's correction; not all 48 completions of a prefix).
+        let needles_of = |shown: &Entry| -> Vec<String> {
+            let mut out: Vec<String> = terms.iter().map(|t| t.text.clone()).collect();
+            out.extend(
+                shown
+                    .words
+                    .iter()
+                    .filter(|w| term_words.iter().any(|t| t.binary_search(&u64::from(**w)).is_ok()))
+                    .map(|w| index.word(u64::from(*w)).to_owned()),
+            );
+            out
+        };
+        let mut out: Vec<Suggestion> = lines
             .into_iter()
             .take(limit)
-            .map(|(id, _)| {
-                let e = &index.entries[id as usize];
-                let a = &index.articles[e.article];
-                let url = match &e.anchor {
+            .map(|(s, shown, _, _)| {
+                let a = &index.articles[s.article as usize];
+                let url = match &shown.anchor {
                     Some(anchor) => format!("{}#{anchor}", a.url),
                     None => a.url.clone(),
                 };
                 Suggestion::Article {
                     title: a.title.clone(),
+                    slug: a.slug.clone(),
                     url,
                     category: a.category.clone(),
-                    highlight: highlight(&e.display, &e.lower, &needles),
+                    highlight: highlight(&shown.display, &shown.lower, &needles_of(shown)),
                 }
             })
             .collect();
-        let typed = normalize_text(query.trim());
         let room = limit.saturating_sub(out.len()).min(3);
         out.extend(
             completions
@@ -427,11 +763,24 @@ mod tests {
             t.iter().map(|t| (t.text.as_str(), t.prefix)).collect::<Vec<_>>(),
             vec![("reset", false), ("pass", true)]
         );
+        assert_eq!(terms("can't si")[0].text, "cant", "apostrophes inside words are dropped");
         let t = terms("reset ");
         assert!(!t[0].prefix, "a trailing space closes the word");
-        let t = terms("iPhoneで");
-        assert_eq!(t.len(), 2);
-        assert!(t[1].cjk && t[1].prefix);
+        let t = terms("iPhoneの設");
+        assert_eq!(t.len(), 2, "the particle between words is dropped");
+        assert!(!t[0].prefix && t[1].cjk && t[1].prefix);
+        let t = terms("ぱすわ");
+        assert!(t.len() == 1 && t[0].cjk && t[0].prefix, "all-hiragana input is kept");
+    }
+
+    #[test]
+    fn hangul_is_spelled_as_typed() {
+        assert_eq!(jamo("워"), "ㅇㅜㅓ");
+        assert!(jamo("워커").starts_with(&jamo("워ㅋ")), "a bare consonant begins the next syllable");
+        assert!(jamo("번호").starts_with(&jamo("버")), "a syllable still waiting for its final");
+        assert!(jamo("점수").starts_with(&jamo("점ㅅ")));
+        assert_eq!(jamo("닭"), "ㄷㅏㄹㄱ");
+        assert_eq!(jamo(&normalize_text("워ㅋ")), jamo("워ㅋ"), "a bare letter after normalisation");
     }
 
     #[test]

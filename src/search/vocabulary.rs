@@ -83,6 +83,38 @@ impl Vocabulary {
         self.map.contains_key(word)
     }
 
+    /// True when the articles (or synonyms) use every word of `text`: each Latin word as
+    /// written, each CJK run as a known word, inside one (`パスワ`), or ending in particles
+    /// after one (`비밀번호를`). What a popular query needs to become a completion.
+    pub fn knows_all(&self, text: &str) -> bool {
+        let mut words = std::collections::HashSet::new();
+        crate::text::analyze::surface_words(text, &mut words);
+        if !words.iter().all(|w| self.contains(w)) {
+            return false;
+        }
+        let normalized = crate::text::analyze::normalize_text(text);
+        let mut run = String::new();
+        for c in normalized.chars().chain(std::iter::once(' ')) {
+            if crate::text::analyze::is_cjk(c) {
+                run.push(c);
+                continue;
+            }
+            if !run.is_empty() {
+                let begins_known = run
+                    .char_indices()
+                    .skip(2)
+                    .map(|(i, _)| &run[..i])
+                    .chain(std::iter::once(run.as_str()))
+                    .any(|prefix| self.contains(prefix));
+                if !begins_known && self.completions(&run, 1).is_empty() {
+                    return false;
+                }
+                run.clear();
+            }
+        }
+        true
+    }
+
     /// Up to `limit` known words that start with `prefix` (and are longer), the ones more
     /// articles use first. Looks at no more than a few thousand candidates.
     pub fn completions(&self, prefix: &str, limit: usize) -> Vec<String> {

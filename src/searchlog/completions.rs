@@ -1,6 +1,10 @@
-//! Query completions from the log: popular searches that found answers, never one that
-//! had no results, that carries a redaction placeholder, or that fewer than `min_visits`
-//! different visits made (a rare query may be personal).
+//! Query completions from the log: popular searches that found answers. A completion is
+//! shown to every visitor, so the bar is high: never a query that had no results, that
+//! carries a redaction placeholder, whose words the articles do not use (`known`), or that
+//! fewer than `min_visits` different visits made (a rare query may be personal); and only
+//! visits that also read an article count (a script that sends the same search without
+//! keeping the visit cookie, or without ever opening a page, makes a new visit each time
+//! and none of them counts).
 
 use std::collections::{HashMap, HashSet};
 
@@ -10,11 +14,21 @@ use crate::text::analyze::normalize_text;
 /// Per locale, popular queries with their search counts, most searched first.
 pub type Completions = HashMap<String, Vec<(String, u64)>>;
 
-/// The completions in `data`.
-pub fn popular(data: &Dataset, min_visits: usize, per_locale: usize) -> Completions {
+/// The completions in `data`; `known(locale, text)` says whether the articles of
+/// `locale` use every word of `text`.
+pub fn popular(
+    data: &Dataset,
+    min_visits: usize,
+    per_locale: usize,
+    known: impl Fn(&str, &str) -> bool,
+) -> Completions {
+    let readers: HashSet<&str> = data.views.iter().map(|v| v.4.as_str()).collect();
     // (locale, text) → (searches, visits, any without results)
     let mut groups: HashMap<(String, String), (u64, HashSet<&str>, bool)> = HashMap::new();
     for s in &data.searches {
+        if !readers.contains(s.8.as_str()) {
+            continue;
+        }
         let text = normalize_text(&s.3).split_whitespace().collect::<Vec<_>>().join(" ");
         if text.chars().count() < 2 || text.contains('[') {
             continue;
@@ -26,7 +40,7 @@ pub fn popular(data: &Dataset, min_visits: usize, per_locale: usize) -> Completi
     }
     let mut out: Completions = HashMap::new();
     for ((locale, text), (count, visits, had_zero)) in groups {
-        if !had_zero && visits.len() >= min_visits {
+        if !had_zero && visits.len() >= min_visits && known(&locale, &text) {
             out.entry(locale).or_default().push((text, count));
         }
     }

@@ -66,8 +66,8 @@ pub type ClickRow = (i64, String, String, i64, String);
 pub type FeedbackRow = (i64, String, String, i64, Option<String>, Option<String>, Option<i64>, Option<String>);
 /// A stored contact request: (0 at, 1 locale, 2 search_id, 3 slug, 4 query).
 pub type ContactRow = (i64, String, Option<String>, Option<String>, Option<String>);
-/// A stored view: (0 at, 1 locale, 2 slug, 3 search_id).
-pub type ViewRow = (i64, String, String, Option<String>);
+/// A stored view: (0 at, 1 locale, 2 slug, 3 search_id, 4 visit).
+pub type ViewRow = (i64, String, String, Option<String>, String);
 
 /// Rows of one report period, as stored.
 #[derive(Debug, Clone, Default)]
@@ -240,7 +240,7 @@ impl Store {
             "SELECT at, locale, search_id, slug, query FROM contacts WHERE at >= $1 AND at < $2{filter} ORDER BY at"
         ));
         let views_sql = self.sql(&format!(
-            "SELECT at, locale, slug, search_id FROM views WHERE at >= $1 AND at < $2{filter} ORDER BY at"
+            "SELECT at, locale, slug, search_id, visit FROM views WHERE at >= $1 AND at < $2{filter} ORDER BY at"
         ));
         with_pool!(self, pool => {
             macro_rules! fetch {

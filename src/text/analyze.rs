@@ -488,11 +488,14 @@ fn general_surface_words<S: std::hash::BuildHasher>(text: &str, out: &mut std::c
     });
 }
 
-/// Words of `text` that may be loanwords, folded as the analyzer folds them: runs typed in
-/// katakana (3 or more characters, a final long vowel dropped as in the index), and Hangul
-/// words of 2 or more syllables without a trailing particle. They join the vocabulary, so a
-/// Latin query word can find its Hangul or katakana form by sound, and typeahead can
-/// complete CJK words.
+/// A test on one normalised character (which run a CJK word is).
+type CharTest<'a> = &'a dyn Fn(&NormChar) -> bool;
+
+/// The CJK words of `text`, folded as the analyzer folds them: runs typed in katakana (2 or
+/// more characters, a final long vowel dropped as in the index) or in kanji (2 to 8), and
+/// Hangul words of 2 or more syllables without a trailing particle. They join the
+/// vocabulary, so typeahead completes CJK words and a Latin query word can find its Hangul
+/// or katakana form by sound.
 pub fn cjk_words<S: std::hash::BuildHasher>(text: &str, out: &mut std::collections::HashSet<String, S>) {
     const MAX_CHARS: usize = 20;
     let mut word = String::new();
@@ -504,10 +507,13 @@ pub fn cjk_words<S: std::hash::BuildHasher>(text: &str, out: &mut std::collectio
             while i < chars.len() {
                 let katakana = |c: &NormChar| is_kana(c.c) && !c.hira;
                 let hangul = |c: &NormChar| ('\u{AC00}'..='\u{D7A3}').contains(&c.c);
-                let (is, min): (&dyn Fn(&NormChar) -> bool, usize) = if katakana(&chars[i]) {
-                    (&katakana, 3)
+                let kanji = |c: &NormChar| c.script == Script::HanKana && !is_kana(c.c) && !c.hira;
+                let (is, min, max): (CharTest, usize, usize) = if katakana(&chars[i]) {
+                    (&katakana, 2, MAX_CHARS)
                 } else if hangul(&chars[i]) {
-                    (&hangul, 2)
+                    (&hangul, 2, MAX_CHARS)
+                } else if kanji(&chars[i]) {
+                    (&kanji, 2, 8)
                 } else {
                     i += 1;
                     continue;
@@ -515,7 +521,7 @@ pub fn cjk_words<S: std::hash::BuildHasher>(text: &str, out: &mut std::collectio
                 let end = (i..chars.len()).find(|&j| !is(&chars[j])).unwrap_or(chars.len());
                 word.clear();
                 word.extend(chars[i..end].iter().map(|c| c.c));
-                if min == 2 {
+                if hangul(&chars[i]) {
                     if let Some(p) = KOREAN_PARTICLES.iter().find(|p| word.ends_with(*p) && word.len() - p.len() >= 6) {
                         word.truncate(word.len() - p.len());
                     }
@@ -523,7 +529,7 @@ pub fn cjk_words<S: std::hash::BuildHasher>(text: &str, out: &mut std::collectio
                     word.pop();
                 }
                 let n = word.chars().count();
-                if (min..=MAX_CHARS).contains(&n) && !out.contains(&word) {
+                if (min..=max).contains(&n) && !out.contains(&word) {
                     out.insert(word.clone());
                 }
                 i = end;

@@ -1,12 +1,14 @@
 //! The portal in a real headless browser (Debian's `chromium` driven through
 //! `chromedriver`): typing into the search box shows suggestions, the keyboard picks one,
-//! and the visitor lands on the article. Needs `HELPCENTER_TEST_CHROMIUM` and
+//! and the visitor lands on the article; input-method composition (driven through the
+//! DevTools protocol, as a Japanese or Korean IME drives it) sends nothing until it ends. Needs `HELPCENTER_TEST_CHROMIUM` and
 //! `HELPCENTER_TEST_CHROMEDRIVER` (set by `.ci/run`); otherwise each test says it skipped.
 
 use std::net::TcpListener as StdListener;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+use fantoccini::actions::InputSource;
 use fantoccini::key::Key;
 use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
@@ -82,6 +84,60 @@ async fn serve(site: &Site) -> String {
     let state = site.state.clone();
     tokio::spawn(helpcenter::http::serve(listener, state, std::future::pending()));
     format!("http://{addr}")
+}
+
+/// A Chrome DevTools Protocol command through chromedriver's `goog/cdp/execute`.
+#[derive(Debug)]
+struct Cdp(&'static str, serde_json::Value);
+
+impl fantoccini::wd::WebDriverCompatibleCommand for Cdp {
+    fn endpoint(&self, base: &url::Url, session: Option<&str>) -> Result<url::Url, url::ParseError> {
+        base.join(&format!("session/{}/goog/cdp/execute", session.unwrap_or_default()))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (axum::http::Method, Option<String>) {
+        (axum::http::Method::POST, Some(serde_json::json!({ "cmd": self.0, "params": self.1 }).to_string()))
+    }
+}
+
+async fn cdp(client: &Client, cmd: &'static str, params: serde_json::Value) {
+    client.issue_cmd(Cdp(cmd, params)).await.unwrap_or_else(|e| panic!("{cmd}: {e}"));
+}
+
+/// An IME's composition step: the box shows `text`, still composing.
+async fn compose(client: &Client, text: &str) {
+    let end = text.encode_utf16().count();
+    cdp(
+        client,
+        "Input.imeSetComposition",
+        serde_json::json!({ "text": text, "selectionStart": end, "selectionEnd": end }),
+    )
+    .await;
+}
+
+/// Counts the page's requests to `/api/suggest` (wraps `fetch`).
+async fn count_suggest_requests(client: &Client) {
+    client
+        .execute(
+            "window.__suggests = []; const f = window.fetch; \
+             window.fetch = function (u) { if (String(u).indexOf('/api/suggest') >= 0) window.__suggests.push(String(u)); return f.apply(this, arguments); };",
+            vec![],
+        )
+        .await
+        .expect("wrap fetch");
+}
+
+async fn suggest_requests(client: &Client) -> Vec<String> {
+    let list = client.execute("return window.__suggests;", vec![]).await.expect("requests");
+    list.as_array().into_iter().flatten().filter_map(|v| v.as_str()).map(|u| u.to_owned()).collect()
+}
+
+/// The `q` of a suggest request URL.
+fn q_of(request: &str) -> String {
+    url::Url::parse(&format!("http://x{request}"))
+        .ok()
+        .and_then(|u| u.query_pairs().find(|(k, _)| k == "q").map(|(_, v)| v.into_owned()))
+        .unwrap_or_default()
 }
 
 async fn attr(client: &Client, css: &str, name: &str) -> Option<String> {
@@ -238,4 +294,174 @@ async fn a_section_result_lands_on_the_section_and_marks_it() {
     assert_eq!(state[1], true, "the page scrolled: {state}");
     assert_eq!(state[2], true, "it is the :target: {state}");
     assert_eq!(state[3], "hc-flash", "and marked: {state}");
+}
+
+/// Composes `steps` in the home page's box of `locale`, then commits `committed`: nothing is
+/// requested while composing (nor does Enter submit), exactly one request follows the
+/// commit, and the list shows `expected` first.
+async fn ime_session(locale: &str, steps: &[&str], committed: &str, expected: &str) {
+    let Some(browser) = browser().await else { return };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let site = logged_site(&format!("sqlite://{}", dir.path().join("log.db").display()));
+    let base = serve(&site).await;
+    let c = &browser.client;
+    c.goto(&format!("{base}/{locale}/")).await.expect("home");
+    count_suggest_requests(c).await;
+    c.find(Locator::Css("#hc-q")).await.expect("search box").click().await.expect("focus");
+    for step in steps {
+        compose(c, step).await;
+        tokio::time::sleep(Duration::from_millis(40)).await;
+    }
+    // Enter while composing belongs to the input method: no submit, no option chosen.
+    cdp(
+        c,
+        "Input.dispatchKeyEvent",
+        serde_json::json!({ "type": "rawKeyDown", "key": "Enter", "code": "Enter", "windowsVirtualKeyCode": 229 }),
+    )
+    .await;
+    cdp(
+        c,
+        "Input.dispatchKeyEvent",
+        serde_json::json!({ "type": "keyUp", "key": "Enter", "code": "Enter", "windowsVirtualKeyCode": 229 }),
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert_eq!(suggest_requests(c).await, Vec::<String>::new(), "no request while composing");
+    assert_eq!(attr(c, "#hc-q", "aria-expanded").await.as_deref(), Some("false"), "no list flicker while composing");
+    assert_eq!(
+        c.current_url().await.expect("url").path(),
+        format!("/{locale}/"),
+        "Enter during composition did not submit"
+    );
+
+    cdp(c, "Input.insertText", serde_json::json!({ "text": committed })).await;
+    eventually("suggestions after the composition", || async {
+        attr(c, "#hc-q", "aria-expanded").await.as_deref() == Some("true")
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let requests = suggest_requests(c).await;
+    assert_eq!(
+        requests.iter().map(|r| q_of(r)).collect::<Vec<_>>(),
+        vec![committed.to_owned()],
+        "one request, for the committed text"
+    );
+    let first = c.find(Locator::Css("#hc-suggest-0-0")).await.expect("an option").text().await.expect("text");
+    assert!(first.contains(expected), "{first} should show {expected}");
+
+    // Only the settled query reaches the log.
+    flush(&site).await;
+    let data = store(&site).load(0, helpcenter::searchlog::event::now() + 10, None).await.expect("load");
+    let logged: Vec<&str> = data.searches.iter().map(|s| s.3.as_str()).collect();
+    assert_eq!(logged, vec![committed], "composition fragments are never logged");
+}
+
+#[tokio::test]
+async fn japanese_composition_sends_one_request_when_it_ends() {
+    ime_session("ja", &["ぱ", "ぱす", "ぱすわ", "パスワ"], "パスワ", "パスワードを再設定する").await;
+}
+
+#[tokio::test]
+async fn korean_composition_sends_one_request_when_it_ends() {
+    ime_session(
+        "ko",
+        &["ㅂ", "비", "빔", "비미", "비밀", "비밀ㅂ", "비밀버", "비밀번", "비밀번ㅎ", "비밀번호"],
+        "비밀번호",
+        "비밀번호",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn short_latin_input_waits_cjk_does_not() {
+    let Some(browser) = browser().await else { return };
+    let site = Site::fixtures();
+    let base = serve(&site).await;
+    let c = &browser.client;
+    c.goto(&format!("{base}/en/")).await.expect("home");
+    count_suggest_requests(c).await;
+    let input = c.find(Locator::Css("#hc-q")).await.expect("search box");
+    input.send_keys("r").await.expect("type");
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert!(suggest_requests(c).await.is_empty(), "one Latin letter opens nothing");
+    input.send_keys("e").await.expect("type");
+    eventually("a request from two letters", || async { suggest_requests(c).await.len() == 1 }).await;
+
+    c.goto(&format!("{base}/ja/")).await.expect("ja home");
+    count_suggest_requests(c).await;
+    c.find(Locator::Css("#hc-q")).await.expect("box").send_keys("返").await.expect("type");
+    eventually("one CJK character is enough", || async {
+        attr(c, "#hc-q", "aria-expanded").await.as_deref() == Some("true")
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn closing_forgets_the_highlight_and_hover_never_moves_the_selection() {
+    let Some(browser) = browser().await else { return };
+    let site = Site::with(|a| {
+        crate::support::copy_dir(&crate::support::repo().join("tests/fixtures/articles"), a);
+        std::fs::write(
+            a.join("en/account/cant-sign-in.md"),
+            "---\ntitle: Can't sign in?\n---\nTry resetting your password.\n",
+        )
+        .expect("write");
+    });
+    let base = serve(&site).await;
+    let c = &browser.client;
+    let open = || async { attr(c, "#hc-q", "aria-expanded").await.as_deref() == Some("true") };
+    c.goto(&format!("{base}/en/")).await.expect("home");
+    let input = c.find(Locator::Css("#hc-q")).await.expect("search box");
+    input.send_keys("refu").await.expect("type");
+    eventually("open", open).await;
+    // The live region says how many suggestions there are ("Search for" is not one).
+    let options = c.find_all(Locator::Css("#hc-suggest-0 [role=option]")).await.expect("options").len();
+    let status = c.find(Locator::Css(".combo-status")).await.expect("status");
+    assert_eq!(status.attr("aria-live").await.expect("attr").as_deref(), Some("polite"));
+    let said = c.execute("return document.querySelector('.combo-status').textContent;", vec![]).await.expect("text");
+    assert_eq!(said, format!("{} suggestions", options - 1));
+
+    // Down highlights the first option; Escape closes; coming back shows none highlighted
+    // and Enter runs the plain search the screen offers.
+    input.send_keys(&Key::Down.to_string()).await.expect("down");
+    assert_eq!(attr(c, "#hc-suggest-0-0", "aria-selected").await.as_deref(), Some("true"));
+    input.send_keys(&Key::Escape.to_string()).await.expect("escape");
+    c.find(Locator::Css("h1, main")).await.expect("page").click().await.expect("blur");
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    input.click().await.expect("focus again");
+    eventually("open again", open).await;
+    let selected = c.find_all(Locator::Css("#hc-suggest-0 [aria-selected=true]")).await.expect("selected");
+    assert!(selected.is_empty(), "no stale highlight");
+    assert_eq!(attr(c, "#hc-q", "aria-activedescendant").await, None);
+
+    // Hovering an option and leaving it does not change what Enter does.
+    let option = c.find(Locator::Css("#hc-suggest-0-0")).await.expect("option");
+    c.perform_actions(
+        fantoccini::actions::MouseActions::new("mouse".into())
+            .then(fantoccini::actions::PointerAction::MoveToElement { element: option, duration: None, x: 0.0, y: 0.0 })
+            .then(fantoccini::actions::PointerAction::MoveTo { duration: None, x: 5.0, y: 5.0 }),
+    )
+    .await
+    .expect("hover");
+    assert!(c.find_all(Locator::Css("#hc-suggest-0 [aria-selected=true]")).await.expect("selected").is_empty());
+    input.send_keys(&Key::Enter.to_string()).await.expect("enter");
+    eventually("the plain search", || async { c.current_url().await.is_ok_and(|u| u.path() == "/en/search") }).await;
+
+    // A title with an apostrophe is shown once; each article once.
+    c.goto(&format!("{base}/en/")).await.expect("home");
+    let input = c.find(Locator::Css("#hc-q")).await.expect("search box");
+    input.send_keys("can't si").await.expect("type");
+    eventually("open", open).await;
+    let first = c.find(Locator::Css("#hc-suggest-0-0")).await.expect("option").text().await.expect("text");
+    assert_eq!(first.trim(), "Can't sign in?");
+    let urls = c
+        .execute(
+            "return Array.from(document.querySelectorAll('#hc-suggest-0 [role=option]')).map(li => li.textContent);",
+            vec![],
+        )
+        .await
+        .expect("texts");
+    let texts: Vec<&str> = urls.as_array().into_iter().flatten().filter_map(|v| v.as_str()).collect();
+    let unique: std::collections::HashSet<&&str> = texts.iter().collect();
+    assert_eq!(unique.len(), texts.len(), "{texts:?}");
 }

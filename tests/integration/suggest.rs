@@ -3,9 +3,8 @@
 
 use axum::http::StatusCode;
 use helpcenter::searchlog::event::now;
-use helpcenter::searchlog::{Event, Source};
 
-use crate::support::{Site, backends, encode, flush, logged_site, search_event, store};
+use crate::support::{Site, backends, encode, flush, logged_site, store};
 
 async fn suggest(site: &Site, q: &str, locale: &str) -> serde_json::Value {
     let (status, json) = site.json(&format!("/api/suggest?{}", encode(&[("q", q), ("locale", locale)]))).await;
@@ -37,7 +36,12 @@ async fn articles_match_titles_keywords_and_headings_with_a_prefix() {
     // A keyword ("locked out") and a heading ("Recovery codes" → #recovery-codes).
     assert_eq!(urls(&suggest(&site, "locked o", "en").await)[0], "/en/articles/reset-password");
     assert_eq!(urls(&suggest(&site, "recovery co", "en").await)[0], "/en/articles/two-factor#recovery-codes");
-    assert!(urls(&suggest(&site, "annual plans", "en").await).is_empty(), "body text is not suggested");
+    // Body text answers too (whole words, the last one a prefix).
+    assert_eq!(urls(&suggest(&site, "annual pla", "en").await)[0], "/en/articles/refunds", "body words");
+    assert_eq!(urls(&suggest(&site, "business da", "en").await)[0], "/en/articles/refunds", "a section body");
+    // Never empty while an article shares a word: the best partial match stands in.
+    assert_eq!(urls(&suggest(&site, "annual qqqzzz", "en").await)[0], "/en/articles/refunds", "partial match");
+    assert!(urls(&suggest(&site, "qqqzzz", "en").await).is_empty(), "no word in common, no article");
 }
 
 #[tokio::test]
@@ -56,6 +60,16 @@ async fn cjk_prefixes_suggest_articles() {
     assert_eq!(urls(&suggest(&site, "ﾊﾟｽﾜ", "ja").await)[0], "/ja/articles/reset-password", "half-width");
     assert_eq!(urls(&suggest(&site, "返", "ja").await)[0], "/ja/articles/refunds", "one character");
     assert_eq!(urls(&suggest(&site, "비밀", "ko").await)[0], "/ko/articles/reset-password");
+    // Typed as an IME leaves it: a syllable still being composed, a bare first letter,
+    // hiragana for a katakana word, a prefix ending in a long-vowel mark.
+    assert_eq!(urls(&suggest(&site, "비밀번ㅎ", "ko").await)[0], "/ko/articles/reset-password", "bare final letter");
+    assert_eq!(
+        urls(&suggest(&site, "비미", "ko").await)[0],
+        "/ko/articles/reset-password",
+        "syllable without its final"
+    );
+    assert_eq!(urls(&suggest(&site, "ぱすわ", "ja").await)[0], "/ja/articles/reset-password", "hiragana");
+    assert_eq!(urls(&suggest(&site, "パスワー", "ja").await)[0], "/ja/articles/reset-password", "long vowel");
     let json = suggest(&site, "パスワ", "ja").await;
     assert!(json["suggestions"][0]["highlight"].as_str().unwrap_or("").contains("<mark>パスワ</mark>"));
 }
@@ -74,34 +88,77 @@ async fn bad_input_is_harmless() {
     assert_eq!(json["suggestions"].as_array().map(Vec::len), Some(1));
 }
 
-fn logged_search(q: &str, results: i64, visit: &str) -> Event {
-    Event::Search(search_event(q, results, visit, Source::Page, 3600))
+/// A GET as a browser keeping the visit cookie `visit` (or none) sends it.
+fn browser_get(uri: &str, visit: Option<&str>) -> axum::http::Request<axum::body::Body> {
+    let mut request = axum::http::Request::get(uri);
+    if let Some(v) = visit {
+        request = request.header(axum::http::header::COOKIE, format!("hc_visit={v}"));
+    }
+    request.body(axum::body::Body::empty()).expect("request")
 }
 
+fn visit_id(n: usize) -> String {
+    format!("{n:032x}")
+}
+
+fn query_suggestions(json: &serde_json::Value) -> Vec<String> {
+    json["suggestions"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter(|s| s["kind"] == "query")
+        .filter_map(|s| s["text"].as_str().map(str::to_owned))
+        .collect()
+}
+
+/// Through the real router: what visitors search becomes a completion only when enough
+/// visits that read an article asked it, every word is one the articles use, it found
+/// answers and nothing in it was redacted.
 #[tokio::test]
-async fn completions_come_from_popular_answered_searches_only() {
+async fn completions_come_from_readers_known_words_and_answered_searches_only() {
     for backend in backends().await {
         let site = logged_site(&backend.url);
-        let s = store(&site);
-        s.migrate().await.expect("migrate");
-        let mut events = Vec::new();
-        for v in 0..5 {
-            events.push(logged_search("refund policy", 3, &format!("v{v}")));
-            events.push(logged_search("refund never arrived", 0, &format!("v{v}")));
-            events.push(logged_search("refund for [email]", 2, &format!("v{v}")));
+        // Before anything was written: the first refresh applies the migrations itself.
+        assert_eq!(site.state.refresh_completions().await.expect("first refresh on a new database"), 0);
+        let mut n = 0;
+        let mut visit = |reads: bool, searches: &[&str]| {
+            n += 1;
+            let id = visit_id(n);
+            let mut requests = Vec::new();
+            if reads {
+                requests.push(browser_get("/en/articles/refunds", Some(&id)));
+            }
+            for q in searches {
+                requests.push(browser_get(&format!("/en/search?{}", encode(&[("q", q)])), Some(&id)));
+            }
+            requests
+        };
+        let mut requests = Vec::new();
+        for _ in 0..4 {
+            // Readers asking answered questions in the articles' words: the one completion.
+            requests.extend(visit(true, &["refund window"]));
+            // A word no article uses (an attacker's domain), a redacted e-mail address, and
+            // a question nothing answers.
+            requests.extend(visit(true, &["refund at evilexample login", "refund for me@example.com", "quantum flux"]));
+            // Visits that never read an article.
+            requests.extend(visit(false, &["refund card"]));
         }
-        events.push(logged_search("refund my order 42", 1, "lonely"));
-        s.insert(&events).await.expect("seed");
-        assert!(site.state.refresh_completions().await.expect("refresh") >= 1);
+        // A script repeating a search without keeping the cookie: a new visit every time.
+        for _ in 0..6 {
+            requests.push(browser_get(&format!("/en/search?{}", encode(&[("q", "refund timing")])), None));
+        }
+        for request in requests {
+            site.send(request).await;
+        }
+        flush(&site).await;
+        let logged = store(&site).load(0, now() + 10, None).await.expect("load").searches.len();
+        assert_eq!(logged, 4 * 5 + 6, "{}: every search is logged", backend.name);
+        assert_eq!(site.state.refresh_completions().await.expect("refresh"), 1, "{}", backend.name);
         let json = suggest(&site, "refund", "en").await;
-        let queries: Vec<&str> = json["suggestions"]
-            .as_array()
-            .expect("list")
-            .iter()
-            .filter(|s| s["kind"] == "query")
-            .filter_map(|s| s["text"].as_str())
-            .collect();
-        assert_eq!(queries, vec!["refund policy"], "{}: answered, popular, no personal data", backend.name);
+        assert_eq!(query_suggestions(&json), vec!["refund window"], "{}", backend.name);
+        for q in ["refund ti", "refund ca", "refund at", "quantum"] {
+            assert!(query_suggestions(&suggest(&site, q, "en").await).is_empty(), "{}: {q}", backend.name);
+        }
     }
 }
 
@@ -119,6 +176,14 @@ async fn keystrokes_are_logged_as_one_search() {
                 .expect("req");
         site.send(request).await;
     }
+    // A Korean syllable still being composed (`비밀번ㅎ`) is answered but never logged.
+    let composing =
+        axum::http::Request::get(format!("/api/suggest?{}", encode(&[("q", "비밀번ㅎ"), ("locale", "ko")])))
+            .header(axum::http::header::COOKIE, "hc_visit=00000000000000000000000000000abc")
+            .body(axum::body::Body::empty())
+            .expect("req");
+    let (_, _, body) = site.send(composing).await;
+    assert!(body.contains("\"search_id\":null"), "{body}");
     flush(&site).await;
     let data = store(&site).load(0, now() + 10, None).await.expect("load");
     let queries: Vec<(&str, &str, i64)> = data.searches.iter().map(|s| (s.3.as_str(), s.7.as_str(), s.5)).collect();

@@ -32,13 +32,31 @@
     }
   }
 
-  // Typeahead: the WAI-ARIA 1.2 combobox pattern with a listbox popup.
+  // Text that opens the list: one character of CJK (a syllable or kana is a word's worth),
+  // two of anything else.
+  var CJK = /[\u1100-\u11ff\u3040-\u30ff\u3130-\u318f\u3400-\u9fff\uac00-\ud7af\uf900-\ufaff\uff66-\uff9f]/;
+  function longEnough(query) {
+    var text = query.trim();
+    return CJK.test(text) ? text.length >= 1 : text.length >= 2;
+  }
+
+  // The plain text of a suggestion's highlighted HTML (entities decoded, marks dropped).
+  function textOf(html) {
+    var div = document.createElement("div");
+    div.innerHTML = html;
+    return div.textContent;
+  }
+
+  // Typeahead: the WAI-ARIA 1.2 combobox pattern with a listbox popup. IME-aware: nothing
+  // is requested while a composition is open (the fragments are not what the visitor
+  // means), one request follows its end, and Enter/Escape during it belong to the IME.
   function enhance(form, formIndex) {
     var input = form.querySelector("input[type=search]");
     if (!input || !window.fetch || !window.AbortController) return;
     var locale = document.documentElement.lang || "en";
     var listId = "hc-suggest-" + formIndex;
     var searchFor = form.getAttribute("data-search-for") || "Search for \u201c{q}\u201d";
+    var countText = form.getAttribute("data-suggest-count") || "{n} suggestions";
 
     var wrapper = document.createElement("div");
     wrapper.className = "combo";
@@ -51,6 +69,12 @@
     list.setAttribute("aria-label", form.getAttribute("data-suggest-label") || "Suggestions");
     list.hidden = true;
     wrapper.appendChild(list);
+    // Announces how many suggestions appeared (screen readers do not see a list open).
+    var status = document.createElement("div");
+    status.className = "visually-hidden combo-status";
+    status.setAttribute("role", "status");
+    status.setAttribute("aria-live", "polite");
+    wrapper.appendChild(status);
 
     input.setAttribute("role", "combobox");
     input.setAttribute("aria-autocomplete", "list");
@@ -63,19 +87,7 @@
     var sequence = 0;
     var controller = null;
     var searchId = null;
-
-    function close() {
-      list.hidden = true;
-      input.setAttribute("aria-expanded", "false");
-      input.removeAttribute("aria-activedescendant");
-      active = -1;
-    }
-
-    function open() {
-      if (!options.length) return;
-      list.hidden = false;
-      input.setAttribute("aria-expanded", "true");
-    }
+    var composing = false;
 
     function setActive(index) {
       active = index;
@@ -88,6 +100,24 @@
       } else {
         input.removeAttribute("aria-activedescendant");
       }
+    }
+
+    // Closing forgets the keyboard selection: a later Enter must never pick an option the
+    // screen no longer shows.
+    function close() {
+      setActive(-1);
+      list.hidden = true;
+      input.setAttribute("aria-expanded", "false");
+    }
+
+    function open() {
+      if (!options.length) return;
+      list.hidden = false;
+      input.setAttribute("aria-expanded", "true");
+    }
+
+    function announce(n) {
+      status.textContent = countText.replace("{n}", String(n));
     }
 
     function addOption(html, data) {
@@ -105,16 +135,24 @@
       list.innerHTML = "";
       options = [];
       active = -1;
+      input.removeAttribute("aria-activedescendant");
+      var seen = {};
       response.suggestions.forEach(function (s) {
         if (s.kind === "article") {
-          var sub = s.highlight.replace(/<\/?mark>/g, "") === s.title ? "" : '<span class="combo-sub">' + escapeHtml(s.title) + "</span>";
+          // One option per article, even when several of its sections match.
+          var page = s.url.split("#")[0];
+          if (seen[page]) return;
+          seen[page] = true;
+          var sub = textOf(s.highlight) === s.title ? "" : '<span class="combo-sub">' + escapeHtml(s.title) + "</span>";
           addOption('<span class="combo-main">' + s.highlight + "</span>" + sub, s);
         } else if (s.kind === "query") {
-          addOption('<span class="combo-main combo-query-text">' + escapeHtml(s.text) + "</span>", s);
+          addOption('<span class="combo-main"><span class="combo-icon" aria-hidden="true">\u2315</span> ' + escapeHtml(s.text) + "</span>", s);
         }
       });
+      var found = options.length;
       addOption('<span class="combo-main">' + escapeHtml(searchFor).replace("{q}", "<strong>" + escapeHtml(query) + "</strong>") + "</span>", { kind: "search", text: query });
       open();
+      announce(found);
     }
 
     function fetchSuggestions(query) {
@@ -126,11 +164,24 @@
         .then(function (r) { return r.ok ? r.json() : null; })
         .then(function (data) {
           // Drop stale answers: only the latest request for the text still in the box counts.
-          if (!data || mine !== sequence || input.value !== query) return;
+          if (!data || mine !== sequence || composing || input.value !== query) return;
           searchId = data.search_id || null;
           render(data, query);
         })
         .catch(function () { /* aborted or offline: the plain form still works */ });
+    }
+
+    // Called on every change of the box's text that the visitor settled on.
+    function changed() {
+      window.clearTimeout(timer);
+      var query = input.value;
+      if (!longEnough(query)) {
+        sequence++;
+        if (controller) controller.abort();
+        close();
+        return;
+      }
+      timer = window.setTimeout(function () { fetchSuggestions(query); }, DEBOUNCE_MS);
     }
 
     function choose(index) {
@@ -151,24 +202,30 @@
       }
     }
 
-    input.addEventListener("input", function () {
+    input.addEventListener("compositionstart", function () {
+      composing = true;
       window.clearTimeout(timer);
-      var query = input.value;
-      if (!query.trim()) {
-        sequence++;
-        close();
-        return;
-      }
-      timer = window.setTimeout(function () { fetchSuggestions(query); }, DEBOUNCE_MS);
+      sequence++;
+      if (controller) controller.abort();
+    });
+    input.addEventListener("compositionend", function () {
+      composing = false;
+      changed();
+    });
+    input.addEventListener("input", function (event) {
+      if (composing || event.isComposing) return;
+      changed();
     });
 
     input.addEventListener("keydown", function (event) {
+      // Keys that drive an open composition (keyCode 229) are the IME's, not ours.
+      if (composing || event.isComposing || event.keyCode === 229) return;
       var count = options.length;
       switch (event.key) {
         case "ArrowDown":
           event.preventDefault();
           if (list.hidden) {
-            if (count) { open(); setActive(0); } else if (input.value.trim()) { fetchSuggestions(input.value); }
+            if (count) { open(); setActive(0); } else if (longEnough(input.value)) { fetchSuggestions(input.value); }
           } else {
             setActive((active + 1) % count);
           }
@@ -198,19 +255,21 @@
       }
     });
 
-    // Mouse and touch: keep focus in the box while choosing.
+    // A form submitted by Enter while an IME was composing would search for a fragment.
+    form.addEventListener("submit", function (event) {
+      if (composing) event.preventDefault();
+    });
+
+    // Mouse and touch: keep focus in the box while choosing. Hover only paints (CSS); the
+    // keyboard selection stays where the keyboard put it.
     list.addEventListener("mousedown", function (event) { event.preventDefault(); });
     list.addEventListener("click", function (event) {
       var li = event.target.closest("[role=option]");
       if (!li) return;
       choose(options.findIndex(function (o) { return o.el === li; }));
     });
-    list.addEventListener("mousemove", function (event) {
-      var li = event.target.closest("[role=option]");
-      if (li) setActive(options.findIndex(function (o) { return o.el === li; }));
-    });
     input.addEventListener("blur", function () { window.setTimeout(close, 100); });
-    input.addEventListener("focus", function () { if (options.length && input.value.trim()) open(); });
+    input.addEventListener("focus", function () { if (options.length && longEnough(input.value)) open(); });
   }
 
   Array.prototype.forEach.call(document.querySelectorAll("form[role=search]"), enhance);
