@@ -8,7 +8,8 @@
 #
 # usage (from the project root): benches/load.sh [ARTICLES_DIR]
 #   default: ../shared/corpus/developer-chrome laid out as articles (2,251 articles)
-# env: SECONDS_EACH (default 10), CONNECTIONS (default 16)
+# env: SECONDS_EACH (default 10), CONNECTIONS (default 16), SEARCHLOG (default SQLite in a
+# temp dir; `off` to compare)
 set -eu
 cd "$(dirname "$0")/.."
 command -v wrk >/dev/null || { echo "needs wrk (apt-get install wrk)"; exit 2; }
@@ -20,7 +21,7 @@ if [ -z "$ARTICLES" ]; then
   ARTICLES=$T/articles
   python3 ../shared/eval/relevance.py prep ../shared/corpus/developer-chrome "$ARTICLES" "$T/map.json"
 fi
-target/release/helpcenter serve --articles "$ARTICLES" --index "$T/index" --searchlog "sqlite://$T/log.db" \
+target/release/helpcenter serve --articles "$ARTICLES" --index "$T/index" --searchlog "${SEARCHLOG:-sqlite://$T/log.db}" \
   --no-watch --addr 127.0.0.1:0 >"$T/serve.log" 2>"$T/serve.err" & PID=$!
 for _ in $(seq 1 600); do BASE=$(grep -oE 'http://127\.0\.0\.1:[0-9]+' "$T/serve.log" 2>/dev/null | head -1 || true); [ -n "$BASE" ] && curl -sf "$BASE/healthz" >/dev/null && break; sleep 0.1; done
 [ -n "$BASE" ] || { echo "serve did not start"; tail -3 "$T/serve.err"; exit 1; }
@@ -66,10 +67,12 @@ enc = lambda s: urllib.parse.quote(s, safe="")
 with open(os.path.join(out, "search.paths"), "w") as f:
     for l, q in unique:
         f.write(f"/api/search?locale={l}&q={enc(q)}\n")
+# Each query is typed by its own visitor, keystroke by keystroke, keeping the visit cookie
+# as a browser does (so the log collapses the keystrokes as it does in production).
 with open(os.path.join(out, "suggest.paths"), "w") as f:
-    for l, q in unique[:3000]:
+    for k, (l, q) in enumerate(unique[:3000]):
         for n in range(2, len(q) + 1):
-            f.write(f"/api/suggest?locale={l}&q={enc(q[:n])}\n")
+            f.write(f"/api/suggest?locale={l}&q={enc(q[:n])}\t{k:032x}\n")
 print(f"{len(unique)} unique queries, {sum(1 for _ in open(os.path.join(out, 'suggest.paths')))} keystroke prefixes")
 EOF
 
@@ -78,10 +81,18 @@ local counter = 0
 function setup(thread) thread:set("tid", counter); counter = counter + 1 end
 function init(args)
   paths = {}
-  for line in io.lines(os.getenv("PATHS")) do paths[#paths + 1] = line end
+  for line in io.lines(os.getenv("PATHS")) do
+    local path, visit = line:match("^([^\t]+)\t?(.*)$")
+    paths[#paths + 1] = { path, visit }
+  end
   i = tid * 7919
 end
-function request() i = i + 1; return wrk.format("GET", paths[(i % #paths) + 1]) end
+function request()
+  i = i + 1
+  local p = paths[(i % #paths) + 1]
+  if p[2] ~= "" then return wrk.format("GET", p[1], { Cookie = "hc_visit=" .. p[2] }) end
+  return wrk.format("GET", p[1])
+end
 EOF
 
 rps() { grep -oE 'Requests/sec: +[0-9.]+' | grep -oE '[0-9.]+$'; }

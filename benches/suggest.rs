@@ -52,14 +52,26 @@ async fn bench(name: &str, library: Library, bodies: helpcenter::article::Bodies
         index.suggest(locale, q, 8, &[]);
     }
     let mut times = Vec::with_capacity(prefixes.len() * 3);
+    // By length typed: the first keystrokes (1–2 characters) are what every visitor sends.
+    let mut by_length: [Vec<Duration>; 3] = Default::default();
     for _ in 0..3 {
         for (locale, q) in &prefixes {
             let t = Instant::now();
             std::hint::black_box(index.suggest(locale, q, 8, &[]));
-            times.push(t.elapsed());
+            let took = t.elapsed();
+            times.push(took);
+            let bucket = match q.chars().count() {
+                0..=2 => 0,
+                3..=6 => 1,
+                _ => 2,
+            };
+            by_length[bucket].push(took);
         }
     }
     times.sort();
+    for list in &mut by_length {
+        list.sort();
+    }
     println!("{name}: {} articles, index built in {:.1} ms", library.len(), build.as_secs_f64() * 1e3);
     println!(
         "  in-process suggest over {} keystroke prefixes: p50 {:.3} ms, p99 {:.3} ms, max {:.3} ms",
@@ -68,6 +80,9 @@ async fn bench(name: &str, library: Library, bodies: helpcenter::article::Bodies
         percentile(&times, 0.99),
         times.last().map_or(0.0, |d| d.as_secs_f64() * 1e3)
     );
+    for (label, list) in ["1-2 characters", "3-6 characters", "7+ characters"].iter().zip(&by_length) {
+        println!("    {label}: p50 {:.3} ms, p99 {:.3} ms", percentile(list, 0.5), percentile(list, 0.99));
+    }
 
     // Loopback: the real router and server, search log on.
     let store =

@@ -579,6 +579,7 @@ fn highlight(display: &str, lower: &str, needles: &[String]) -> String {
 }
 
 /// One article's match: terms matched and score.
+#[derive(Clone, Copy)]
 struct Scored {
     article: u32,
     matched: usize,
@@ -602,154 +603,212 @@ impl SuggestIndex {
         if terms.is_empty() || limit == 0 {
             return Vec::new();
         }
-        let n = index.articles.len();
-        // Dense accumulators (an article is a small number): terms matched and score, and
-        // per term the best weight, reset through the list of articles it touched.
-        let mut matched = vec![0u8; n];
-        let mut score = vec![0f32; n];
-        let mut best = vec![0f32; n];
-        let mut touched: Vec<u32> = Vec::new();
-        let mut candidates: Vec<u32> = Vec::new();
-        // Per term, the word ids and entries it matched, sorted (binary search is cheaper
-        // than hashing for a few dozen ids).
-        let mut term_words: Vec<Vec<u64>> = Vec::with_capacity(terms.len());
-        let mut term_entries: Vec<Vec<u32>> = Vec::with_capacity(terms.len());
-        for term in &terms {
-            let matches = index.matches(term);
-            touched.clear();
-            let mut note = |article: u32, w: f32| {
-                let slot = &mut best[article as usize];
-                if *slot == 0.0 {
-                    touched.push(article);
-                }
-                if w > *slot {
-                    *slot = w;
-                }
-            };
-            for (id, quality) in &matches {
-                for &(article, bits) in &index.postings[*id as usize] {
-                    note(article, place_weight(bits) * quality);
-                }
+        SCRATCH.with_borrow_mut(|scratch| {
+            scratch.fit(index.articles.len(), index.names.len());
+            let out = rank(index, &terms, scratch, limit, completions, &query);
+            scratch.reset();
+            out
+        })
+    }
+}
+
+/// Per-thread buffers a suggestion reuses instead of allocating per keystroke: dense
+/// accumulators per article (terms matched, score, a term's best weight) and per word id
+/// (a bit for each term it matched), all zero between requests (reset through the lists of
+/// what was set).
+#[derive(Default)]
+struct Scratch {
+    matched: Vec<u8>,
+    score: Vec<f32>,
+    best: Vec<f32>,
+    word_terms: Vec<u8>,
+    marked: Vec<u64>,
+    touched: Vec<u32>,
+    candidates: Vec<u32>,
+    ranked: Vec<Scored>,
+}
+
+impl Scratch {
+    fn fit(&mut self, articles: usize, words: usize) {
+        if self.matched.len() < articles {
+            self.matched.resize(articles, 0);
+            self.score.resize(articles, 0.0);
+            self.best.resize(articles, 0.0);
+        }
+        if self.word_terms.len() < words {
+            self.word_terms.resize(words, 0);
+        }
+    }
+
+    fn reset(&mut self) {
+        for &a in &self.candidates {
+            self.matched[a as usize] = 0;
+            self.score[a as usize] = 0.0;
+        }
+        for &id in &self.marked {
+            self.word_terms[id as usize] = 0;
+        }
+        self.candidates.clear();
+        self.marked.clear();
+        self.touched.clear();
+        self.ranked.clear();
+    }
+}
+
+thread_local! {
+    static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::default();
+}
+
+/// Scores, ranks and shows the articles matching `terms` (see [`SuggestIndex::suggest`]).
+fn rank(
+    index: &LocaleIndex,
+    terms: &[Term],
+    scratch: &mut Scratch,
+    limit: usize,
+    completions: &[(String, u64)],
+    query: &str,
+) -> Vec<Suggestion> {
+    let n = index.articles.len();
+    let Scratch { matched, score, best, word_terms, marked, touched, candidates, ranked } = scratch;
+    let mut term_entries: Vec<Vec<u32>> = Vec::with_capacity(terms.len());
+    for (t, term) in terms.iter().enumerate() {
+        let matches = index.matches(term);
+        touched.clear();
+        let mut note = |article: u32, w: f32| {
+            let slot = &mut best[article as usize];
+            if *slot == 0.0 {
+                touched.push(article);
             }
-            let mut inside = Vec::new();
-            if term.cjk {
-                for entry in index.containing(&term.text) {
-                    let place = index.entries[entry as usize].place;
-                    note(index.article_of(entry), place_weight(place));
-                    inside.push(entry);
-                }
+            if w > *slot {
+                *slot = w;
             }
-            inside.sort_unstable();
-            let mut ids: Vec<u64> = matches.iter().map(|(id, _)| *id).collect();
-            ids.sort_unstable();
-            term_words.push(ids);
-            term_entries.push(inside);
-            let idf = (1.0 + n as f32 / (touched.len().max(1) as f32)).ln();
-            for &article in &touched {
-                let a = article as usize;
-                if matched[a] == 0 {
-                    candidates.push(article);
-                }
-                matched[a] += 1;
-                score[a] += best[a] * idf;
-                best[a] = 0.0;
+        };
+        for (id, quality) in &matches {
+            for &(article, bits) in &index.postings[*id as usize] {
+                note(article, place_weight(bits) * quality);
             }
         }
-        let mut ranked: Vec<Scored> = candidates
-            .into_iter()
-            .map(|article| Scored {
-                article,
-                matched: matched[article as usize] as usize,
-                score: score[article as usize],
-            })
-            .collect();
-        ranked.sort_by(|a, b| b.matched.cmp(&a.matched).then(b.score.total_cmp(&a.score)));
+        let mut inside = Vec::new();
+        if term.cjk {
+            for entry in index.containing(&term.text) {
+                let place = index.entries[entry as usize].place;
+                note(index.article_of(entry), place_weight(place));
+                inside.push(entry);
+            }
+        }
+        inside.sort_unstable();
+        for (id, _) in &matches {
+            word_terms[*id as usize] |= 1 << t;
+            marked.push(*id);
+        }
+        term_entries.push(inside);
+        let idf = (1.0 + n as f32 / (touched.len().max(1) as f32)).ln();
+        for &article in touched.iter() {
+            let a = article as usize;
+            if matched[a] == 0 {
+                candidates.push(article);
+            }
+            matched[a] += 1;
+            score[a] += best[a] * idf;
+            best[a] = 0.0;
+        }
+    }
+    ranked.extend(candidates.iter().map(|&article| Scored {
+        article,
+        matched: matched[article as usize] as usize,
+        score: score[article as usize],
+    }));
+    let order = |a: &Scored, b: &Scored| b.matched.cmp(&a.matched).then(b.score.total_cmp(&a.score));
+    if ranked.len() > RERANKED {
+        ranked.select_nth_unstable_by(RERANKED - 1, order);
         ranked.truncate(RERANKED);
-        // The line shown for each: the title, or the heading that shows more of what was
-        // typed (the word being typed first: a line without it reads as no completion).
-        let typed = normalize_text(query.trim());
-        let covers = |e: &Entry| -> (bool, usize) {
-            let hit = |t: usize| {
-                e.words.iter().any(|w| term_words[t].binary_search(&u64::from(*w)).is_ok())
-                    || term_entries[t].binary_search(&e.index).is_ok()
-            };
-            let count = (0..terms.len()).filter(|&t| hit(t)).count();
-            (hit(terms.len() - 1), count)
-        };
-        let mut lines: Vec<(Scored, &Entry, (bool, usize), bool)> = ranked
-            .into_iter()
-            .filter_map(|s| {
-                let a = &index.articles[s.article as usize];
-                let entries = &index.entries[a.first as usize..(a.first + a.count) as usize];
-                let title = entries.first()?;
-                let mut shown = (title, covers(title));
-                for e in entries.iter().filter(|e| e.place == HEADING) {
-                    let c = covers(e);
-                    if c > shown.1 {
-                        shown = (e, c);
-                    }
+    }
+    ranked.sort_by(order);
+    // The line shown for each: the title, or the heading that shows more of what was
+    // typed (the word being typed first: a line without it reads as no completion).
+    let typed = normalize_text(query.trim());
+    let any_inside = term_entries.iter().any(|e| !e.is_empty());
+    let last = 1u8 << (terms.len() - 1);
+    let covers = |e: &Entry| -> (bool, usize) {
+        let mut bits = e.words.iter().fold(0u8, |acc, w| acc | word_terms[*w as usize]);
+        if any_inside {
+            for (t, inside) in term_entries.iter().enumerate() {
+                if inside.binary_search(&e.index).is_ok() {
+                    bits |= 1 << t;
                 }
-                let starts = shown.0.lower.starts_with(&typed);
-                Some((s, shown.0, shown.1, starts))
-            })
-            .collect();
-        // Most words matched, then the line showing the most of them (the word being typed
-        // first), a title before a heading (the article about it), a line starting with what
-        // was typed, the score, a shorter line.
-        lines.sort_by(|a, b| {
-            b.0.matched
-                .cmp(&a.0.matched)
-                .then(b.2.cmp(&a.2))
-                .then((b.1.place == TITLE).cmp(&(a.1.place == TITLE)))
-                .then(b.3.cmp(&a.3))
-                .then(b.0.score.total_cmp(&a.0.score))
-                .then_with(|| a.1.lower.len().cmp(&b.1.lower.len()))
-                .then_with(|| {
-                    let (x, y) = (&index.articles[a.0.article as usize], &index.articles[b.0.article as usize]);
-                    x.order.cmp(&y.order).then_with(|| x.title.cmp(&y.title))
-                })
-        });
-        // What to mark in a line: what was typed, and the matched words the line has (a
-        // typo's or a sound-alike's correction; not all 48 completions of a prefix).
-        let needles_of = |shown: &Entry| -> Vec<String> {
-            let mut out: Vec<String> = terms.iter().map(|t| t.text.clone()).collect();
-            out.extend(
-                shown
-                    .words
-                    .iter()
-                    .filter(|w| term_words.iter().any(|t| t.binary_search(&u64::from(**w)).is_ok()))
-                    .map(|w| index.word(u64::from(*w)).to_owned()),
-            );
-            out
-        };
-        let mut out: Vec<Suggestion> = lines
-            .into_iter()
-            .take(limit)
-            .map(|(s, shown, _, _)| {
-                let a = &index.articles[s.article as usize];
-                let url = match &shown.anchor {
-                    Some(anchor) => format!("{}#{anchor}", a.url),
-                    None => a.url.clone(),
-                };
-                Suggestion::Article {
-                    title: a.title.clone(),
-                    slug: a.slug.clone(),
-                    url,
-                    category: a.category.clone(),
-                    highlight: highlight(&shown.display, &shown.lower, &needles_of(shown)),
+            }
+        }
+        (bits & last != 0, bits.count_ones() as usize)
+    };
+    let mut lines: Vec<(Scored, &Entry, (bool, usize), bool)> = ranked
+        .iter()
+        .filter_map(|&s| {
+            let a = &index.articles[s.article as usize];
+            let entries = &index.entries[a.first as usize..(a.first + a.count) as usize];
+            let title = entries.first()?;
+            let mut shown = (title, covers(title));
+            for e in entries.iter().filter(|e| e.place == HEADING) {
+                let c = covers(e);
+                if c > shown.1 {
+                    shown = (e, c);
                 }
+            }
+            let starts = shown.0.lower.starts_with(&typed);
+            Some((s, shown.0, shown.1, starts))
+        })
+        .collect();
+    // Most words matched, then the line showing the most of them (the word being typed
+    // first), a title before a heading (the article about it), a line starting with what
+    // was typed, the score, a shorter line.
+    lines.sort_by(|a, b| {
+        b.0.matched
+            .cmp(&a.0.matched)
+            .then(b.2.cmp(&a.2))
+            .then((b.1.place == TITLE).cmp(&(a.1.place == TITLE)))
+            .then(b.3.cmp(&a.3))
+            .then(b.0.score.total_cmp(&a.0.score))
+            .then_with(|| a.1.lower.len().cmp(&b.1.lower.len()))
+            .then_with(|| {
+                let (x, y) = (&index.articles[a.0.article as usize], &index.articles[b.0.article as usize]);
+                x.order.cmp(&y.order).then_with(|| x.title.cmp(&y.title))
             })
-            .collect();
-        let room = limit.saturating_sub(out.len()).min(3);
+    });
+    // What to mark in a line: what was typed, and the matched words the line has (a
+    // typo's or a sound-alike's correction; not all 48 completions of a prefix).
+    let needles_of = |shown: &Entry| -> Vec<String> {
+        let mut out: Vec<String> = terms.iter().map(|t| t.text.clone()).collect();
         out.extend(
-            completions
-                .iter()
-                .filter(|(text, _)| text.starts_with(&typed) && *text != typed)
-                .take(room)
-                .map(|(text, _)| Suggestion::Query { text: text.clone() }),
+            shown.words.iter().filter(|w| word_terms[**w as usize] != 0).map(|w| index.word(u64::from(*w)).to_owned()),
         );
         out
-    }
+    };
+    let mut out: Vec<Suggestion> = lines
+        .into_iter()
+        .take(limit)
+        .map(|(s, shown, _, _)| {
+            let a = &index.articles[s.article as usize];
+            let url = match &shown.anchor {
+                Some(anchor) => format!("{}#{anchor}", a.url),
+                None => a.url.clone(),
+            };
+            Suggestion::Article {
+                title: a.title.clone(),
+                slug: a.slug.clone(),
+                url,
+                category: a.category.clone(),
+                highlight: highlight(&shown.display, &shown.lower, &needles_of(shown)),
+            }
+        })
+        .collect();
+    let room = limit.saturating_sub(out.len()).min(3);
+    out.extend(
+        completions
+            .iter()
+            .filter(|(text, _)| text.starts_with(&typed) && *text != typed)
+            .take(room)
+            .map(|(text, _)| Suggestion::Query { text: text.clone() }),
+    );
+    out
 }
 
 #[cfg(test)]
