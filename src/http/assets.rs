@@ -3,13 +3,19 @@
 //! then resolved with [`crate::article::files::resolve_within`] (the rule the article
 //! loader uses): a symbolic link that leads outside its root is not found.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use axum::extract::{Path as UrlPath, State};
-use axum::http::{HeaderValue, header};
+use axum::extract::{Path as UrlPath, RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use super::{AppState, PageError};
+use super::{AppState, PageError, query_param};
+
+/// A versioned static URL (`?v=` matching the content) is cached for a year; a bare or
+/// stale one for five minutes, then revalidated with its ETag.
+const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+const SHORT: &str = "public, max-age=300";
 
 /// Largest media file served (bytes).
 const MAX_MEDIA_BYTES: u64 = 20 * 1024 * 1024;
@@ -72,6 +78,73 @@ async fn read_file(root: &Path, rel: PathBuf, max: u64) -> Option<Vec<u8>> {
     .flatten()
 }
 
+/// The version of a static file's content: 12 hex digits of its hash.
+pub fn version_of(bytes: &[u8]) -> String {
+    format!("{:012x}", xxhash_rust::xxh3::xxh3_64(bytes) >> 16)
+}
+
+/// The versions of the theme's static files at start-up (the theme folder's copy where it
+/// has one, else the embedded default), so pages link `/static/style.css?v=…` and browsers
+/// keep each version for a year. A file edited later is still served fresh: its new
+/// content no longer matches the `v` of the old links, so it gets the short lifetime.
+#[derive(Debug, Default)]
+pub struct AssetVersions(HashMap<&'static str, String>);
+
+impl AssetVersions {
+    /// Reads the theme's overrides under `theme/static` (refusing links out of it).
+    pub fn load(theme: &Path) -> Self {
+        let root = theme.join("static");
+        let versions = EMBEDDED
+            .iter()
+            .map(|(name, embedded)| {
+                let own = crate::article::files::resolve_within(&root, Path::new(name))
+                    .ok()
+                    .and_then(|real| crate::article::files::read_resolved(&real, MAX_MEDIA_BYTES));
+                (*name, version_of(own.as_deref().unwrap_or(embedded)))
+            })
+            .collect();
+        Self(versions)
+    }
+
+    /// The URL of static file `name`, versioned when it is one of the theme's.
+    pub fn url(&self, name: &str) -> String {
+        match self.0.get(name) {
+            Some(v) => format!("/static/{name}?v={v}"),
+            None => format!("/static/{name}"),
+        }
+    }
+}
+
+/// True when `If-None-Match` names `etag` (or `*`).
+fn not_modified(headers: &HeaderMap, etag: &str) -> bool {
+    headers
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|t| t.trim().trim_start_matches("W/"))
+        .any(|t| t == etag || t == "*")
+}
+
+/// A static file with its ETag: `304` when the browser has this version, a year's
+/// caching when the URL names it.
+fn respond_versioned(body: Vec<u8>, mime: &'static str, asked: Option<&str>, headers: &HeaderMap) -> Response {
+    let version = version_of(&body);
+    let etag = format!("\"{version}\"");
+    let cache = if asked == Some(version.as_str()) { IMMUTABLE } else { SHORT };
+    let mut response = if not_modified(headers, &etag) {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        respond(body, mime, cache)
+    };
+    let h = response.headers_mut();
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+    if let Ok(value) = HeaderValue::from_str(&etag) {
+        h.insert(header::ETAG, value);
+    }
+    response
+}
+
 fn respond(body: Vec<u8>, mime: &'static str, cache: &'static str) -> Response {
     let mut response = body.into_response();
     let headers = response.headers_mut();
@@ -87,16 +160,23 @@ fn respond(body: Vec<u8>, mime: &'static str, cache: &'static str) -> Response {
     response
 }
 
-/// `GET /static/{*path}`: the theme folder's file if present, else the embedded default.
-pub async fn theme_static(State(state): State<AppState>, UrlPath(path): UrlPath<String>) -> Response {
+/// `GET /static/{*path}`: the theme folder's file if present, else the embedded default;
+/// with an ETag, and cached for a year when `?v=` names its content.
+pub async fn theme_static(
+    State(state): State<AppState>,
+    UrlPath(path): UrlPath<String>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+) -> Response {
     let not_found = || PageError::not_found(&state, &state.config().default_locale).into_response();
     let Some(mime) = content_type(&path) else { return not_found() };
     let Some(rel) = safe_join(Path::new(""), &path) else { return not_found() };
+    let asked = query_param(raw.as_deref(), "v");
     if let Some(body) = read_file(&state.config().theme.join("static"), rel, MAX_MEDIA_BYTES).await {
-        return respond(body, mime, "public, max-age=300");
+        return respond_versioned(body, mime, asked.as_deref(), &headers);
     }
     match EMBEDDED.iter().find(|(name, _)| *name == path) {
-        Some((_, bytes)) => respond(bytes.to_vec(), mime, "public, max-age=300"),
+        Some((_, bytes)) => respond_versioned(bytes.to_vec(), mime, asked.as_deref(), &headers),
         None => not_found(),
     }
 }

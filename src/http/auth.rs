@@ -31,7 +31,7 @@ pub const ATTEMPTS_PER_CLIENT: Rate = Rate { burst: 10, per_minute: 10 };
 pub const ATTEMPTS_OVERALL: Rate = Rate { burst: 100, per_minute: 100 };
 
 /// The request's viewer.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct Viewer {
     /// Sees drafts (admin, or `serve --drafts`).
     pub drafts: bool,
@@ -39,6 +39,8 @@ pub struct Viewer {
     pub live_reload: bool,
     /// Signed in as admin (pages must not be cached).
     pub admin: bool,
+    /// Where the site is, for absolute links (canonical, `hreflang`, sitemap).
+    pub origin: String,
 }
 
 /// The result of checking admin access.
@@ -72,8 +74,27 @@ where
         let state: AppState = axum::extract::FromRef::from_ref(state);
         let admin = matches!(credentials(&state, &parts.extensions, &parts.headers), Credentials::Valid);
         let config = state.config();
-        Ok(Viewer { drafts: admin || config.drafts, live_reload: admin || config.dev, admin })
+        let origin = site_origin(&state, &parts.extensions, &parts.headers);
+        Ok(Viewer { drafts: admin || config.drafts, live_reload: admin || config.dev, admin, origin })
     }
+}
+
+/// The site's origin: `public_url`'s when configured (what search engines should see),
+/// else the scheme and `Host` the request came with (a name or address and port only;
+/// anything else falls back to `localhost`).
+pub fn site_origin(state: &AppState, extensions: &Extensions, headers: &HeaderMap) -> String {
+    if let Some(origin) = crate::config::origin_of(&state.config().public_url) {
+        return origin.trim_end_matches('/').to_owned();
+    }
+    let host = headers
+        .get(axum::http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| {
+            !h.is_empty() && h.len() <= 255 && h.bytes().all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b))
+        })
+        .unwrap_or("localhost");
+    let scheme = if state.is_https(extensions, headers) { "https" } else { "http" };
+    format!("{scheme}://{host}")
 }
 
 /// True when the request is local on every count (peer, `Host`, no proxy headers).

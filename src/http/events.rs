@@ -34,7 +34,10 @@ pub struct Visit(pub String);
 /// visit lasts 30 minutes from the last request. Static files and images are left alone.
 pub async fn visit(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     let path = request.uri().path();
-    if path.starts_with("/static/") || path.starts_with("/media/") || path == "/healthz" || path == "/metrics" {
+    if path.starts_with("/static/")
+        || path.starts_with("/media/")
+        || matches!(path, "/healthz" | "/metrics" | "/robots.txt" | "/sitemap.xml")
+    {
         return next.run(request).await;
     }
     let id = super::cookie(request.headers(), VISIT_COOKIE).filter(|v| is_random_id(v)).unwrap_or_else(random_id);

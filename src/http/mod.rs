@@ -16,6 +16,7 @@ pub mod i18n;
 mod live;
 mod pages;
 mod rendered;
+mod seo;
 mod server;
 pub mod throttle;
 
@@ -27,6 +28,8 @@ use axum::Router;
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::routing::{get, post};
 use tokio::sync::{broadcast, watch};
+use tower_http::CompressionLevel;
+use tower_http::compression::CompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::{RequestBodyTimeoutLayer, TimeoutLayer};
@@ -119,6 +122,7 @@ struct Inner {
     trusted: Vec<Network>,
     shutdown: watch::Sender<bool>,
     csp: HeaderValue,
+    assets: assets::AssetVersions,
 }
 
 impl AppState {
@@ -134,11 +138,12 @@ impl AppState {
                 csp,
                 cpu: cpu::CpuPool::for_this_machine(),
                 pages: rendered::RenderedPages::default(),
-                config,
                 published,
                 sessions: Mutex::new(HashMap::new()),
                 searchlog,
                 limiter: events::RateLimiter::default(),
+                assets: assets::AssetVersions::load(&config.theme),
+                config,
             }),
         }
     }
@@ -174,6 +179,11 @@ impl AppState {
 
     pub(crate) fn limiter(&self) -> &events::RateLimiter {
         &self.inner.limiter
+    }
+
+    /// The versioned URL of a theme static file (`/static/style.css?v=…`).
+    pub fn asset_url(&self, name: &str) -> String {
+        self.inner.assets.url(name)
     }
 
     /// The configuration.
@@ -337,6 +347,8 @@ pub fn router(state: AppState) -> Router {
     let pages = Router::new()
         .route("/", get(pages::root))
         .route("/healthz", get(api::healthz))
+        .route("/sitemap.xml", get(seo::sitemap))
+        .route("/robots.txt", get(seo::robots))
         .route("/api/search", get(api::search))
         .route("/api/suggest", get(api::suggest))
         .route("/api/events", post(events::post).layer(RequestBodyLimitLayer::new(events::MAX_EVENT_BYTES)))
@@ -380,6 +392,10 @@ pub fn router(state: AppState) -> Router {
             HeaderName::from_static("x-frame-options"),
             HeaderValue::from_static("DENY"),
         ))
+        // gzip or brotli for text (HTML, CSS, JS, JSON, SVG) when the client accepts it, at
+        // level 4: most of the saving at a fraction of the default brotli level's cost.
+        // Images and event streams are left as they are.
+        .layer(CompressionLayer::new().quality(CompressionLevel::Precise(4)))
         .layer(TraceLayer::new_for_http().make_span_with(guard::request_span))
         .with_state(state)
 }

@@ -45,6 +45,49 @@ pub struct Chrome {
     pub languages: Vec<LanguageLink>,
     /// Load the live-reload script (writer mode).
     pub live_reload: bool,
+    /// Versioned URLs of the theme's files.
+    pub assets: AssetUrls,
+    /// The page's absolute URL without tracking parameters (`rel=canonical`).
+    pub canonical: Option<String>,
+    /// The same page in every locale, absolute, itself and `x-default` included.
+    pub alternates: Vec<Alternate>,
+    /// Keep out of search engines (results pages).
+    pub noindex: bool,
+    origin: String,
+}
+
+/// One `<link rel="alternate" hreflang>`.
+pub struct Alternate {
+    /// Locale code, or `x-default`.
+    pub hreflang: String,
+    /// Absolute URL.
+    pub href: String,
+}
+
+/// Versioned URLs of the theme's static files (cached for a year by browsers).
+pub struct AssetUrls {
+    /// `style.css`.
+    pub style: String,
+    /// `app.js`.
+    pub script: String,
+    /// `live-reload.js`.
+    pub live_reload: String,
+    /// `logo.svg`.
+    pub logo: String,
+    /// `favicon.svg`.
+    pub favicon: String,
+}
+
+impl AssetUrls {
+    fn of(state: &AppState) -> Self {
+        Self {
+            style: state.asset_url("style.css"),
+            script: state.asset_url("app.js"),
+            live_reload: state.asset_url("live-reload.js"),
+            logo: state.asset_url("logo.svg"),
+            favicon: state.asset_url("favicon.svg"),
+        }
+    }
 }
 
 impl Chrome {
@@ -73,7 +116,27 @@ impl Chrome {
             query,
             languages,
             live_reload: viewer.live_reload,
+            assets: AssetUrls::of(state),
+            canonical: None,
+            alternates: Vec::new(),
+            noindex: false,
+            origin: viewer.origin.clone(),
         }
+    }
+
+    /// Names the page's canonical path, its versions per locale (`(locale, path)`, its own
+    /// included) and the `x-default` one.
+    fn page(mut self, path: &str, versions: Vec<(String, String)>, x_default: &str) -> Self {
+        if self.origin.is_empty() {
+            return self;
+        }
+        self.canonical = Some(format!("{}{path}", self.origin));
+        self.alternates = versions
+            .into_iter()
+            .chain(std::iter::once(("x-default".to_owned(), x_default.to_owned())))
+            .map(|(hreflang, p)| Alternate { hreflang, href: format!("{}{p}", self.origin) })
+            .collect();
+        self
     }
 
     /// Points language links at translations where they exist.
@@ -85,6 +148,11 @@ impl Chrome {
         }
         self
     }
+}
+
+/// The default locale's version of a page, else `own`: where `x-default` points.
+fn default_version(versions: &[(String, String)], default_locale: &str, own: &str) -> String {
+    versions.iter().find(|(l, _)| l == default_locale).map_or(own, |(_, p)| p.as_str()).to_owned()
 }
 
 fn display_language(code: &str) -> String {
@@ -249,8 +317,13 @@ pub async fn home(
     let snapshot = state.snapshot();
     let library = snapshot.library(viewer.drafts);
     known_locale(&state, library, &locale)?;
+    let versions = library.locales().iter().map(|l| (l.clone(), format!("/{l}/"))).collect();
     let page = HomePage {
-        chrome: Chrome::for_viewer(&state, library, &locale, String::new(), &viewer),
+        chrome: Chrome::for_viewer(&state, library, &locale, String::new(), &viewer).page(
+            &format!("/{locale}/"),
+            versions,
+            "/",
+        ),
         categories: library.category_summaries(&locale, 3),
         popular: library.popular(&locale, &state.config().popular, 6),
     };
@@ -316,7 +389,7 @@ pub async fn search(
         })
         .collect();
     let page = SearchPage {
-        chrome: Chrome::for_viewer(&state, &library, &locale, query.clone(), &viewer),
+        chrome: Chrome { noindex: true, ..Chrome::for_viewer(&state, &library, &locale, query.clone(), &viewer) },
         total: results.total,
         first_rank: (page - 1) * per_page + 1,
         prev_url: (page > 1).then(|| url(&query, category.as_deref(), Some(page - 1), exact)),
@@ -403,6 +476,10 @@ pub async fn article(
     }
     let contact_link = contact_link(&locale, ("slug", &slug), sid.as_deref());
     let translations = library.translations(&article);
+    let versions: Vec<(String, String)> = std::iter::once((article.locale.clone(), article.url()))
+        .chain(translations.iter().map(|t| (t.locale.clone(), t.url.clone())))
+        .collect();
+    let x_default = default_version(&versions, &state.config().default_locale, &article.url());
     let (category_title, category_url) = library
         .category(&locale, &article.category)
         .map(|c| (c.title.clone(), c.url()))
@@ -414,7 +491,9 @@ pub async fn article(
     };
     let page = ArticlePage {
         html,
-        chrome: Chrome::for_viewer(&state, library, &locale, String::new(), &viewer).with_translations(&translations),
+        chrome: Chrome::for_viewer(&state, library, &locale, String::new(), &viewer)
+            .with_translations(&translations)
+            .page(&article.url(), versions, &x_default),
         toc: article.headings.iter().filter(|h| (2..=3).contains(&h.level)).cloned().collect(),
         related: library.related(&article, 5),
         translations,
@@ -496,8 +575,16 @@ pub async fn category(
     if articles.is_empty() {
         return Err(PageError::not_found(&state, &locale));
     }
+    let versions: Vec<(String, String)> = library
+        .locales()
+        .iter()
+        .filter(|l| library.category(l, &slug).is_some() && !library.articles_in(l, &slug).is_empty())
+        .map(|l| (l.clone(), format!("/{l}/categories/{slug}")))
+        .collect();
+    let path = format!("/{locale}/categories/{slug}");
+    let x_default = default_version(&versions, &state.config().default_locale, &path);
     let page = CategoryPage {
-        chrome: Chrome::for_viewer(&state, library, &locale, String::new(), &viewer),
+        chrome: Chrome::for_viewer(&state, library, &locale, String::new(), &viewer).page(&path, versions, &x_default),
         title: category.title.clone(),
         description: category.description.clone(),
         count: articles.len(),

@@ -18,6 +18,8 @@ mod search;
 mod searchlog;
 mod sections;
 mod security;
+mod seo;
 mod suggest;
 mod support;
+mod transfer;
 mod watch;
