@@ -609,6 +609,10 @@ fn sanitizer() -> &'static ammonia::Builder<'static> {
             .set_tag_attribute_value("input", "disabled", "")
             .add_tag_attributes("img", ["loading"])
             .add_tag_attributes("ol", ["start"])
+            // Code blocks and tables scroll sideways inside the page: keyboard users must be
+            // able to reach them to scroll (WCAG 2.1.1).
+            .set_tag_attribute_value("pre", "tabindex", "0")
+            .set_tag_attribute_value("table", "tabindex", "0")
             .attribute_filter(|element, attribute, value| match attribute {
                 "id" => {
                     let on_anchor_target = matches!(element, "h1" | "h2" | "h3" | "h4" | "h5" | "h6" | "div" | "li");
@@ -778,7 +782,7 @@ mod tests {
     fn gfm_extensions_render() {
         let r = render("| a | b |\n|---|---|\n| 1 | 2 |\n\n- [x] done\n\n~~old~~ text[^1]\n\n[^1]: note\n", AT)
             .expect("renders");
-        assert!(r.html.contains("<table>"), "{}", r.html);
+        assert!(r.html.contains(r#"<table tabindex="0">"#), "a table scrolls and can be focused to: {}", r.html);
         assert!(r.html.contains(r#"type="checkbox""#), "{}", r.html);
         assert!(r.html.contains("<del>old</del>"), "{}", r.html);
         assert!(r.html.contains("footnote"), "{}", r.html);

@@ -59,6 +59,8 @@ pub struct Ui {
     pub suggestions: &'static str,
     /// Announced when the typeahead list changes: "{n} suggestions".
     pub suggestions_count: &'static str,
+    /// The dark-theme toggle.
+    pub dark_mode: &'static str,
     pub read_full_article: &'static str,
 }
 
@@ -132,6 +134,7 @@ const EN: Ui = Ui {
     search_for: "Search for “{q}”",
     suggestions: "Suggestions",
     suggestions_count: "{n} suggestions",
+    dark_mode: "Dark mode",
     read_full_article: "Read the full article",
 };
 
@@ -188,6 +191,7 @@ const JA: Ui = Ui {
     search_for: "「{q}」を検索",
     suggestions: "候補",
     suggestions_count: "候補 {n} 件",
+    dark_mode: "ダークモード",
     read_full_article: "記事全文を読む",
 };
 
@@ -244,6 +248,7 @@ const KO: Ui = Ui {
     search_for: "“{q}” 검색",
     suggestions: "추천 검색어",
     suggestions_count: "추천 {n}개",
+    dark_mode: "다크 모드",
     read_full_article: "전체 문서 보기",
 };
 

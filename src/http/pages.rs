@@ -53,7 +53,39 @@ pub struct Chrome {
     pub alternates: Vec<Alternate>,
     /// Keep out of search engines (results pages).
     pub noindex: bool,
+    /// Title, description and structured data for search engines and link previews.
+    pub meta: PageMeta,
     origin: String,
+}
+
+/// What search engines and link previews (Open Graph, Twitter cards) read of a page.
+#[derive(Default)]
+pub struct PageMeta {
+    /// The page's title (without the site name).
+    pub title: String,
+    /// One or two sentences.
+    pub description: String,
+    /// `website` or `article` (Open Graph type).
+    pub kind: &'static str,
+    /// JSON-LD, ready to embed (`</` escaped).
+    pub json_ld: String,
+}
+
+impl Chrome {
+    /// The Open Graph locale (`ja_JP`) of the page's locale.
+    pub fn og_locale(&self) -> String {
+        match self.locale.as_str() {
+            "en" => "en_US".into(),
+            "ja" => "ja_JP".into(),
+            "ko" => "ko_KR".into(),
+            other => other.replace('-', "_"),
+        }
+    }
+}
+
+/// JSON for a `<script type="application/ld+json">` (nothing in it can close the element).
+fn json_ld(value: &serde_json::Value) -> String {
+    value.to_string().replace("</", "<\\/")
 }
 
 /// One `<link rel="alternate" hreflang>`.
@@ -120,8 +152,16 @@ impl Chrome {
             canonical: None,
             alternates: Vec::new(),
             noindex: false,
+            meta: PageMeta::default(),
             origin: viewer.origin.clone(),
         }
+    }
+
+    /// Describes the page for search engines and link previews.
+    fn described(mut self, title: &str, description: &str, kind: &'static str) -> Self {
+        self.meta =
+            PageMeta { title: title.to_owned(), description: description.to_owned(), kind, json_ld: String::new() };
+        self
     }
 
     /// Names the page's canonical path, its versions per locale (`(locale, path)`, its own
@@ -319,11 +359,9 @@ pub async fn home(
     known_locale(&state, library, &locale)?;
     let versions = library.locales().iter().map(|l| (l.clone(), format!("/{l}/"))).collect();
     let page = HomePage {
-        chrome: Chrome::for_viewer(&state, library, &locale, String::new(), &viewer).page(
-            &format!("/{locale}/"),
-            versions,
-            "/",
-        ),
+        chrome: Chrome::for_viewer(&state, library, &locale, String::new(), &viewer)
+            .page(&format!("/{locale}/"), versions, "/")
+            .described(ui(&locale).hero_title, ui(&locale).hero_subtitle, "website"),
         categories: library.category_summaries(&locale, 3),
         popular: library.popular(&locale, &state.config().popular, 6),
     };
@@ -489,11 +527,43 @@ pub async fn article(
         Some(Err(e)) => return Err(PageError::internal(&state, &locale, &e)),
         None => return Err(PageError::internal(&state, &locale, &"rendering did not finish")),
     };
+    let mut chrome = Chrome::for_viewer(&state, library, &locale, String::new(), &viewer)
+        .with_translations(&translations)
+        .page(&article.url(), versions, &x_default)
+        .described(&article.title, &article.description, "article");
+    if let Some(canonical) = chrome.canonical.clone() {
+        let origin = &viewer.origin;
+        let mut crumbs = vec![serde_json::json!({
+            "@type": "ListItem", "position": 1, "name": chrome.ui.home, "item": format!("{origin}/{locale}/")
+        })];
+        if !category_url.is_empty() {
+            crumbs.push(serde_json::json!({
+                "@type": "ListItem", "position": 2, "name": category_title, "item": format!("{origin}{category_url}")
+            }));
+        }
+        crumbs.push(serde_json::json!({
+            "@type": "ListItem", "position": crumbs.len() + 1, "name": article.title, "item": canonical
+        }));
+        let mut entry = serde_json::json!({
+            "@context": "https://schema.org",
+            "@type": "Article",
+            "headline": article.title,
+            "inLanguage": locale,
+            "mainEntityOfPage": canonical,
+            "publisher": { "@type": "Organization", "name": chrome.site_name },
+        });
+        if !article.description.is_empty() {
+            entry["description"] = article.description.clone().into();
+        }
+        if let Some(d) = article.updated {
+            entry["dateModified"] = d.to_string().into();
+        }
+        let crumbs = serde_json::json!({ "@context": "https://schema.org", "@type": "BreadcrumbList", "itemListElement": crumbs });
+        chrome.meta.json_ld = json_ld(&serde_json::json!([entry, crumbs]));
+    }
     let page = ArticlePage {
         html,
-        chrome: Chrome::for_viewer(&state, library, &locale, String::new(), &viewer)
-            .with_translations(&translations)
-            .page(&article.url(), versions, &x_default),
+        chrome,
         toc: article.headings.iter().filter(|h| (2..=3).contains(&h.level)).cloned().collect(),
         related: library.related(&article, 5),
         translations,
@@ -584,7 +654,13 @@ pub async fn category(
     let path = format!("/{locale}/categories/{slug}");
     let x_default = default_version(&versions, &state.config().default_locale, &path);
     let page = CategoryPage {
-        chrome: Chrome::for_viewer(&state, library, &locale, String::new(), &viewer).page(&path, versions, &x_default),
+        chrome: Chrome::for_viewer(&state, library, &locale, String::new(), &viewer)
+            .page(&path, versions, &x_default)
+            .described(
+                &category.title,
+                if category.description.is_empty() { &category.title } else { &category.description },
+                "website",
+            ),
         title: category.title.clone(),
         description: category.description.clone(),
         count: articles.len(),

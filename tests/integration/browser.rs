@@ -5,6 +5,7 @@
 //! `HELPCENTER_TEST_CHROMEDRIVER` (set by `.ci/run`); otherwise each test says it skipped.
 
 use std::net::TcpListener as StdListener;
+use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
@@ -19,10 +20,24 @@ struct Browser {
     client: Client,
     driver: Child,
     _profile: tempfile::TempDir,
+    _turn: tokio::sync::SemaphorePermit<'static>,
 }
 
+/// Browsers open at once: each Chromium takes several inotify instances (128 per user by
+/// default, shared with the watcher tests) and most of a core.
+static TURNS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+
 impl Drop for Browser {
+    /// Ends chromedriver and the Chromium it started: the driver runs in its own process
+    /// group, and the whole group goes (killing the driver alone would leave the browser
+    /// and its helpers running).
     fn drop(&mut self) {
+        if let Ok(pid) = i32::try_from(self.driver.id()) {
+            // SAFETY: kill(2) on our own child's process group; no memory is involved.
+            unsafe {
+                libc::kill(-pid, libc::SIGKILL);
+            }
+        }
         let _ = self.driver.kill();
         let _ = self.driver.wait();
     }
@@ -43,8 +58,10 @@ async fn browser() -> Option<Browser> {
         );
         return None;
     };
+    let turn = TURNS.acquire().await.expect("browser turns");
     let port = free_port();
     let driver = Command::new(driver_path)
+        .process_group(0)
         .arg(format!("--port={port}"))
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -74,7 +91,7 @@ async fn browser() -> Option<Browser> {
         .connect(&format!("http://127.0.0.1:{port}"))
         .await
         .expect("WebDriver session");
-    Some(Browser { client, driver, _profile: profile })
+    Some(Browser { client, driver, _profile: profile, _turn: turn })
 }
 
 /// Serves `site` on a real loopback port; returns the base URL.
@@ -175,6 +192,16 @@ async fn typing_shows_suggestions_and_the_keyboard_picks_one() {
     }
     eventually("suggestions open", || async { attr(c, "#hc-q", "aria-expanded").await.as_deref() == Some("true") })
         .await;
+    // Earlier keystrokes may have answered first: wait for the list of the final text.
+    eventually("the list for the final text", || async {
+        c.execute(
+            "const o = document.querySelectorAll('#hc-suggest-0 [role=option]'); return o.length > 0 && o[o.length - 1].textContent.includes('reset pa');",
+            vec![],
+        )
+        .await
+        .is_ok_and(|v| v == true)
+    })
+    .await;
     let options = c.find_all(Locator::Css("#hc-suggest-0 [role=option]")).await.expect("options");
     assert!(options.len() >= 2, "article suggestions plus 'Search for'");
     let first = options[0].text().await.expect("text");
@@ -464,4 +491,171 @@ async fn closing_forgets_the_highlight_and_hover_never_moves_the_selection() {
     let texts: Vec<&str> = urls.as_array().into_iter().flatten().filter_map(|v| v.as_str()).collect();
     let unique: std::collections::HashSet<&&str> = texts.iter().collect();
     assert_eq!(unique.len(), texts.len(), "{texts:?}");
+}
+
+/// The sample help center served over a real port, with a phone's screen.
+async fn phone(browser: &Browser) {
+    cdp(
+        &browser.client,
+        "Emulation.setDeviceMetricsOverride",
+        serde_json::json!({ "width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": true }),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn every_sample_page_fits_a_phone_screen() {
+    let Some(browser) = browser().await else { return };
+    let site = Site::with(|a| crate::support::copy_dir(&crate::support::repo().join("articles"), a));
+    let base = serve(&site).await;
+    let c = &browser.client;
+    phone(&browser).await;
+    // Every page the sitemap lists: homes, categories, every article in every locale.
+    let (_, _, sitemap) = site.get("/sitemap.xml").await;
+    let paths: Vec<String> = sitemap
+        .split("<loc>")
+        .skip(1)
+        .filter_map(|s| s.split("</loc>").next())
+        .filter_map(|u| u.find("://").and_then(|i| u[i + 3..].find('/').map(|j| u[i + 3 + j..].to_owned())))
+        .collect();
+    let articles = paths.iter().filter(|p| p.contains("/articles/")).count();
+    assert_eq!(articles, site.state.public_library().len(), "every sample article");
+    let mut too_wide = Vec::new();
+    for path in paths.iter().chain([&"/en/search?q=password".to_owned(), &"/ko/no-such-page".to_owned()]) {
+        c.goto(&format!("{base}{path}")).await.expect("page");
+        let width = c
+            .execute("return [document.documentElement.scrollWidth, window.innerWidth];", vec![])
+            .await
+            .expect("width");
+        let (page, screen) = (width[0].as_i64().unwrap_or(0), width[1].as_i64().unwrap_or(0));
+        // A page wider than the screen either scrolls sideways or (on a phone) makes the
+        // browser zoom out to fit it, widening the layout viewport.
+        if page > 390 || screen > 390 {
+            too_wide.push(format!("{path}: {page}px"));
+        }
+    }
+    assert!(too_wide.is_empty(), "wider than a 390 px screen: {too_wide:?}");
+    // The contents sit at the top of a long article, folded, and the side column's copy is hidden.
+    c.goto(&format!("{base}/en/articles/delete-account")).await.expect("article");
+    let toc = c
+        .execute(
+            "const m = document.querySelector('.toc-mobile'); const s = document.querySelector('.article-aside .toc'); \
+             return [m ? getComputedStyle(m).display : 'none', m ? m.open : null, s ? getComputedStyle(s).display : 'none'];",
+            vec![],
+        )
+        .await
+        .expect("toc");
+    assert_eq!(toc[0], "block", "contents at the top on phones: {toc}");
+    assert_eq!(toc[1], false, "folded: {toc}");
+    assert_eq!(toc[2], "none", "one table of contents on phones: {toc}");
+}
+
+#[tokio::test]
+async fn dark_theme_follows_the_system_and_the_visitors_choice_and_print_shows_the_article_only() {
+    let Some(browser) = browser().await else { return };
+    let site = Site::fixtures();
+    let base = serve(&site).await;
+    let c = &browser.client;
+    let background = || async {
+        c.execute("return getComputedStyle(document.body).backgroundColor;", vec![]).await.expect("bg").to_string()
+    };
+    c.goto(&format!("{base}/en/articles/reset-password")).await.expect("article");
+    let light = background().await;
+    cdp(
+        c,
+        "Emulation.setEmulatedMedia",
+        serde_json::json!({ "features": [{ "name": "prefers-color-scheme", "value": "dark" }] }),
+    )
+    .await;
+    let dark = background().await;
+    assert_ne!(light, dark, "the system's dark setting changes the page");
+    // The visitor's choice wins and is remembered.
+    let toggle = c.find(Locator::Css("[data-theme-toggle]")).await.expect("toggle");
+    assert_eq!(toggle.attr("aria-pressed").await.expect("attr").as_deref(), Some("true"));
+    toggle.click().await.expect("click");
+    assert_eq!(background().await, light, "chosen light over a dark system");
+    c.goto(&format!("{base}/en/")).await.expect("home");
+    assert_eq!(background().await, light, "remembered on the next page");
+    assert_eq!(attr(c, "[data-theme-toggle]", "aria-pressed").await.as_deref(), Some("false"));
+
+    // Print: the article without the site's chrome.
+    c.goto(&format!("{base}/en/articles/reset-password")).await.expect("article");
+    cdp(c, "Emulation.setEmulatedMedia", serde_json::json!({ "media": "print" })).await;
+    let shown = c
+        .execute(
+            "return ['.site-header', '.site-footer', '.feedback', '.contact-box', '.article-aside', '.prose', 'h1']\
+             .map(s => { const e = document.querySelector(s); return e ? getComputedStyle(e).display : 'absent'; });",
+            vec![],
+        )
+        .await
+        .expect("display");
+    let shown: Vec<&str> = shown.as_array().expect("list").iter().filter_map(|v| v.as_str()).collect();
+    assert_eq!(&shown[..5], &["none"; 5], "chrome hidden in print: {shown:?}");
+    assert!(shown[5] != "none" && shown[6] != "none", "the article prints: {shown:?}");
+}
+
+/// axe-core's script (`HELPCENTER_TEST_AXE`, installed from npm by `.ci/run`).
+fn axe_script() -> Option<String> {
+    match std::env::var("HELPCENTER_TEST_AXE") {
+        Ok(path) if !path.is_empty() => Some(std::fs::read_to_string(&path).expect("read HELPCENTER_TEST_AXE")),
+        _ => {
+            crate::support::skip("accessibility audit (HELPCENTER_TEST_AXE is not set; .ci/run installs axe-core)");
+            None
+        }
+    }
+}
+
+#[tokio::test]
+async fn every_page_type_passes_axe_without_serious_violations() {
+    let Some(axe) = axe_script() else { return };
+    let Some(browser) = browser().await else { return };
+    let site = Site::with(|a| crate::support::copy_dir(&crate::support::repo().join("articles"), a));
+    let base = serve(&site).await;
+    let c = &browser.client;
+    let mut found = Vec::new();
+    for locale in ["en", "ja", "ko"] {
+        let article =
+            site.state.public_library().articles().find(|a| a.locale == locale).map(|a| a.url()).expect("an article");
+        let category = article.clone();
+        let category = site
+            .state
+            .public_library()
+            .articles()
+            .find(|a| a.url() == category)
+            .map(|a| format!("/{locale}/categories/{}", a.category))
+            .expect("its category");
+        let pages = [
+            format!("/{locale}/"),
+            category,
+            article,
+            format!("/{locale}/search?q=password"),
+            format!("/{locale}/search?q=zzqqxxvv"),
+            format!("/{locale}/no-such-page"),
+        ];
+        for (dark, page) in [false, true].into_iter().flat_map(|d| pages.iter().map(move |p| (d, p))) {
+            let scheme = if dark { "dark" } else { "light" };
+            cdp(
+                c,
+                "Emulation.setEmulatedMedia",
+                serde_json::json!({ "features": [{ "name": "prefers-color-scheme", "value": scheme }] }),
+            )
+            .await;
+            c.goto(&format!("{base}{page}")).await.expect("page");
+            c.execute(&axe, vec![]).await.expect("load axe");
+            let result = c
+                .execute_async(
+                    "const done = arguments[arguments.length - 1]; \
+                     axe.run(document, { resultTypes: ['violations'] }).then(r => done(r.violations \
+                       .filter(v => v.impact === 'serious' || v.impact === 'critical') \
+                       .map(v => v.id + ' (' + v.impact + '): ' + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', '))));",
+                    vec![],
+                )
+                .await
+                .expect("axe run");
+            for v in result.as_array().into_iter().flatten() {
+                found.push(format!("{page} [{scheme}] {}", v.as_str().unwrap_or("")));
+            }
+        }
+    }
+    assert!(found.is_empty(), "serious or critical violations:\n{}", found.join("\n"));
 }

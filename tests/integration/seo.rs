@@ -152,3 +152,45 @@ async fn without_public_url_links_use_the_requests_host() {
     let (_, _, page) = site.send(hostile).await;
     assert!(!page.contains("evil.example"), "a Host that is no host name is not echoed");
 }
+
+/// The `content` of `<meta {key}="{name}" content="…">`.
+fn meta(page: &str, key: &str, name: &str) -> Option<String> {
+    let pattern = format!(r#"<meta {key}="{name}" content=""#);
+    let start = page.find(&pattern)? + pattern.len();
+    page[start..].split('"').next().map(str::to_owned)
+}
+
+#[tokio::test]
+async fn pages_describe_themselves_for_previews_and_structured_results() {
+    let site = site();
+    let (_, _, page) = site.get("/ja/articles/reset-password").await;
+    assert_eq!(meta(&page, "property", "og:type").as_deref(), Some("article"));
+    assert_eq!(
+        meta(&page, "property", "og:url").as_deref(),
+        Some("https://help.example.com/ja/articles/reset-password")
+    );
+    assert_eq!(meta(&page, "property", "og:locale").as_deref(), Some("ja_JP"));
+    assert!(meta(&page, "property", "og:title").is_some_and(|t| !t.is_empty()));
+    assert_eq!(meta(&page, "name", "twitter:card").as_deref(), Some("summary"));
+    let json = page
+        .split(r#"<script type="application/ld+json">"#)
+        .nth(1)
+        .and_then(|s| s.split("</script>").next())
+        .expect("JSON-LD");
+    let data: serde_json::Value = serde_json::from_str(json).expect("valid JSON-LD");
+    assert_eq!(data[0]["@type"], "Article");
+    assert_eq!(data[0]["inLanguage"], "ja");
+    assert_eq!(data[0]["mainEntityOfPage"], "https://help.example.com/ja/articles/reset-password");
+    assert_eq!(data[1]["@type"], "BreadcrumbList");
+    let crumbs = data[1]["itemListElement"].as_array().expect("crumbs");
+    assert_eq!(crumbs.first().expect("home")["item"], "https://help.example.com/ja/");
+    assert_eq!(crumbs.last().expect("article")["item"], "https://help.example.com/ja/articles/reset-password");
+    // Home and category pages: a description and a title of their own, in their language.
+    let (_, _, home) = site.get("/ko/").await;
+    assert!(meta(&home, "name", "description").is_some_and(|d| d.contains("도움말")), "localized description");
+    let title = home.split("<title>").nth(1).and_then(|t| t.split("</title>").next()).expect("title");
+    assert!(title.contains("무엇을 도와드릴까요"), "{title}");
+    let (_, _, category) = site.get("/en/categories/billing").await;
+    assert!(meta(&category, "name", "description").is_some_and(|d| !d.is_empty()));
+    assert_eq!(meta(&category, "property", "og:type").as_deref(), Some("website"));
+}

@@ -14,6 +14,31 @@
     }
   });
 
+  // Dark or light: the system's setting unless the visitor chose, and then their choice.
+  (function () {
+    var root = document.documentElement;
+    var stored = null;
+    try { stored = window.localStorage.getItem("hc-theme"); } catch (e) { /* private mode */ }
+    if (stored === "dark" || stored === "light") root.setAttribute("data-theme", stored);
+    var button = document.querySelector("[data-theme-toggle]");
+    if (!button || !window.matchMedia) return;
+    var system = window.matchMedia("(prefers-color-scheme: dark)");
+    function dark() {
+      var chosen = root.getAttribute("data-theme");
+      return chosen ? chosen === "dark" : system.matches;
+    }
+    function show() { button.setAttribute("aria-pressed", dark() ? "true" : "false"); }
+    button.hidden = false;
+    show();
+    button.addEventListener("click", function () {
+      var next = dark() ? "light" : "dark";
+      root.setAttribute("data-theme", next);
+      try { window.localStorage.setItem("hc-theme", next); } catch (e) { /* not remembered */ }
+      show();
+    });
+    if (system.addEventListener) system.addEventListener("change", show);
+  })();
+
   var DEBOUNCE_MS = 80;
 
   function escapeHtml(text) {
