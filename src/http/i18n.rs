@@ -43,8 +43,17 @@ pub struct Ui {
     pub back_home: &'static str,
     pub language: &'static str,
     pub skip_to_content: &'static str,
-    pub showing_results_for: &'static str,
-    pub search_instead_for: &'static str,
+    /// The typo-correction notice, one sentence order per language: `{fixed}` is the query
+    /// searched, `{original}` a link to search what was typed.
+    pub correction: &'static str,
+    /// `aria-label` of breadcrumbs.
+    pub breadcrumb: &'static str,
+    /// `aria-label` of result pages' navigation.
+    pub pagination: &'static str,
+    /// The draft badge.
+    pub draft: &'static str,
+    /// A date: `{y}`, `{m}` (1–12), `{month}` (English name), `{d}`.
+    pub date: &'static str,
     pub all_categories: &'static str,
     pub filter_by_category: &'static str,
     pub tell_us_more: &'static str,
@@ -61,6 +70,10 @@ pub struct Ui {
     pub suggestions_count: &'static str,
     /// The dark-theme toggle.
     pub dark_mode: &'static str,
+    /// A heading's copy-link button.
+    pub copy_link: &'static str,
+    /// What the copy-link button says once copied.
+    pub link_copied: &'static str,
     pub read_full_article: &'static str,
 }
 
@@ -73,6 +86,42 @@ impl Ui {
     /// "3 results".
     pub fn results(&self, n: &usize) -> String {
         self.results_count.replace("{n}", &n.to_string())
+    }
+
+    /// The correction notice as HTML: `fixed` emphasized, `original` a link to `url`.
+    pub fn correction_html(&self, fixed: &str, original: &str, url: &str) -> String {
+        let esc = crate::search::escape_html;
+        let fixed = format!("<strong><em>{}</em></strong>", esc(fixed));
+        let original = format!(r#"<a href="{}"><em>{}</em></a>"#, esc(url), esc(original));
+        self.correction
+            .split("{fixed}")
+            .map(|piece| piece.split("{original}").map(esc).collect::<Vec<_>>().join(&original))
+            .collect::<Vec<_>>()
+            .join(&fixed)
+    }
+
+    /// A date as the language writes it (`July 20, 2026`, `2026年7月20日`).
+    pub fn format_date(&self, date: &time::Date) -> String {
+        const MONTHS: [&str; 12] = [
+            "January",
+            "February",
+            "March",
+            "April",
+            "May",
+            "June",
+            "July",
+            "August",
+            "September",
+            "October",
+            "November",
+            "December",
+        ];
+        let m = u8::from(date.month());
+        self.date
+            .replace("{y}", &date.year().to_string())
+            .replace("{month}", MONTHS[usize::from(m - 1)])
+            .replace("{m}", &m.to_string())
+            .replace("{d}", &date.day().to_string())
     }
 
     /// "Results for “q”" (the caller escapes; askama escapes the whole string).
@@ -119,8 +168,11 @@ const EN: Ui = Ui {
     back_home: "Back to the Help Center",
     language: "Language",
     skip_to_content: "Skip to content",
-    showing_results_for: "Showing results for",
-    search_instead_for: "Search instead for",
+    correction: "Showing results for {fixed}. Search instead for {original}.",
+    breadcrumb: "Breadcrumb",
+    pagination: "Pagination",
+    draft: "Draft",
+    date: "{month} {d}, {y}",
     all_categories: "All",
     filter_by_category: "Filter by topic",
     tell_us_more: "Tell us more (optional)",
@@ -135,6 +187,8 @@ const EN: Ui = Ui {
     suggestions: "Suggestions",
     suggestions_count: "{n} suggestions",
     dark_mode: "Dark mode",
+    copy_link: "Copy link to section",
+    link_copied: "Link copied",
     read_full_article: "Read the full article",
 };
 
@@ -176,8 +230,11 @@ const JA: Ui = Ui {
     back_home: "ヘルプセンターに戻る",
     language: "言語",
     skip_to_content: "本文へスキップ",
-    showing_results_for: "次の検索結果を表示しています:",
-    search_instead_for: "元の語句で検索:",
+    correction: "「{fixed}」の検索結果を表示しています。入力どおり「{original}」で検索する",
+    breadcrumb: "パンくずリスト",
+    pagination: "ページ送り",
+    draft: "下書き",
+    date: "{y}年{m}月{d}日",
     all_categories: "すべて",
     filter_by_category: "トピックで絞り込む",
     tell_us_more: "詳しく教えてください（任意）",
@@ -192,6 +249,8 @@ const JA: Ui = Ui {
     suggestions: "候補",
     suggestions_count: "候補 {n} 件",
     dark_mode: "ダークモード",
+    copy_link: "このセクションへのリンクをコピー",
+    link_copied: "リンクをコピーしました",
     read_full_article: "記事全文を読む",
 };
 
@@ -233,8 +292,11 @@ const KO: Ui = Ui {
     back_home: "고객센터로 돌아가기",
     language: "언어",
     skip_to_content: "본문으로 건너뛰기",
-    showing_results_for: "다음 검색 결과를 표시합니다:",
-    search_instead_for: "원래 검색어로 검색:",
+    correction: "‘{fixed}’ 검색 결과를 표시합니다. 입력한 ‘{original}’(으)로 검색",
+    breadcrumb: "이동 경로",
+    pagination: "페이지 이동",
+    draft: "초안",
+    date: "{y}년 {m}월 {d}일",
     all_categories: "전체",
     filter_by_category: "주제별 필터",
     tell_us_more: "자세히 알려 주세요(선택)",
@@ -249,6 +311,8 @@ const KO: Ui = Ui {
     suggestions: "추천 검색어",
     suggestions_count: "추천 {n}개",
     dark_mode: "다크 모드",
+    copy_link: "이 섹션 링크 복사",
+    link_copied: "링크를 복사했습니다",
     read_full_article: "전체 문서 보기",
 };
 

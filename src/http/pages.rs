@@ -179,6 +179,17 @@ impl Chrome {
         self
     }
 
+    /// Points each language link at `path_in(locale)` where it gives one (the same search,
+    /// the same category), else that locale's home.
+    fn with_language_paths(mut self, path_in: impl Fn(&str) -> Option<String>) -> Self {
+        for link in &mut self.languages {
+            if let Some(path) = path_in(&link.code) {
+                link.url = path;
+            }
+        }
+        self
+    }
+
     /// Points language links at translations where they exist.
     fn with_translations(mut self, translations: &[Translation]) -> Self {
         for link in &mut self.languages {
@@ -427,7 +438,17 @@ pub async fn search(
         })
         .collect();
     let page = SearchPage {
-        chrome: Chrome { noindex: true, ..Chrome::for_viewer(&state, &library, &locale, query.clone(), &viewer) },
+        chrome: Chrome {
+            noindex: true,
+            ..Chrome::for_viewer(&state, &library, &locale, query.clone(), &viewer).with_language_paths(|code| {
+                // The same search in another language, its category kept where that language has it.
+                let mut pairs = vec![("q", query.as_str())];
+                if let Some(c) = category.as_deref().filter(|c| library.category(code, c).is_some()) {
+                    pairs.push(("category", c));
+                }
+                Some(format!("/{code}/search?{}", encode_pairs(&pairs)))
+            })
+        },
         total: results.total,
         first_rank: (page - 1) * per_page + 1,
         prev_url: (page > 1).then(|| url(&query, category.as_deref(), Some(page - 1), exact)),
@@ -655,7 +676,8 @@ pub async fn category(
     let x_default = default_version(&versions, &state.config().default_locale, &path);
     let page = CategoryPage {
         chrome: Chrome::for_viewer(&state, library, &locale, String::new(), &viewer)
-            .page(&path, versions, &x_default)
+            .with_language_paths(|code| versions.iter().find(|(l, _)| l == code).map(|(_, p)| p.clone()))
+            .page(&path, versions.clone(), &x_default)
             .described(
                 &category.title,
                 if category.description.is_empty() { &category.title } else { &category.description },

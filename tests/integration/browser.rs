@@ -567,6 +567,7 @@ async fn dark_theme_follows_the_system_and_the_visitors_choice_and_print_shows_t
         serde_json::json!({ "features": [{ "name": "prefers-color-scheme", "value": "dark" }] }),
     )
     .await;
+    c.goto(&format!("{base}/en/articles/reset-password")).await.expect("article, dark system");
     let dark = background().await;
     assert_ne!(light, dark, "the system's dark setting changes the page");
     // The visitor's choice wins and is remembered.
@@ -658,4 +659,30 @@ async fn every_page_type_passes_axe_without_serious_violations() {
         }
     }
     assert!(found.is_empty(), "serious or critical violations:\n{}", found.join("\n"));
+}
+
+#[tokio::test]
+async fn a_headings_link_copies_the_address_of_its_section() {
+    let Some(browser) = browser().await else { return };
+    let site = Site::fixtures();
+    let base = serve(&site).await;
+    let c = &browser.client;
+    cdp(
+        c,
+        "Browser.grantPermissions",
+        serde_json::json!({ "origin": base, "permissions": ["clipboardReadWrite", "clipboardSanitizedWrite"] }),
+    )
+    .await;
+    c.goto(&format!("{base}/en/articles/two-factor")).await.expect("article");
+    let link = c.find(Locator::Css("#recovery-codes .heading-link")).await.expect("a copy-link on the heading");
+    assert_eq!(link.attr("href").await.expect("href").as_deref(), Some("#recovery-codes"));
+    assert!(link.attr("aria-label").await.expect("label").is_some_and(|l| l.starts_with("Copy link to section")));
+    link.click().await.expect("click");
+    eventually("copied", || async { attr(c, "#recovery-codes .heading-link", "data-copied").await.is_some() }).await;
+    let copied = c
+        .execute_async("const done = arguments[arguments.length - 1]; navigator.clipboard.readText().then(done, e => done('error: ' + e));", vec![])
+        .await
+        .expect("clipboard");
+    assert_eq!(copied, format!("{base}/en/articles/two-factor#recovery-codes"));
+    assert!(c.current_url().await.expect("url").as_str().ends_with("#recovery-codes"));
 }

@@ -290,3 +290,22 @@ async fn results_pages_link_to_each_other() {
     let first_hit = |page: &str| page.split("class=\"result-title\" href=\"").nth(1).map(|s| s[..20].to_owned());
     assert_ne!(first_hit(&first), first_hit(&second), "page 2 shows the next result");
 }
+
+#[tokio::test]
+async fn the_chrome_speaks_the_pages_language_and_says_things_once() {
+    let site = Site::fixtures();
+    let (_, _, page) = site.get("/ja/articles/reset-password").await;
+    assert!(page.contains(r#"aria-label="パンくずリスト""#), "localized breadcrumb label");
+    assert!(page.contains(r#"<time datetime="2026-09-14">2026年9月14日</time>"#), "a Japanese date");
+    assert_eq!(page.matches("data-contact").count(), 1, "one contact prompt on an article page");
+    let (_, _, missing) = site.get("/ko/no-such-page").await;
+    assert_eq!(missing.matches(r#"role="search""#).count(), 1, "one search box on the 404 page");
+    let (_, _, none) = site.get("/en/search?q=zzqqxxvv").await;
+    assert_eq!(none.matches("data-contact").count(), 1, "no results: one contact prompt");
+    // The language switcher keeps the search (and its category) and the category.
+    let (_, _, results) = site.get("/en/search?q=refund&category=billing").await;
+    let nav = results.split(r#"class="languages""#).nth(1).and_then(|n| n.split("</nav>").next()).unwrap_or("");
+    assert!(nav.contains(r#"href="/ja/search?q=refund&#38;category=billing""#), "same search in Japanese: {nav}");
+    let (_, _, category) = site.get("/en/categories/billing").await;
+    assert!(category.contains(r#"href="/ko/categories/billing" hreflang="ko""#), "same category in Korean");
+}

@@ -39,6 +39,38 @@
     if (system.addEventListener) system.addEventListener("change", show);
   })();
 
+  // A link to each section, copied on click (for sending a customer straight to the answer).
+  (function () {
+    var prose = document.querySelector(".prose[data-copy-link]");
+    if (!prose) return;
+    var label = prose.getAttribute("data-copy-link");
+    var copied = prose.getAttribute("data-copied");
+    var status = document.createElement("div");
+    status.className = "visually-hidden";
+    status.setAttribute("role", "status");
+    prose.appendChild(status);
+    Array.prototype.forEach.call(prose.querySelectorAll("h2[id], h3[id]"), function (heading) {
+      var link = document.createElement("a");
+      link.className = "heading-link";
+      link.href = "#" + heading.id;
+      link.setAttribute("aria-label", label + ": " + heading.textContent);
+      link.textContent = "#";
+      heading.appendChild(link);
+      link.addEventListener("click", function (event) {
+        event.preventDefault();
+        var url = location.origin + location.pathname + "#" + heading.id;
+        if (history.replaceState) history.replaceState(null, "", "#" + heading.id);
+        if (navigator.clipboard && navigator.clipboard.writeText) {
+          navigator.clipboard.writeText(url).then(function () {
+            status.textContent = copied;
+            link.setAttribute("data-copied", "");
+            window.setTimeout(function () { link.removeAttribute("data-copied"); status.textContent = ""; }, 2000);
+          }, function () { /* no clipboard: the address bar has the link */ });
+        }
+      });
+    });
+  })();
+
   var DEBOUNCE_MS = 80;
 
   function escapeHtml(text) {
