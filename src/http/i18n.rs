@@ -70,6 +70,10 @@ pub struct Ui {
     pub suggestions_count: &'static str,
     /// The dark-theme toggle.
     pub dark_mode: &'static str,
+    /// "Who can use this": the plans line of an article.
+    pub plans_label: &'static str,
+    /// "Who can use this": the roles line of an article.
+    pub roles_label: &'static str,
     /// A heading's copy-link button.
     pub copy_link: &'static str,
     /// What the copy-link button says once copied.
@@ -187,6 +191,8 @@ const EN: Ui = Ui {
     suggestions: "Suggestions",
     suggestions_count: "{n} suggestions",
     dark_mode: "Dark mode",
+    plans_label: "Available on",
+    roles_label: "Who can do this",
     copy_link: "Copy link to section",
     link_copied: "Link copied",
     read_full_article: "Read the full article",
@@ -249,6 +255,8 @@ const JA: Ui = Ui {
     suggestions: "候補",
     suggestions_count: "候補 {n} 件",
     dark_mode: "ダークモード",
+    plans_label: "対象プラン",
+    roles_label: "操作できるユーザー",
     copy_link: "このセクションへのリンクをコピー",
     link_copied: "リンクをコピーしました",
     read_full_article: "記事全文を読む",
@@ -311,6 +319,8 @@ const KO: Ui = Ui {
     suggestions: "추천 검색어",
     suggestions_count: "추천 {n}개",
     dark_mode: "다크 모드",
+    plans_label: "이용 가능 요금제",
+    roles_label: "사용 가능 역할",
     copy_link: "이 섹션 링크 복사",
     link_copied: "링크를 복사했습니다",
     read_full_article: "전체 문서 보기",

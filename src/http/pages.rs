@@ -83,6 +83,37 @@ impl Chrome {
     }
 }
 
+/// An FAQ article's questions (its `##` headings) with the plain text of each answer (what
+/// follows up to the next `##`, at most 600 characters).
+fn faq_entries(html: &str) -> Vec<(String, String)> {
+    fn text(html: &str) -> String {
+        let mut out = String::new();
+        let mut in_tag = false;
+        for c in html.chars() {
+            match c {
+                '<' => in_tag = true,
+                '>' => {
+                    in_tag = false;
+                    out.push(' ');
+                }
+                c if !in_tag => out.push(c),
+                _ => {}
+            }
+        }
+        let out = out.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&#39;", "'");
+        out.replace("&amp;", "&").split_whitespace().collect::<Vec<_>>().join(" ")
+    }
+    html.split("<h2")
+        .skip(1)
+        .filter_map(|part| {
+            let (heading, rest) = part.split_once("</h2>")?;
+            let question = text(heading.split_once('>').map_or("", |(_, h)| h));
+            let answer: String = text(rest).chars().take(600).collect();
+            (!question.is_empty() && !answer.is_empty()).then_some((question, answer))
+        })
+        .collect()
+}
+
 /// JSON for a `<script type="application/ld+json">` (nothing in it can close the element).
 fn json_ld(value: &serde_json::Value) -> String {
     value.to_string().replace("</", "<\\/")
@@ -580,7 +611,19 @@ pub async fn article(
             entry["dateModified"] = d.to_string().into();
         }
         let crumbs = serde_json::json!({ "@context": "https://schema.org", "@type": "BreadcrumbList", "itemListElement": crumbs });
-        chrome.meta.json_ld = json_ld(&serde_json::json!([entry, crumbs]));
+        let mut data = vec![entry, crumbs];
+        if article.faq {
+            let questions: Vec<serde_json::Value> = faq_entries(&html)
+                .into_iter()
+                .map(|(q, a)| {
+                    serde_json::json!({ "@type": "Question", "name": q, "acceptedAnswer": { "@type": "Answer", "text": a } })
+                })
+                .collect();
+            if !questions.is_empty() {
+                data.push(serde_json::json!({ "@context": "https://schema.org", "@type": "FAQPage", "mainEntity": questions }));
+            }
+        }
+        chrome.meta.json_ld = json_ld(&serde_json::Value::Array(data));
     }
     let page = ArticlePage {
         html,

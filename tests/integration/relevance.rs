@@ -7,7 +7,7 @@ use helpcenter::search::relevance::{evaluate, load_queries};
 use crate::support::{Site, copy_dir, repo};
 
 /// (locale, MRR@10 floor, success@3 floor).
-const FLOORS: &[(&str, f64, f64)] = &[("en", 0.90, 0.93), ("ja", 0.95, 0.97), ("ko", 0.92, 0.95)];
+const FLOORS: &[(&str, f64, f64)] = &[("en", 0.90, 0.95), ("ja", 0.90, 0.95), ("ko", 0.90, 0.95)];
 
 #[test]
 fn relevance_stays_above_the_floors() {

@@ -194,3 +194,41 @@ async fn pages_describe_themselves_for_previews_and_structured_results() {
     assert!(meta(&category, "name", "description").is_some_and(|d| !d.is_empty()));
     assert_eq!(meta(&category, "property", "og:type").as_deref(), Some("website"));
 }
+
+#[tokio::test]
+async fn faq_articles_carry_their_questions_and_articles_say_who_can_use_them() {
+    let site = Site::with_config(
+        |a| copy_dir(&repo().join("articles"), a),
+        |c| c.public_url = "https://help.example.com".into(),
+    );
+    let (_, _, page) = site.get("/en/articles/billing-faq").await;
+    let json = page
+        .split(r#"<script type="application/ld+json">"#)
+        .nth(1)
+        .and_then(|s| s.split("</script>").next())
+        .expect("JSON-LD");
+    let data: serde_json::Value = serde_json::from_str(json).expect("valid JSON-LD");
+    let faq = data.as_array().expect("list").iter().find(|d| d["@type"] == "FAQPage").expect("FAQPage");
+    let questions = faq["mainEntity"].as_array().expect("questions");
+    let headings = std::fs::read_to_string(repo().join("articles/en/billing/billing-faq.md"))
+        .expect("faq")
+        .lines()
+        .filter(|l| l.starts_with("## "))
+        .count();
+    assert_eq!(questions.len(), headings, "one question per ## heading");
+    for q in questions {
+        assert_eq!(q["@type"], "Question");
+        assert!(q["name"].as_str().is_some_and(|n| n.ends_with('?')), "{q}");
+        let answer = q["acceptedAnswer"]["text"].as_str().expect("answer");
+        assert!(!answer.is_empty() && answer.chars().count() <= 600 && !answer.contains('<'), "{answer}");
+    }
+    // An ordinary article has no FAQPage; a plan-limited one says who can use it.
+    let (_, _, page) = site.get("/en/articles/single-sign-on-saml").await;
+    assert!(!page.contains("FAQPage"));
+    let who =
+        page.split(r#"<dl class="who-can">"#).nth(1).and_then(|s| s.split("</dl>").next()).expect("who can use this");
+    assert!(who.contains("Available on") && who.contains("Enterprise"), "{who}");
+    assert!(who.contains("Who can do this") && who.contains("Owner"), "{who}");
+    let (_, _, ja) = site.get("/ja/articles/single-sign-on-saml").await;
+    assert!(ja.contains("対象プラン"), "localized label");
+}
