@@ -86,23 +86,7 @@ impl Chrome {
 /// An FAQ article's questions (its `##` headings) with the plain text of each answer (what
 /// follows up to the next `##`, at most 600 characters).
 fn faq_entries(html: &str) -> Vec<(String, String)> {
-    fn text(html: &str) -> String {
-        let mut out = String::new();
-        let mut in_tag = false;
-        for c in html.chars() {
-            match c {
-                '<' => in_tag = true,
-                '>' => {
-                    in_tag = false;
-                    out.push(' ');
-                }
-                c if !in_tag => out.push(c),
-                _ => {}
-            }
-        }
-        let out = out.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&#39;", "'");
-        out.replace("&amp;", "&").split_whitespace().collect::<Vec<_>>().join(" ")
-    }
+    let text = |html: &str| crate::search::searcher::strip_tags(html).split_whitespace().collect::<Vec<_>>().join(" ");
     html.split("<h2")
         .skip(1)
         .filter_map(|part| {

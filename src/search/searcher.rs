@@ -703,7 +703,7 @@ struct Ranked {
 }
 
 /// The text of a small, trusted HTML fragment (tags dropped, a few entities decoded).
-fn strip_tags(html: &str) -> String {
+pub(crate) fn strip_tags(html: &str) -> String {
     let mut out = String::with_capacity(html.len());
     let mut in_tag = false;
     for c in html.chars() {
