@@ -45,6 +45,8 @@ impl std::fmt::Debug for Secret {
 pub struct Config {
     /// Name shown in the header and page titles.
     pub site_name: String,
+    /// The name per locale where it differs (`[site_names]`, `ja = "Tasklane ヘルプセンター"`).
+    pub site_names: std::collections::BTreeMap<String, String>,
     /// Locale used when the visitor's cannot be served.
     pub default_locale: String,
     /// Where "Contact support" leads.
@@ -90,6 +92,13 @@ pub struct Config {
     pub image_hosts: Vec<String>,
     /// Connection limits and timeouts.
     pub server: ServerLimits,
+}
+
+impl Config {
+    /// The site's name in `locale`: its own from `[site_names]`, else `site_name`.
+    pub fn site_name_in(&self, locale: &str) -> &str {
+        self.site_names.get(locale).map_or(self.site_name.as_str(), String::as_str)
+    }
 }
 
 /// How long clients may take and how many may connect (`[server]` in the config file).
@@ -180,6 +189,7 @@ impl Default for Config {
     fn default() -> Self {
         Self {
             site_name: "Help Center".into(),
+            site_names: std::collections::BTreeMap::new(),
             default_locale: "en".into(),
             contact_url: "mailto:support@example.com".into(),
             articles: "articles".into(),
@@ -375,9 +385,12 @@ mod tests {
 
     #[test]
     fn file_then_env_layering() {
-        let mut c = Config::from_toml("site_name = \"Acme\"\naddr = \"0.0.0.0:9000\"\n[weights]\ntitle = 9.0\n")
+        let mut c = Config::from_toml(
+            "site_name = \"Acme\"\naddr = \"0.0.0.0:9000\"\n[weights]\ntitle = 9.0\n[site_names]\nja = \"Acme ヘルプ\"\n",
+        )
             .expect("valid");
         assert_eq!(c.site_name, "Acme");
+        assert_eq!((c.site_name_in("ja"), c.site_name_in("ko")), ("Acme ヘルプ", "Acme"), "per-locale name");
         assert_eq!(c.weights.title, 9.0);
         assert_eq!(c.weights.body, 1.0);
         c.apply_env(|k| (k == "HELPCENTER_SITE_NAME").then(|| "Env".to_owned())).expect("env ok");

@@ -260,7 +260,7 @@ pub async fn contact(
     if state.public_library().has_locale(&locale) {
         state.record(Event::Contact(ContactEvent {
             at: now(),
-            locale,
+            locale: locale.clone(),
             search_id: sid,
             slug,
             query: query.clone(),
@@ -268,20 +268,18 @@ pub async fn contact(
         }));
     }
     let config = state.config();
-    let target = contact_target(&config.contact_url, &config.contact_query_param, query.as_deref());
+    let target = contact_target(&config.contact_url, &config.contact_query_param, query.as_deref(), &locale);
     super::redirect(StatusCode::SEE_OTHER, &target)
 }
 
 /// The contact URL with the last query attached (`?q=` by default; a `mailto:` gets a
-/// subject and body instead).
-pub fn contact_target(url: &str, param_name: &str, query: Option<&str>) -> String {
+/// subject and body instead, in the visitor's language).
+pub fn contact_target(url: &str, param_name: &str, query: Option<&str>, locale: &str) -> String {
     let Some(query) = query else { return url.to_owned() };
     let sep = if url.contains('?') { '&' } else { '?' };
     let pairs: Vec<(String, String)> = if url.starts_with("mailto:") {
-        vec![
-            ("subject".into(), "Help request".into()),
-            ("body".into(), format!("I searched the help center for: {query}")),
-        ]
+        let ui = super::i18n::ui(locale);
+        vec![("subject".into(), ui.mail_subject.into()), ("body".into(), format!("{} {query}", ui.mail_body))]
     } else {
         vec![(param_name.to_owned(), query.to_owned())]
     };
@@ -302,13 +300,25 @@ mod tests {
 
     #[test]
     fn contact_urls_carry_the_query() {
-        assert_eq!(contact_target("https://x.example/c", "q", Some("reset pw")), "https://x.example/c?q=reset%20pw");
-        assert_eq!(contact_target("https://x.example/c?a=1", "topic", Some("x")), "https://x.example/c?a=1&topic=x");
+        assert_eq!(
+            contact_target("https://x.example/c", "q", Some("reset pw"), "en"),
+            "https://x.example/c?q=reset%20pw"
+        );
+        assert_eq!(
+            contact_target("https://x.example/c?a=1", "topic", Some("x"), "en"),
+            "https://x.example/c?a=1&topic=x"
+        );
         assert!(
-            contact_target("mailto:s@x.example", "q", Some("a b"))
+            contact_target("mailto:s@x.example", "q", Some("a b"), "en")
                 .starts_with("mailto:s@x.example?subject=Help%20request&body=")
         );
-        assert_eq!(contact_target("https://x.example/c", "q", None), "https://x.example/c");
+        assert_eq!(contact_target("https://x.example/c", "q", None, "en"), "https://x.example/c");
+        let ja = contact_target("mailto:s@x.example", "q", Some("返金"), "ja");
+        let subject: String = form_urlencoded::byte_serialize("お問い合わせ".as_bytes()).collect();
+        assert!(
+            ja.starts_with(&format!("mailto:s@x.example?subject={subject}&body=")),
+            "in the visitor's language: {ja}"
+        );
     }
 
     #[test]

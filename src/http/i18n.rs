@@ -70,6 +70,10 @@ pub struct Ui {
     pub suggestions_count: &'static str,
     /// The dark-theme toggle.
     pub dark_mode: &'static str,
+    /// The subject of a support e-mail (`contact_url = "mailto:…"`).
+    pub mail_subject: &'static str,
+    /// Its body before the visitor's last search.
+    pub mail_body: &'static str,
     /// "Who can use this": the plans line of an article.
     pub plans_label: &'static str,
     /// "Who can use this": the roles line of an article.
@@ -191,6 +195,8 @@ const EN: Ui = Ui {
     suggestions: "Suggestions",
     suggestions_count: "{n} suggestions",
     dark_mode: "Dark mode",
+    mail_subject: "Help request",
+    mail_body: "I searched the help center for:",
     plans_label: "Available on",
     roles_label: "Who can do this",
     copy_link: "Copy link to section",
@@ -255,6 +261,8 @@ const JA: Ui = Ui {
     suggestions: "候補",
     suggestions_count: "候補 {n} 件",
     dark_mode: "ダークモード",
+    mail_subject: "お問い合わせ",
+    mail_body: "ヘルプセンターで検索した内容:",
     plans_label: "対象プラン",
     roles_label: "操作できるユーザー",
     copy_link: "このセクションへのリンクをコピー",
@@ -319,6 +327,8 @@ const KO: Ui = Ui {
     suggestions: "추천 검색어",
     suggestions_count: "추천 {n}개",
     dark_mode: "다크 모드",
+    mail_subject: "도움 요청",
+    mail_body: "도움말 센터에서 검색한 내용:",
     plans_label: "이용 가능 요금제",
     roles_label: "사용 가능 역할",
     copy_link: "이 섹션 링크 복사",

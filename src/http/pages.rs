@@ -158,7 +158,7 @@ impl Chrome {
         Self {
             ui: ui(locale),
             locale: locale.to_owned(),
-            site_name: state.config().site_name.clone(),
+            site_name: state.config().site_name_in(locale).to_owned(),
             contact_url: format!("/{locale}/contact"),
             query,
             languages,

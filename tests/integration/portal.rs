@@ -309,3 +309,18 @@ async fn the_chrome_speaks_the_pages_language_and_says_things_once() {
     let (_, _, category) = site.get("/en/categories/billing").await;
     assert!(category.contains(r#"href="/ko/categories/billing" hreflang="ko""#), "same category in Korean");
 }
+
+#[tokio::test]
+async fn each_locale_can_name_the_site_its_own_way() {
+    let site = Site::with_config(
+        |a| copy_dir(&repo().join("tests/fixtures/articles"), a),
+        |c| {
+            c.site_name = "Acme Help".into();
+            c.site_names.insert("ja".into(), "Acme ヘルプセンター".into());
+        },
+    );
+    let (_, _, ja) = site.get("/ja/articles/reset-password").await;
+    assert!(ja.contains("· Acme ヘルプセンター</title>"), "Japanese name in the title");
+    let (_, _, en) = site.get("/en/articles/reset-password").await;
+    assert!(en.contains("· Acme Help</title>") && !en.contains("ヘルプセンター"), "others keep site_name");
+}
