@@ -4,10 +4,12 @@
 //! Per locale, every word the published articles contain (titles, keywords, headings and
 //! body text, from the index's `words` field) is in an FST with the articles using it and
 //! where (title, keyword, heading, body). What was typed is cut into terms: earlier words
-//! must match whole (with typo tolerance from 5 letters, as search), the last one is a
-//! prefix; CJK terms are prefixes of CJK words (katakana, kanji and Hangul words of the
-//! articles), and Hangul is compared letter by letter (jamo), so a syllable still being
-//! composed (`워ㅋ`, `점ㅅ`, `버` for `번`) matches the words it begins.
+//! must match whole, the last one is a prefix, and a word that matches nothing as typed
+//! gets search's typo budget (from 5 letters); CJK terms are prefixes of CJK words
+//! (katakana, kanji and Hangul words of the articles), and Hangul is compared letter by
+//! letter (jamo), so a syllable still being composed (`워ㅋ`, `점ㅅ`, `버` for `번`)
+//! matches the words it begins. A Hangul or katakana term nothing begins is tried as a
+//! borrowed name against the Latin words it sounds like (`라이트하ㅇ` → `lighthouse`).
 //!
 //! Articles are ranked like search: most terms matched first (Meilisearch's rule), then
 //! the sum over terms of field weight × rarity (idf), a typo or prefix match counting less.
