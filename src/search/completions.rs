@@ -1,5 +1,6 @@
-//! Query completions for typeahead: popular searches that found answers. The search log
-//! decides which queries qualify ([`crate::searchlog`]); typeahead only offers them.
+//! Query completions for typeahead: popular searches that found answers. Which queries
+//! qualify is decided downstream, from the search log, and handed to the snapshot;
+//! typeahead only offers them.
 
 use std::collections::HashMap;
 

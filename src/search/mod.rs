@@ -43,6 +43,24 @@ pub fn open_searcher(
     (searcher, problem)
 }
 
+/// Appends `text` to `out` as HTML with the byte ranges `marks` (sorted; an overlapping
+/// range is skipped) in `<mark>`, each piece passed through `escape`: how snippets and
+/// suggestion highlights are written.
+pub(crate) fn push_marked(out: &mut String, text: &str, marks: &[(usize, usize)], escape: impl Fn(&str) -> String) {
+    let mut at = 0;
+    for &(s, e) in marks {
+        if s < at {
+            continue;
+        }
+        out.push_str(&escape(&text[at..s]));
+        out.push_str("<mark>");
+        out.push_str(&escape(&text[s..e]));
+        out.push_str("</mark>");
+        at = e;
+    }
+    out.push_str(&escape(&text[at..]));
+}
+
 /// Escapes text for HTML (snippets and suggestion highlights are built as HTML).
 pub(crate) fn escape_html(text: &str) -> String {
     let mut out = String::with_capacity(text.len());

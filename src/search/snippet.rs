@@ -143,18 +143,7 @@ pub fn snippet(text: &str, needles: &Needles) -> String {
     if cut_before {
         html.push('…');
     }
-    let mut at = 0;
-    for (s, e) in marks {
-        if s < at {
-            continue;
-        }
-        html.push_str(&escape(&part[at..s]));
-        html.push_str("<mark>");
-        html.push_str(&escape(&part[s..e]));
-        html.push_str("</mark>");
-        at = e;
-    }
-    html.push_str(&escape(&part[at..]));
+    super::push_marked(&mut html, part, &marks, escape);
     if cut_after {
         html.push('…');
     }

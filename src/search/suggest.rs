@@ -564,19 +564,8 @@ fn highlight(display: &str, lower: &str, needles: &[String]) -> String {
         }
     }
     marks.sort_unstable();
-    let mut out = String::new();
-    let mut at = 0;
-    for (s, e) in marks {
-        if s < at {
-            continue;
-        }
-        out.push_str(&escape_html(&display[at..s]));
-        out.push_str("<mark>");
-        out.push_str(&escape_html(&display[s..e]));
-        out.push_str("</mark>");
-        at = e;
-    }
-    out.push_str(&escape_html(&display[at..]));
+    let mut out = String::with_capacity(display.len() + 16);
+    super::push_marked(&mut out, display, &marks, escape_html);
     out
 }
 

@@ -153,6 +153,16 @@ async fn without_public_url_links_use_the_requests_host() {
     assert!(!page.contains("evil.example"), "a Host that is no host name is not echoed");
 }
 
+/// A page's JSON-LD, parsed.
+fn json_ld(page: &str) -> serde_json::Value {
+    let json = page
+        .split(r#"<script type="application/ld+json">"#)
+        .nth(1)
+        .and_then(|s| s.split("</script>").next())
+        .expect("JSON-LD");
+    serde_json::from_str(json).expect("valid JSON-LD")
+}
+
 /// The `content` of `<meta {key}="{name}" content="…">`.
 fn meta(page: &str, key: &str, name: &str) -> Option<String> {
     let pattern = format!(r#"<meta {key}="{name}" content=""#);
@@ -172,12 +182,7 @@ async fn pages_describe_themselves_for_previews_and_structured_results() {
     assert_eq!(meta(&page, "property", "og:locale").as_deref(), Some("ja_JP"));
     assert!(meta(&page, "property", "og:title").is_some_and(|t| !t.is_empty()));
     assert_eq!(meta(&page, "name", "twitter:card").as_deref(), Some("summary"));
-    let json = page
-        .split(r#"<script type="application/ld+json">"#)
-        .nth(1)
-        .and_then(|s| s.split("</script>").next())
-        .expect("JSON-LD");
-    let data: serde_json::Value = serde_json::from_str(json).expect("valid JSON-LD");
+    let data = json_ld(&page);
     assert_eq!(data[0]["@type"], "Article");
     assert_eq!(data[0]["inLanguage"], "ja");
     assert_eq!(data[0]["mainEntityOfPage"], "https://help.example.com/ja/articles/reset-password");
@@ -202,12 +207,7 @@ async fn faq_articles_carry_their_questions_and_articles_say_who_can_use_them() 
         |c| c.public_url = "https://help.example.com".into(),
     );
     let (_, _, page) = site.get("/en/articles/billing-faq").await;
-    let json = page
-        .split(r#"<script type="application/ld+json">"#)
-        .nth(1)
-        .and_then(|s| s.split("</script>").next())
-        .expect("JSON-LD");
-    let data: serde_json::Value = serde_json::from_str(json).expect("valid JSON-LD");
+    let data = json_ld(&page);
     let faq = data.as_array().expect("list").iter().find(|d| d["@type"] == "FAQPage").expect("FAQPage");
     let questions = faq["mainEntity"].as_array().expect("questions");
     let headings = std::fs::read_to_string(repo().join("articles/en/billing/billing-faq.md"))

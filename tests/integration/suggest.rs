@@ -75,6 +75,30 @@ async fn cjk_prefixes_suggest_articles() {
 }
 
 #[tokio::test]
+async fn a_product_name_typed_in_hangul_finds_its_latin_spelling() {
+    let site = Site::with(|a| {
+        crate::support::copy_dir(&crate::support::repo().join("tests/fixtures/articles"), a);
+        std::fs::write(
+            a.join("ko/account/lighthouse.md"),
+            "---\ntitle: Lighthouse 보고서 읽기\n---\nLighthouse 점수는 성능을 보여 줍니다.\n",
+        )
+        .expect("write");
+    });
+    // Still composing the fourth syllable, and typed out whole: neither is in the articles.
+    for q in ["라이트하ㅇ", "라이트하우스 "] {
+        assert_eq!(
+            urls(&suggest(&site, q, "ko").await).first().map(String::as_str),
+            Some("/ko/articles/lighthouse"),
+            "{q}"
+        );
+    }
+    assert!(
+        urls(&suggest(&site, "비밀번호", "ko").await).iter().all(|u| u != "/ko/articles/lighthouse"),
+        "only when nothing matches"
+    );
+}
+
+#[tokio::test]
 async fn bad_input_is_harmless() {
     let site = Site::fixtures();
     assert!(suggest(&site, "", "en").await["suggestions"].as_array().is_some_and(Vec::is_empty));
