@@ -66,6 +66,7 @@ async fn ingest(url: &str, name: &str) {
             at: now(),
             locale: "en".into(),
             query: format!("query number {}", i % 5000),
+            typed: format!("query number {}", i % 5000),
             normalized: format!("number queri {}", i % 5000),
             results: (i % 7) as i64,
             corrected: false,

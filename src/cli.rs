@@ -50,6 +50,8 @@ pub enum ReportFormat {
 pub enum ReportKind {
     /// Queries that did not lead to an answer, by impact.
     Gaps,
+    /// The words of failed searches, by how many distinct failed queries use them.
+    Keywords,
     /// Most searched query groups.
     Queries,
     /// Article helpfulness.
@@ -97,7 +99,7 @@ pub enum Command {
         /// Which report.
         #[arg(value_enum)]
         kind: ReportKind,
-        /// Period: 30d, 12h, 2w, or a start date (2026-01-31).
+        /// Period: 30d, 2w, or a start date (2026-01-31); reports count whole UTC days.
         #[arg(long, default_value = "30d")]
         since: String,
         /// End of the period: a date (inclusive); default now.
@@ -106,6 +108,9 @@ pub enum Command {
         /// Only this locale.
         #[arg(long)]
         locale: Option<String>,
+        /// Only searches from `page`, `api` or `typeahead`.
+        #[arg(long)]
+        source: Option<String>,
         /// Output format.
         #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
         format: ReportFormat,

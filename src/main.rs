@@ -59,8 +59,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             cmd::search::run(&config, &query, locale.as_deref(), limit, explain)
         }
         Command::New { path, title } => cmd::new::run(&config, &path, title.as_deref()),
-        Command::Report { kind, since, until, locale, format, limit } => {
-            cmd::report::run(&config, kind, (&since, until.as_deref()), locale.as_deref(), format, limit)
+        Command::Report { kind, since, until, locale, source, format, limit } => {
+            let selection = cmd::report::Selection {
+                since: &since,
+                until: until.as_deref(),
+                locale: locale.as_deref(),
+                source: source.as_deref(),
+            };
+            cmd::report::run(&config, kind, &selection, format, limit)
         }
     }
 }

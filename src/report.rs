@@ -1,20 +1,30 @@
 //! Reports on the search log for analysts: content gaps (what customers could not find),
-//! top queries, article helpfulness, the search funnel and daily trends. Aggregation is pure
-//! Rust over the stored rows, so both backends give identical reports.
+//! the words of failed searches, top queries, article helpfulness, the standard search
+//! metrics and daily trends. Everything is read from the daily rollups
+//! ([`crate::searchlog::aggregate`]), so a report's cost follows the rows it shows and the
+//! days it covers, not the number of events; periods are whole UTC days.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::HashMap;
 
 use serde::Serialize;
 
-use crate::searchlog::Dataset;
-use crate::text::typo::within_typos;
+use crate::searchlog::aggregate::{GroupTotals, Order, Scope};
+use crate::searchlog::tally::{Counts, DAY};
+use crate::searchlog::{Store, StoreError};
+use crate::text::typo::{budget, within_typos};
 
-/// Errors in report arguments.
+/// Errors of a report.
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
     /// `--since` is not like `30d`, `12h`, `2w` or `2026-01-31`.
     #[error("`{0}` is not a period: use 30d, 12h, 2w or a date like 2026-01-31")]
     BadPeriod(String),
+    /// `--source` is not one of page, api, typeahead.
+    #[error("`{0}` is not a source: use page, api or typeahead")]
+    BadSource(String),
+    /// The database failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
 }
 
 /// Seconds in the period named by `since` (`30d`, `12h`, `2w`), or from a date until `now`.
@@ -75,53 +85,101 @@ impl Period {
         let len = self.to - self.from;
         Self { from: self.from - len, to: self.from }
     }
+
+    /// First and last UTC day touched (today included when the period ends now).
+    pub fn days(&self) -> (i64, i64) {
+        (self.from.div_euclid(DAY), (self.to - 1).div_euclid(DAY))
+    }
+}
+
+/// What a report covers: a period, optionally one locale and one source.
+#[derive(Debug, Clone)]
+pub struct Filter {
+    /// The period.
+    pub period: Period,
+    /// Only this locale.
+    pub locale: Option<String>,
+    /// Only `page`, `api` or `typeahead`.
+    pub source: Option<String>,
+}
+
+impl Filter {
+    /// A filter; `source` must be page, api or typeahead.
+    pub fn new(period: Period, locale: Option<&str>, source: Option<&str>) -> Result<Self, ReportError> {
+        let source = source.map(str::trim).filter(|s| !s.is_empty());
+        if let Some(s) = source
+            && !matches!(s, "page" | "api" | "typeahead")
+        {
+            return Err(ReportError::BadSource(s.to_owned()));
+        }
+        Ok(Self {
+            period,
+            locale: locale.map(str::trim).filter(|l| !l.is_empty()).map(str::to_owned),
+            source: source.map(str::to_owned),
+        })
+    }
+
+    /// The rollup days of the period.
+    pub fn scope(&self) -> Scope {
+        let (from_day, to_day) = self.period.days();
+        Scope { from_day, to_day, locale: self.locale.clone(), source: self.source.clone() }
+    }
+
+    /// The same number of days just before.
+    pub fn previous_scope(&self) -> Scope {
+        let s = self.scope();
+        let len = s.to_day - s.from_day + 1;
+        Scope { from_day: s.from_day - len, to_day: s.from_day - 1, ..s }
+    }
 }
 
 /// One content gap: a group of similar queries that did not lead to an answer.
 #[derive(Debug, Clone, Serialize)]
 pub struct GapRow {
-    /// The group's normalized key.
+    /// The group's most common wording, as typed (original case).
     pub query: String,
+    /// The grouping key (exports only; not shown).
+    pub key: String,
     /// Searches in the period.
-    pub searches: usize,
-    /// Distinct visits.
-    pub visits: usize,
+    pub searches: i64,
+    /// Distinct visits (per day).
+    pub visits: i64,
     /// Share of searches with no results.
     pub zero_result_share: f64,
     /// Share of searches with at least one click.
     pub click_through: f64,
-    /// Contact requests after these searches.
-    pub contacts: usize,
+    /// Searches followed by a contact request.
+    pub contacts: i64,
     /// "Not helpful" votes on articles reached from these searches.
-    pub not_helpful: usize,
-    /// Up to three raw queries, most frequent first.
+    pub not_helpful: i64,
+    /// Up to three wordings, most frequent first.
     pub examples: Vec<String>,
-    /// First search (unix seconds).
+    /// First day with a search (unix seconds, UTC midnight).
     pub first_seen: i64,
-    /// Last search.
+    /// Last day with a search.
     pub last_seen: i64,
     /// Searches in the previous period of the same length.
-    pub previous_searches: usize,
-    /// Ranking score: zero-result searches + ½ searches without a click + 2 × contacts +
-    /// 2 × not-helpful votes.
+    pub previous_searches: i64,
+    /// Ranking score: zero-result searches + ½ × searches with results but no click +
+    /// 2 × contacts + 2 × not-helpful votes.
     pub impact: f64,
 }
 
 /// A popular query group.
 #[derive(Debug, Clone, Serialize)]
 pub struct QueryRow {
-    /// Normalized key.
+    /// Most common wording.
     pub query: String,
+    /// Grouping key (exports only).
+    pub key: String,
     /// Searches.
-    pub searches: usize,
-    /// Distinct visits.
-    pub visits: usize,
+    pub searches: i64,
+    /// Distinct visits (per day).
+    pub visits: i64,
     /// Share with no results.
     pub zero_result_share: f64,
     /// Share with a click.
     pub click_through: f64,
-    /// Most frequent raw query.
-    pub example: String,
 }
 
 /// Helpfulness of one article.
@@ -132,9 +190,9 @@ pub struct ArticleRow {
     /// Slug.
     pub slug: String,
     /// Views.
-    pub views: usize,
+    pub views: i64,
     /// Votes.
-    pub votes: usize,
+    pub votes: i64,
     /// Share of "yes".
     pub helpful_share: f64,
     /// Average 1–10 score, when given.
@@ -143,27 +201,49 @@ pub struct ArticleRow {
     pub comments: Vec<String>,
 }
 
-/// Searches → clicks → helpful/contact.
+/// The standard search metrics of a period, defined once (README, dashboard):
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Funnel {
     /// Searches.
-    pub searches: usize,
+    pub searches: i64,
     /// Searches with no results.
-    pub no_results: usize,
-    /// No-result rate.
+    pub no_results: i64,
+    /// No-result rate: searches with 0 results ÷ searches.
     pub no_result_rate: f64,
     /// Searches with at least one click.
-    pub searches_with_click: usize,
-    /// Click-through rate: searches with a click ÷ searches.
+    pub searches_with_click: i64,
+    /// Click-through rate: searches with ≥ 1 click ÷ searches (never above 100%).
     pub click_through_rate: f64,
+    /// No-click rate: searches with results but no click ÷ searches with results.
+    pub no_click_rate: f64,
+    /// Average position of the first click (1 = top result), over searches with a click.
+    pub average_click_position: f64,
     /// "Yes" votes after a search.
-    pub helpful: usize,
+    pub helpful: i64,
     /// "No" votes after a search.
-    pub not_helpful: usize,
-    /// Contact requests after a search.
-    pub contacts_after_search: usize,
+    pub not_helpful: i64,
+    /// Searches followed by a contact request.
+    pub contacts_after_search: i64,
+    /// Search-to-contact rate: searches followed by a contact request ÷ searches.
+    pub search_to_contact_rate: f64,
     /// All contact requests.
-    pub contacts: usize,
+    pub contacts: i64,
+    /// Visits that searched (a visit counted once a day).
+    pub visits: i64,
+    /// Searches per visit.
+    pub searches_per_visit: f64,
+    /// Refinement rate: searches made within 5 minutes of the same visit's previous,
+    /// different search ÷ searches.
+    pub refinement_rate: f64,
+}
+
+/// This period's metrics and the previous period's.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Metrics {
+    /// This period.
+    pub current: Funnel,
+    /// The period of the same length just before.
+    pub previous: Funnel,
 }
 
 /// One day of activity.
@@ -172,241 +252,409 @@ pub struct DayRow {
     /// `YYYY-MM-DD` (UTC).
     pub day: String,
     /// Searches.
-    pub searches: usize,
+    pub searches: i64,
     /// Searches with no results.
-    pub zero_results: usize,
-    /// Result clicks.
-    pub clicks: usize,
+    pub zero_results: i64,
+    /// Searches with a click.
+    pub clicks: i64,
     /// Contact requests.
-    pub contacts: usize,
+    pub contacts: i64,
 }
 
-struct Group {
-    ids: Vec<usize>,
+fn ratio(n: i64, d: i64) -> f64 {
+    if d <= 0 { 0.0 } else { (n as f64 / d as f64).clamp(0.0, 1.0) }
 }
 
-fn ratio(n: usize, d: usize) -> f64 {
-    if d == 0 { 0.0 } else { n as f64 / d as f64 }
+fn impact(c: &Counts) -> f64 {
+    let unclicked = (c.searches - c.zero_results - c.clicked).max(0);
+    c.zero_results as f64 + 0.5 * unclicked as f64 + 2.0 * c.contacted as f64 + 2.0 * c.not_helpful as f64
 }
 
-fn in_period(at: i64, p: &Period) -> bool {
-    at >= p.from && at < p.to
+fn add(a: &mut Counts, b: &Counts) {
+    a.searches += b.searches;
+    a.zero_results += b.zero_results;
+    a.clicked += b.clicked;
+    a.click_position += b.click_position;
+    a.contacted += b.contacted;
+    a.helpful += b.helpful;
+    a.not_helpful += b.not_helpful;
+    a.visits += b.visits;
+    a.reader_visits += b.reader_visits;
+    a.refinements += b.refinements;
 }
 
-/// Search ids with at least one click.
-fn clicked(data: &Dataset) -> HashSet<&str> {
-    data.clicks.iter().map(|c| c.1.as_str()).collect()
+/// The numbers of a grouping key: words with a digit (`1001`, `v2`, `tl1001`…).
+fn numbers(key: &str) -> Vec<&str> {
+    let mut n: Vec<&str> = key.split(' ').filter(|t| t.chars().any(|c| c.is_numeric())).collect();
+    n.sort_unstable();
+    n
 }
 
-fn groups(data: &Dataset, period: &Period) -> BTreeMap<String, Group> {
-    let mut groups: BTreeMap<String, Group> = BTreeMap::new();
-    for (i, s) in data.searches.iter().enumerate() {
-        if in_period(s.1, period) {
-            groups.entry(s.4.clone()).or_insert_with(|| Group { ids: Vec::new() }).ids.push(i);
-        }
+/// True when two grouping keys are the same query up to typos: the same number of terms,
+/// each pair equal or within the typo budget of its length, and every term with a digit
+/// (error codes, versions, numbers) identical, so `error TL-1001` never joins `TL-1007`.
+pub fn near_duplicates(a: &str, b: &str) -> bool {
+    if a == b {
+        return true;
     }
-    groups
-}
-
-/// The most frequent raw queries of a group, counted case- and spacing-insensitively.
-fn examples(data: &Dataset, ids: &[usize], n: usize) -> Vec<String> {
-    let mut counts: HashMap<String, (usize, &str)> = HashMap::new();
-    for &i in ids {
-        let raw = data.searches[i].3.as_str();
-        let key = raw.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
-        counts.entry(key).or_insert((0, raw)).0 += 1;
+    if numbers(a) != numbers(b) {
+        return false;
     }
-    let mut list: Vec<(String, usize)> = counts.into_iter().map(|(key, (count, _))| (key, count)).collect();
-    list.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-    list.into_iter().take(n).map(|(q, _)| q).collect()
+    let (ta, tb): (Vec<&str>, Vec<&str>) = (a.split(' ').collect(), b.split(' ').collect());
+    ta.len() == tb.len()
+        && ta
+            .iter()
+            .zip(&tb)
+            .all(|(x, y)| x == y || within_typos(x, y, budget(x.chars().count().min(y.chars().count()))))
 }
 
-/// Content gaps in `period`, most impact first. `data` must cover the previous period too.
-pub fn gaps(data: &Dataset, period: &Period, limit: usize) -> Vec<GapRow> {
-    let clicked = clicked(data);
-    let previous = groups(data, &period.previous());
-    let mut rows: Vec<(GapRow, Vec<usize>)> = groups(data, period)
-        .into_iter()
-        .map(|(key, g)| {
-            let row = gap_row(data, &key, &g.ids, &clicked, previous.get(&key).map_or(0, |p| p.ids.len()));
-            (row, g.ids)
-        })
-        .filter(|(row, _)| row.impact > 0.0)
-        .collect();
-    rows.sort_by(|a, b| b.0.impact.total_cmp(&a.0.impact).then(a.0.query.cmp(&b.0.query)));
-    // Near-duplicates (typos of the same query) join the bigger group.
-    rows.truncate(300);
-    let mut merged: Vec<(GapRow, Vec<usize>)> = Vec::new();
-    for (row, ids) in rows {
-        let budget = match row.query.chars().count() {
-            0..=4 => 0,
-            5..=8 => 1,
-            _ => 2,
-        };
-        let target =
-            (budget > 0).then(|| merged.iter_mut().find(|(m, _)| within_typos(&m.query, &row.query, budget))).flatten();
-        match target {
-            Some((m, m_ids)) => {
-                m_ids.extend(ids);
-                let prev = m.previous_searches + row.previous_searches;
-                *m = gap_row(data, &m.query, m_ids, &clicked, prev);
+/// A merged group: its keys and summed counters.
+struct Merged {
+    keys: Vec<String>,
+    counts: Counts,
+    first_day: i64,
+    last_day: i64,
+}
+
+/// Near-duplicate groups joined into the bigger one (the input is ordered biggest first).
+/// A typo is rarer than the spelling it misses: a variant joins a group only when it has at
+/// most half the group's searches, so two real words a letter apart that are both asked
+/// often (`slack`, `stack`; product names) stay apart.
+fn merge(groups: Vec<GroupTotals>) -> Vec<Merged> {
+    let mut merged: Vec<Merged> = Vec::new();
+    for g in groups {
+        let rare = |m: &Merged| 2 * g.counts.searches <= m.counts.searches;
+        match merged.iter_mut().find(|m| rare(m) && near_duplicates(&m.keys[0], &g.normalized)) {
+            Some(m) => {
+                add(&mut m.counts, &g.counts);
+                m.keys.push(g.normalized);
+                m.first_day = m.first_day.min(g.first_day);
+                m.last_day = m.last_day.max(g.last_day);
             }
-            None => merged.push((row, ids)),
+            None => merged.push(Merged {
+                keys: vec![g.normalized],
+                counts: g.counts,
+                first_day: g.first_day,
+                last_day: g.last_day,
+            }),
         }
     }
-    let mut out: Vec<GapRow> = merged.into_iter().map(|(r, _)| r).collect();
-    out.sort_by(|a, b| b.impact.total_cmp(&a.impact).then(a.query.cmp(&b.query)));
-    out.truncate(limit);
+    merged
+}
+
+/// Per group key, its wordings folded by case and spacing, most searched first; each shown
+/// in its most common original form.
+async fn examples(store: &Store, scope: &Scope, keys: &[String]) -> Result<HashMap<String, Vec<String>>, StoreError> {
+    // key → folded wording → (searches, best original form, its searches)
+    let mut by_key: HashMap<String, HashMap<String, (i64, String, i64)>> = HashMap::new();
+    for (key, wording, searches) in store.wordings(scope, keys).await? {
+        let folded = wording.to_lowercase();
+        let e = by_key.entry(key).or_default().entry(folded).or_insert((0, wording.clone(), 0));
+        e.0 += searches;
+        if searches > e.2 {
+            (e.1, e.2) = (wording, searches);
+        }
+    }
+    Ok(by_key
+        .into_iter()
+        .map(|(key, forms)| {
+            let mut forms: Vec<(i64, String)> = forms.into_values().map(|(n, w, _)| (n, w)).collect();
+            forms.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+            (key, forms.into_iter().map(|(_, w)| w).collect())
+        })
+        .collect())
+}
+
+/// The examples of a merged group: its keys' wordings, most searched first.
+fn merged_examples(m: &Merged, examples: &HashMap<String, Vec<String>>, n: usize) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for key in &m.keys {
+        for w in examples.get(key).into_iter().flatten() {
+            if out.len() < n && !out.iter().any(|o| o.eq_ignore_ascii_case(w)) {
+                out.push(w.clone());
+            }
+        }
+    }
     out
 }
 
-fn gap_row(data: &Dataset, key: &str, ids: &[usize], clicked: &HashSet<&str>, previous: usize) -> GapRow {
-    let searches: Vec<_> = ids.iter().map(|&i| &data.searches[i]).collect();
-    let id_set: HashSet<&str> = searches.iter().map(|s| s.0.as_str()).collect();
-    let zero = searches.iter().filter(|s| s.5 == 0).count();
-    let with_click = searches.iter().filter(|s| clicked.contains(s.0.as_str())).count();
-    let no_click_with_results = searches.iter().filter(|s| s.5 > 0 && !clicked.contains(s.0.as_str())).count();
-    let contacts = data.contacts.iter().filter(|c| c.2.as_deref().is_some_and(|id| id_set.contains(id))).count();
-    let not_helpful =
-        data.feedback.iter().filter(|f| f.3 == 0 && f.7.as_deref().is_some_and(|id| id_set.contains(id))).count();
-    let visits: HashSet<&str> = searches.iter().map(|s| s.8.as_str()).collect();
-    GapRow {
-        query: key.to_owned(),
-        searches: searches.len(),
-        visits: visits.len(),
-        zero_result_share: ratio(zero, searches.len()),
-        click_through: ratio(with_click, searches.len()),
-        contacts,
-        not_helpful,
-        examples: examples(data, ids, 3),
-        first_seen: searches.iter().map(|s| s.1).min().unwrap_or(0),
-        last_seen: searches.iter().map(|s| s.1).max().unwrap_or(0),
-        previous_searches: previous,
-        impact: zero as f64 + 0.5 * no_click_with_results as f64 + 2.0 * contacts as f64 + 2.0 * not_helpful as f64,
+/// How many top groups are read before near-duplicates merge.
+const MERGE_WINDOW: usize = 500;
+
+/// Content gaps, most impact first.
+pub async fn gaps(store: &Store, filter: &Filter, limit: usize) -> Result<Vec<GapRow>, ReportError> {
+    let scope = filter.scope();
+    let mut merged = merge(store.groups(&scope, Order::Failure, MERGE_WINDOW.max(limit)).await?);
+    merged.sort_by(|a, b| impact(&b.counts).total_cmp(&impact(&a.counts)).then_with(|| a.keys[0].cmp(&b.keys[0])));
+    merged.truncate(limit);
+    let keys: Vec<String> = merged.iter().flat_map(|m| m.keys.iter().cloned()).collect();
+    let previous = store.groups_named(&filter.previous_scope(), &keys).await?;
+    let examples = examples(store, &scope, &keys).await?;
+    Ok(merged
+        .iter()
+        .map(|m| {
+            let c = &m.counts;
+            let shown = merged_examples(m, &examples, 3);
+            GapRow {
+                query: shown.first().cloned().unwrap_or_else(|| m.keys[0].clone()),
+                key: m.keys[0].clone(),
+                searches: c.searches,
+                visits: c.visits,
+                zero_result_share: ratio(c.zero_results, c.searches),
+                click_through: ratio(c.clicked, c.searches),
+                contacts: c.contacted,
+                not_helpful: c.not_helpful,
+                examples: shown,
+                first_seen: m.first_day * DAY,
+                last_seen: m.last_day * DAY,
+                previous_searches: m.keys.iter().filter_map(|k| previous.get(k)).map(|p| p.searches).sum(),
+                impact: impact(c),
+            }
+        })
+        .collect())
+}
+
+/// One word of failed searches.
+#[derive(Debug, Clone, Serialize)]
+pub struct KeywordRow {
+    /// The word as most often typed (stems and typo variants folded into it).
+    pub keyword: String,
+    /// Locale.
+    pub locale: String,
+    /// Distinct failed query groups containing it.
+    pub queries: i64,
+    /// Visits (per day) behind those searches.
+    pub visits: i64,
+    /// Failed searches containing it.
+    pub searches: i64,
+    /// Up to three failed queries with it, most searched first.
+    pub examples: Vec<String>,
+    /// Articles that mention it (empty: a true content gap). Filled by the caller, which
+    /// has the index ([`keywords`]'s `mentions`).
+    pub articles: Vec<String>,
+}
+
+/// How many failed groups the keyword report reads.
+const KEYWORD_WINDOW: usize = 5_000;
+
+/// The words of one query: Latin words analysed like search (stemmed, stop words out),
+/// CJK words as words (katakana/kanji runs, Hangul without particles), not bigrams. Each
+/// comes with the surface form to show.
+fn query_words(wording: &str) -> Vec<(String, String)> {
+    use crate::text::analyze::{analyze, cjk_words, is_cjk, surface_word};
+    use crate::text::stopwords::{is_cjk_stop_word, is_stop_word};
+    let mut out: Vec<(String, String)> = Vec::new();
+    for chunk in wording.split_whitespace() {
+        if chunk.chars().any(is_cjk) {
+            let mut words = std::collections::HashSet::new();
+            cjk_words(chunk, &mut words);
+            let mut words: Vec<String> = words.into_iter().filter(|w| !is_cjk_stop_word(w)).collect();
+            words.sort();
+            out.extend(words.into_iter().map(|w| (w.clone(), w)));
+            continue;
+        }
+        for token in analyze(chunk) {
+            if is_stop_word(&token.text) || token.text.chars().count() < 2 || token.text.chars().any(is_cjk) {
+                continue;
+            }
+            let shown = surface_word(chunk).unwrap_or_else(|| token.text.clone());
+            out.push((token.text, shown));
+        }
     }
+    out.sort();
+    out.dedup_by(|a, b| a.0 == b.0);
+    out
+}
+
+/// The words of failed searches, ranked by how many distinct failed query groups and
+/// visits contain them: a topic typed in forty phrasings is one keyword even when no single
+/// phrasing is frequent. `mentions(locale, word)` lists the articles that use a word.
+pub async fn keywords(store: &Store, filter: &Filter, limit: usize) -> Result<Vec<KeywordRow>, ReportError> {
+    keywords_with(store, filter, limit, &|_, _| Vec::new()).await
+}
+
+/// [`keywords`], with the articles that mention each word.
+pub async fn keywords_with(
+    store: &Store,
+    filter: &Filter,
+    limit: usize,
+    mentions: &(dyn Fn(&str, &str) -> Vec<String> + Sync),
+) -> Result<Vec<KeywordRow>, ReportError> {
+    let scope = filter.scope();
+    let groups = store.groups(&scope, Order::Failure, KEYWORD_WINDOW).await?;
+    let keys: Vec<String> = groups.iter().map(|g| g.normalized.clone()).collect();
+    let failed: HashMap<&str, &Counts> = groups.iter().map(|g| (g.normalized.as_str(), &g.counts)).collect();
+    let wordings = store.wordings_by_locale(&scope, &keys).await?;
+    // (locale, term) → (groups, visits, searches, surface forms with counts, examples)
+    type Acc = (std::collections::BTreeSet<String>, i64, i64, HashMap<String, i64>, Vec<(i64, String)>);
+    let mut acc: HashMap<(String, String), Acc> = HashMap::new();
+    for (locale, key, wording, searches, visits) in &wordings {
+        let Some(c) = failed.get(key.as_str()) else { continue };
+        if c.searches == 0 {
+            continue;
+        }
+        for (term, shown) in query_words(wording) {
+            let e = acc.entry((locale.clone(), term)).or_default();
+            e.0.insert(key.clone());
+            e.1 += *visits;
+            e.2 += searches;
+            *e.3.entry(shown).or_default() += searches;
+            e.4.push((*searches, wording.clone()));
+        }
+    }
+    let mut rows: Vec<(String, String, Acc)> = acc.into_iter().map(|((l, t), a)| (l, t, a)).collect();
+    rows.sort_by(|a, b| b.2.0.len().cmp(&a.2.0.len()).then(b.2.1.cmp(&a.2.1)).then_with(|| a.1.cmp(&b.1)));
+    rows.truncate(2_000);
+    // Typo variants of a word join the more common one (same locale, numbers never).
+    let mut merged: Vec<(String, String, Acc)> = Vec::new();
+    for (locale, term, a) in rows {
+        let budget = budget(term.chars().count());
+        let target = merged.iter_mut().find(|(l, t, _)| {
+            *l == locale
+                && budget > 0
+                && !term.chars().any(|c| c.is_numeric())
+                && within_typos(t, &term, budget.min(crate::text::typo::budget(t.chars().count())))
+        });
+        match target {
+            Some((_, _, m)) => {
+                m.0.extend(a.0);
+                m.1 += a.1;
+                m.2 += a.2;
+                for (shown, n) in a.3 {
+                    *m.3.entry(shown).or_default() += n;
+                }
+                m.4.extend(a.4);
+            }
+            None => merged.push((locale, term, a)),
+        }
+    }
+    merged.sort_by(|a, b| b.2.0.len().cmp(&a.2.0.len()).then(b.2.1.cmp(&a.2.1)).then_with(|| a.1.cmp(&b.1)));
+    merged.truncate(limit);
+    Ok(merged
+        .into_iter()
+        .map(|(locale, term, (groups, visits, searches, forms, mut examples))| {
+            let keyword =
+                forms.into_iter().max_by(|a, b| a.1.cmp(&b.1).then_with(|| b.0.cmp(&a.0))).map_or(term, |f| f.0);
+            examples.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+            let mut shown: Vec<String> = Vec::new();
+            for (_, w) in examples {
+                if shown.len() < 3 && !shown.iter().any(|s| s.eq_ignore_ascii_case(&w)) {
+                    shown.push(w);
+                }
+            }
+            KeywordRow {
+                articles: mentions(&locale, &keyword),
+                keyword,
+                locale,
+                queries: groups.len() as i64,
+                visits,
+                searches,
+                examples: shown,
+            }
+        })
+        .collect())
 }
 
 /// Query groups by number of searches.
-pub fn top_queries(data: &Dataset, period: &Period, limit: usize) -> Vec<QueryRow> {
-    let clicked = clicked(data);
-    let mut rows: Vec<QueryRow> = groups(data, period)
-        .into_iter()
-        .map(|(key, g)| {
-            let searches: Vec<_> = g.ids.iter().map(|&i| &data.searches[i]).collect();
-            let visits: HashSet<&str> = searches.iter().map(|s| s.8.as_str()).collect();
-            QueryRow {
-                query: key,
-                searches: searches.len(),
-                visits: visits.len(),
-                zero_result_share: ratio(searches.iter().filter(|s| s.5 == 0).count(), searches.len()),
-                click_through: ratio(
-                    searches.iter().filter(|s| clicked.contains(s.0.as_str())).count(),
-                    searches.len(),
-                ),
-                example: examples(data, &g.ids, 1).pop().unwrap_or_default(),
-            }
+pub async fn top_queries(store: &Store, filter: &Filter, limit: usize) -> Result<Vec<QueryRow>, ReportError> {
+    let scope = filter.scope();
+    let mut merged = merge(store.groups(&scope, Order::Searches, MERGE_WINDOW.max(limit)).await?);
+    merged.sort_by(|a, b| b.counts.searches.cmp(&a.counts.searches).then_with(|| a.keys[0].cmp(&b.keys[0])));
+    merged.truncate(limit);
+    let keys: Vec<String> = merged.iter().flat_map(|m| m.keys.iter().cloned()).collect();
+    let examples = examples(store, &scope, &keys).await?;
+    Ok(merged
+        .iter()
+        .map(|m| QueryRow {
+            query: merged_examples(m, &examples, 1).pop().unwrap_or_else(|| m.keys[0].clone()),
+            key: m.keys[0].clone(),
+            searches: m.counts.searches,
+            visits: m.counts.visits,
+            zero_result_share: ratio(m.counts.zero_results, m.counts.searches),
+            click_through: ratio(m.counts.clicked, m.counts.searches),
         })
-        .collect();
-    rows.sort_by(|a, b| b.searches.cmp(&a.searches).then(a.query.cmp(&b.query)));
-    rows.truncate(limit);
-    rows
+        .collect())
 }
-
-/// Per-article running totals: views, votes, yes votes, scores, (time, comment).
-type ArticleTotals = (usize, usize, usize, Vec<i64>, Vec<(i64, String)>);
 
 /// Article helpfulness, most votes first.
-pub fn articles(data: &Dataset, period: &Period, limit: usize) -> Vec<ArticleRow> {
-    let mut map: BTreeMap<(String, String), ArticleTotals> = BTreeMap::new();
-    for v in data.views.iter().filter(|v| in_period(v.0, period)) {
-        map.entry((v.1.clone(), v.2.clone())).or_default().0 += 1;
+pub async fn articles(store: &Store, filter: &Filter, limit: usize) -> Result<Vec<ArticleRow>, ReportError> {
+    let scope = filter.scope();
+    let mut rows = Vec::new();
+    for a in store.article_totals(&scope, limit).await? {
+        let comments = if a.votes > 0 { store.comments(&scope, &a.locale, &a.slug, 5).await? } else { Vec::new() };
+        rows.push(ArticleRow {
+            helpful_share: ratio(a.helpful, a.votes),
+            average_score: (a.scores > 0).then(|| a.score_sum as f64 / a.scores as f64),
+            locale: a.locale,
+            slug: a.slug,
+            views: a.views,
+            votes: a.votes,
+            comments,
+        });
     }
-    for f in data.feedback.iter().filter(|f| in_period(f.0, period)) {
-        let e = map.entry((f.1.clone(), f.2.clone())).or_default();
-        e.1 += 1;
-        e.2 += usize::from(f.3 != 0);
-        if let Some(score) = f.6 {
-            e.3.push(score);
-        }
-        if let Some(comment) = f.5.as_ref().filter(|c| !c.is_empty()) {
-            e.4.push((f.0, comment.clone()));
-        }
-    }
-    let mut rows: Vec<ArticleRow> = map
-        .into_iter()
-        .map(|((locale, slug), (views, votes, yes, scores, mut comments))| {
-            comments.sort_by_key(|c| std::cmp::Reverse(c.0));
-            ArticleRow {
-                locale,
-                slug,
-                views,
-                votes,
-                helpful_share: ratio(yes, votes),
-                average_score: (!scores.is_empty()).then(|| scores.iter().sum::<i64>() as f64 / scores.len() as f64),
-                comments: comments.into_iter().take(5).map(|(_, c)| c).collect(),
-            }
-        })
-        .collect();
-    rows.sort_by(|a, b| b.votes.cmp(&a.votes).then(b.views.cmp(&a.views)).then(a.slug.cmp(&b.slug)));
-    rows.truncate(limit);
-    rows
+    Ok(rows)
 }
 
-/// The search funnel.
-pub fn funnel(data: &Dataset, period: &Period) -> Funnel {
-    let clicked = clicked(data);
-    let searches: Vec<_> = data.searches.iter().filter(|s| in_period(s.1, period)).collect();
-    let ids: HashSet<&str> = searches.iter().map(|s| s.0.as_str()).collect();
-    let after = |id: &Option<String>| id.as_deref().is_some_and(|id| ids.contains(id));
-    let no_results = searches.iter().filter(|s| s.5 == 0).count();
-    let with_click = searches.iter().filter(|s| clicked.contains(s.0.as_str())).count();
-    let feedback: Vec<_> = data.feedback.iter().filter(|f| in_period(f.0, period) && after(&f.7)).collect();
-    let contacts: Vec<_> = data.contacts.iter().filter(|c| in_period(c.0, period)).collect();
-    Funnel {
-        searches: searches.len(),
-        no_results,
-        no_result_rate: ratio(no_results, searches.len()),
-        searches_with_click: with_click,
-        click_through_rate: ratio(with_click, searches.len()),
-        helpful: feedback.iter().filter(|f| f.3 != 0).count(),
-        not_helpful: feedback.iter().filter(|f| f.3 == 0).count(),
-        contacts_after_search: contacts.iter().filter(|c| after(&c.2)).count(),
-        contacts: contacts.len(),
+async fn funnel_of(store: &Store, scope: &Scope) -> Result<Funnel, ReportError> {
+    let mut c = Counts::default();
+    for (_, day) in store.days(scope).await? {
+        add(&mut c, &day);
     }
+    let contacts: i64 = if scope.source.is_none() {
+        store.contacts_per_day(scope).await?.iter().map(|(_, n)| n).sum()
+    } else {
+        c.contacted
+    };
+    let with_results = c.searches - c.zero_results;
+    Ok(Funnel {
+        searches: c.searches,
+        no_results: c.zero_results,
+        no_result_rate: ratio(c.zero_results, c.searches),
+        searches_with_click: c.clicked,
+        click_through_rate: ratio(c.clicked, c.searches),
+        no_click_rate: ratio(with_results - c.clicked, with_results),
+        average_click_position: if c.clicked > 0 { c.click_position as f64 / c.clicked as f64 } else { 0.0 },
+        helpful: c.helpful,
+        not_helpful: c.not_helpful,
+        contacts_after_search: c.contacted,
+        search_to_contact_rate: ratio(c.contacted, c.searches),
+        contacts,
+        visits: c.visits,
+        searches_per_visit: if c.visits > 0 { c.searches as f64 / c.visits as f64 } else { 0.0 },
+        refinement_rate: ratio(c.refinements, c.searches),
+    })
+}
+
+/// The standard metrics of the period and of the one before.
+pub async fn funnel(store: &Store, filter: &Filter) -> Result<Metrics, ReportError> {
+    Ok(Metrics {
+        current: funnel_of(store, &filter.scope()).await?,
+        previous: funnel_of(store, &filter.previous_scope()).await?,
+    })
 }
 
 fn day_of(at: i64) -> String {
     time::OffsetDateTime::from_unix_timestamp(at).map(|t| t.date().to_string()).unwrap_or_default()
 }
 
-/// Activity per UTC day, oldest first, with empty days filled in.
-pub fn trends(data: &Dataset, period: &Period) -> Vec<DayRow> {
-    let mut days: BTreeMap<String, DayRow> = BTreeMap::new();
-    let mut t = period.from.max(period.to - 400 * 86_400);
-    while t < period.to {
-        let day = day_of(t);
-        days.insert(day.clone(), DayRow { day, searches: 0, zero_results: 0, clicks: 0, contacts: 0 });
-        t += 86_400;
-    }
-    let mut bump = |at: i64, f: &dyn Fn(&mut DayRow)| {
-        if let Some(d) = days.get_mut(&day_of(at)) {
-            f(d);
-        }
-    };
-    for s in data.searches.iter().filter(|s| in_period(s.1, period)) {
-        let zero = s.5 == 0;
-        bump(s.1, &|d| {
-            d.searches += 1;
-            d.zero_results += usize::from(zero);
-        });
-    }
-    for c in data.clicks.iter().filter(|c| in_period(c.0, period)) {
-        bump(c.0, &|d| d.clicks += 1);
-    }
-    for c in data.contacts.iter().filter(|c| in_period(c.0, period)) {
-        bump(c.0, &|d| d.contacts += 1);
-    }
-    days.into_values().collect()
+/// Activity per UTC day, oldest first, every day of the period (today included) present.
+pub async fn trends(store: &Store, filter: &Filter) -> Result<Vec<DayRow>, ReportError> {
+    let mut scope = filter.scope();
+    scope.from_day = scope.from_day.max(scope.to_day - 400);
+    let searches: HashMap<i64, Counts> = store.days(&scope).await?.into_iter().collect();
+    let contacts: HashMap<i64, i64> = store.contacts_per_day(&scope).await?.into_iter().collect();
+    Ok((scope.from_day..=scope.to_day)
+        .map(|day| {
+            let c = searches.get(&day).copied().unwrap_or_default();
+            DayRow {
+                day: day_of(day * DAY),
+                searches: c.searches,
+                zero_results: c.zero_results,
+                clicks: c.clicked,
+                contacts: if filter.source.is_some() { c.contacted } else { contacts.get(&day).copied().unwrap_or(0) },
+            }
+        })
+        .collect())
 }
 
 /// A report as rows of text cells, for tables and CSV.
@@ -425,30 +673,42 @@ fn date(at: i64) -> String {
     day_of(at)
 }
 
+/// Whether a table carries the grouping keys (exports do; the dashboard does not).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Keys {
+    /// Shown to people: no internal keys.
+    Hidden,
+    /// CSV and JSON exports: the key as the last column.
+    Exported,
+}
+
 impl Table {
-    /// Gaps as a table: the group's most common wording first, its grouping key last.
-    pub fn gaps(rows: &[GapRow]) -> Self {
+    /// Gaps as a table: the group's most common wording first.
+    pub fn gaps(rows: &[GapRow], keys: Keys) -> Self {
+        let mut headers = vec![
+            "query",
+            "searches",
+            "visits",
+            "zero-result",
+            "click-through",
+            "contacts",
+            "not helpful",
+            "examples",
+            "first seen",
+            "last seen",
+            "previous period",
+            "impact",
+        ];
+        if keys == Keys::Exported {
+            headers.push("group");
+        }
         Self {
-            headers: vec![
-                "query",
-                "searches",
-                "visits",
-                "zero-result",
-                "click-through",
-                "contacts",
-                "not helpful",
-                "examples",
-                "first seen",
-                "last seen",
-                "previous period",
-                "impact",
-                "group",
-            ],
+            headers,
             rows: rows
                 .iter()
                 .map(|r| {
-                    vec![
-                        r.examples.first().cloned().unwrap_or_else(|| r.query.clone()),
+                    let mut row = vec![
+                        r.query.clone(),
                         r.searches.to_string(),
                         r.visits.to_string(),
                         pct(r.zero_result_share),
@@ -460,28 +720,59 @@ impl Table {
                         date(r.last_seen),
                         r.previous_searches.to_string(),
                         format!("{:.1}", r.impact),
-                        r.query.clone(),
+                    ];
+                    if keys == Keys::Exported {
+                        row.push(r.key.clone());
+                    }
+                    row
+                })
+                .collect(),
+        }
+    }
+
+    /// Keywords of failed searches as a table.
+    pub fn keywords(rows: &[KeywordRow]) -> Self {
+        Self {
+            headers: vec!["keyword", "locale", "failed queries", "visits", "searches", "examples", "articles"],
+            rows: rows
+                .iter()
+                .map(|r| {
+                    vec![
+                        r.keyword.clone(),
+                        r.locale.clone(),
+                        r.queries.to_string(),
+                        r.visits.to_string(),
+                        r.searches.to_string(),
+                        r.examples.join(" | "),
+                        if r.articles.is_empty() { "none: a content gap".to_owned() } else { r.articles.join(" ") },
                     ]
                 })
                 .collect(),
         }
     }
 
-    /// Top queries as a table: the group's most common wording first, its grouping key last.
-    pub fn queries(rows: &[QueryRow]) -> Self {
+    /// Top queries as a table.
+    pub fn queries(rows: &[QueryRow], keys: Keys) -> Self {
+        let mut headers = vec!["query", "searches", "visits", "zero-result", "click-through"];
+        if keys == Keys::Exported {
+            headers.push("group");
+        }
         Self {
-            headers: vec!["query", "searches", "visits", "zero-result", "click-through", "group"],
+            headers,
             rows: rows
                 .iter()
                 .map(|r| {
-                    vec![
-                        r.example.clone(),
+                    let mut row = vec![
+                        r.query.clone(),
                         r.searches.to_string(),
                         r.visits.to_string(),
                         pct(r.zero_result_share),
                         pct(r.click_through),
-                        r.query.clone(),
-                    ]
+                    ];
+                    if keys == Keys::Exported {
+                        row.push(r.key.clone());
+                    }
+                    row
                 })
                 .collect(),
         }
@@ -508,24 +799,31 @@ impl Table {
         }
     }
 
-    /// The funnel as a two-column table.
-    pub fn funnel(f: &Funnel) -> Self {
-        let rows = [
-            ("searches", f.searches.to_string()),
-            ("no results", format!("{} ({})", f.no_results, pct(f.no_result_rate))),
-            ("searches with a click", format!("{} ({})", f.searches_with_click, pct(f.click_through_rate))),
-            ("helpful votes after a search", f.helpful.to_string()),
-            ("not-helpful votes after a search", f.not_helpful.to_string()),
-            ("contacts after a search", f.contacts_after_search.to_string()),
-            ("contacts", f.contacts.to_string()),
+    /// The metrics as a table: this period and the previous one.
+    pub fn funnel(m: &Metrics) -> Self {
+        let row = |name: &str, f: &dyn Fn(&Funnel) -> String| vec![name.to_owned(), f(&m.current), f(&m.previous)];
+        let rows = vec![
+            row("searches", &|f| f.searches.to_string()),
+            row("visits", &|f| f.visits.to_string()),
+            row("searches per visit", &|f| format!("{:.2}", f.searches_per_visit)),
+            row("no-result rate", &|f| format!("{} ({})", pct(f.no_result_rate), f.no_results)),
+            row("click-through rate", &|f| format!("{} ({})", pct(f.click_through_rate), f.searches_with_click)),
+            row("no-click rate", &|f| pct(f.no_click_rate)),
+            row("average click position", &|f| format!("{:.2}", f.average_click_position)),
+            row("refinement rate", &|f| pct(f.refinement_rate)),
+            row("search-to-contact rate", &|f| {
+                format!("{} ({})", pct(f.search_to_contact_rate), f.contacts_after_search)
+            }),
+            row("helpful / not helpful after a search", &|f| format!("{} / {}", f.helpful, f.not_helpful)),
+            row("contacts", &|f| f.contacts.to_string()),
         ];
-        Self { headers: vec!["step", "count"], rows: rows.into_iter().map(|(k, v)| vec![k.to_owned(), v]).collect() }
+        Self { headers: vec!["metric", "this period", "previous period"], rows }
     }
 
     /// Daily trends as a table.
     pub fn trends(rows: &[DayRow]) -> Self {
         Self {
-            headers: vec!["day", "searches", "zero results", "clicks", "contacts"],
+            headers: vec!["day", "searches", "zero results", "searches with a click", "contacts"],
             rows: rows
                 .iter()
                 .map(|r| {
@@ -613,6 +911,29 @@ mod tests {
         assert_eq!((p.from, p.to), (now - 31 * 86_400, now), "a whole-day range, end inclusive");
         assert_eq!(Period::parse("7d", Some("2025-12-31"), now).expect("range").from, now - 7 * 86_400);
         assert!(Period::parse("7d", Some("31/12/2025"), now).is_err());
+    }
+
+    #[test]
+    fn numbers_never_merge_while_typos_and_spacing_do() {
+        assert!(!near_duplicates("1001 error tl", "1007 error tl"));
+        assert!(!near_duplicates("v2 upgrad", "v3 upgrad"));
+        assert!(near_duplicates("warranti xylophon", "warranti xylophn"));
+        assert!(near_duplicates("1001 error tl", "1001 errro tl"), "a typo beside an identical code");
+        assert!(!near_duplicates("cancel plan", "cancel plans ok"), "a different number of words");
+        assert!(!near_duplicates("tl", "tk"), "short words have no typo budget");
+        let group = |key: &str, searches: i64| GroupTotals {
+            normalized: key.into(),
+            counts: Counts { searches, ..Counts::default() },
+            first_day: 0,
+            last_day: 0,
+        };
+        let merged = merge(vec![group("slack", 40), group("stack", 30), group("slakc", 3)]);
+        let keys: Vec<&Vec<String>> = merged.iter().map(|m| &m.keys).collect();
+        assert_eq!(
+            keys,
+            [&vec!["slack".to_owned(), "slakc".to_owned()], &vec!["stack".to_owned()]],
+            "two real words stay apart"
+        );
     }
 
     #[test]

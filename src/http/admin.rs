@@ -10,6 +10,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use super::AppState;
 use super::auth::{self, AdminAccess, SESSION_COOKIE, SESSION_TTL};
 use crate::article::{ArticleError, Severity};
+use crate::report::{self, Keys, Table};
 
 /// Proof that the request may use `/admin`; rejects with 401 (login page) or 403.
 pub struct Admin;
@@ -237,6 +238,7 @@ struct ReportFilter {
     since: String,
     until: Option<String>,
     locale: Option<String>,
+    source: Option<String>,
 }
 
 impl ReportFilter {
@@ -246,6 +248,7 @@ impl ReportFilter {
             since: get("since").filter(|s| !s.is_empty()).unwrap_or_else(|| "30d".to_owned()),
             until: get("until").filter(|u| !u.is_empty()),
             locale: get("locale").filter(|l| !l.is_empty()),
+            source: get("source").filter(|l| !l.is_empty()),
         }
     }
 
@@ -257,25 +260,28 @@ impl ReportFilter {
         if let Some(l) = &self.locale {
             pairs.push(("locale", l));
         }
+        if let Some(source) = &self.source {
+            pairs.push(("source", source));
+        }
         form_urlencoded::Serializer::new(String::new()).extend_pairs(pairs).finish()
     }
 }
 
-/// Loads the rows for a report period (and the previous one, for trends).
-async fn dataset(
+/// The store and report filter of a request. Migrations are applied first (idempotent),
+/// so a database nothing was written to yet gives empty reports rather than an error.
+async fn scope(
     state: &AppState,
     filter: &ReportFilter,
-) -> Result<(crate::searchlog::Dataset, crate::report::Period), String> {
+) -> Result<(crate::searchlog::Store, crate::report::Filter), String> {
     let log = state.searchlog().ok_or("the search log is off (searchlog = \"off\")")?;
     let now = crate::searchlog::event::now();
     let period =
         crate::report::Period::parse(&filter.since, filter.until.as_deref(), now).map_err(|e| e.to_string())?;
-    let data = log
-        .store()
-        .load(period.previous().from, period.to, filter.locale.as_deref())
-        .await
-        .map_err(|e| format!("the search log database is unavailable: {e}"))?;
-    Ok((data, period))
+    let report_filter = crate::report::Filter::new(period, filter.locale.as_deref(), filter.source.as_deref())
+        .map_err(|e| e.to_string())?;
+    let store = log.store().clone();
+    store.migrate().await.map_err(|e| format!("the search log database is unavailable: {e}"))?;
+    Ok((store, report_filter))
 }
 
 /// The reports block of the dashboard.
@@ -284,12 +290,14 @@ pub struct Reports {
     until: String,
     locale: Option<String>,
     locales: Vec<String>,
+    source: Option<String>,
     query_string: String,
-    funnel: crate::report::Funnel,
+    funnel: crate::report::Metrics,
     trend_svg: String,
-    gaps: crate::report::Table,
-    queries: crate::report::Table,
-    articles: crate::report::Table,
+    gaps: Table,
+    keywords: Table,
+    queries: Table,
+    articles: Table,
     error: Option<String>,
 }
 
@@ -297,10 +305,14 @@ impl Reports {
     fn pct(&self, x: &f64) -> String {
         format!("{:.0}%", x * 100.0)
     }
+
+    fn num(&self, x: &f64) -> String {
+        format!("{x:.2}")
+    }
 }
 
 /// A bar chart of searches per day (zero-result searches darker), drawn on the server.
-fn trend_svg(days: &[crate::report::DayRow]) -> String {
+fn trend_svg(days: &[report::DayRow]) -> String {
     use std::fmt::Write;
     let (w, h, pad) = (720.0_f64, 160.0_f64, 20.0_f64);
     let max = days.iter().map(|d| d.searches).max().unwrap_or(0).max(1) as f64;
@@ -346,24 +358,30 @@ async fn reports(state: &AppState, raw: Option<&str>) -> Reports {
         since: filter.since.clone(),
         until: filter.until.clone().unwrap_or_default(),
         locale: filter.locale.clone(),
+        source: filter.source.clone(),
         locales,
         query_string: filter.query_string(),
-        funnel: crate::report::Funnel::default(),
+        funnel: crate::report::Metrics::default(),
         trend_svg: String::new(),
-        gaps: crate::report::Table::gaps(&[]),
-        queries: crate::report::Table::queries(&[]),
-        articles: crate::report::Table::articles(&[]),
+        gaps: Table::gaps(&[], Keys::Hidden),
+        keywords: Table::keywords(&[]),
+        queries: Table::queries(&[], Keys::Hidden),
+        articles: Table::articles(&[]),
         error: None,
     };
-    match dataset(state, &filter).await {
-        Ok((data, period)) => {
-            reports.funnel = crate::report::funnel(&data, &period);
-            reports.trend_svg = trend_svg(&crate::report::trends(&data, &period));
-            reports.gaps = crate::report::Table::gaps(&crate::report::gaps(&data, &period, 15));
-            reports.queries = crate::report::Table::queries(&crate::report::top_queries(&data, &period, 15));
-            reports.articles = crate::report::Table::articles(&crate::report::articles(&data, &period, 15));
-        }
-        Err(e) => reports.error = Some(e),
+    let filled = async {
+        let (store, f) = scope(state, &filter).await?;
+        let failed = |e: crate::report::ReportError| format!("the search log database is unavailable: {e}");
+        reports.funnel = report::funnel(&store, &f).await.map_err(failed)?;
+        reports.trend_svg = trend_svg(&report::trends(&store, &f).await.map_err(failed)?);
+        reports.gaps = Table::gaps(&report::gaps(&store, &f, 15).await.map_err(failed)?, Keys::Hidden);
+        reports.keywords = Table::keywords(&report::keywords(&store, &f, 15).await.map_err(failed)?);
+        reports.queries = Table::queries(&report::top_queries(&store, &f, 15).await.map_err(failed)?, Keys::Hidden);
+        reports.articles = Table::articles(&report::articles(&store, &f, 15).await.map_err(failed)?);
+        Ok::<(), String>(())
+    };
+    if let Err(e) = filled.await {
+        reports.error = Some(e);
     }
     reports
 }
@@ -376,18 +394,25 @@ pub async fn report_csv(
     axum::extract::RawQuery(raw): axum::extract::RawQuery,
 ) -> Response {
     let filter = ReportFilter::parse(raw.as_deref());
-    let (data, period) = match dataset(&state, &filter).await {
+    let (store, f) = match scope(&state, &filter).await {
         Ok(d) => d,
         Err(e) => return (StatusCode::SERVICE_UNAVAILABLE, e).into_response(),
     };
-    use crate::report::{self, Table};
     let table = match name.trim_end_matches(".csv") {
-        "gaps" => Table::gaps(&report::gaps(&data, &period, 1000)),
-        "queries" => Table::queries(&report::top_queries(&data, &period, 1000)),
-        "articles" => Table::articles(&report::articles(&data, &period, 1000)),
-        "funnel" => Table::funnel(&report::funnel(&data, &period)),
-        "trends" => Table::trends(&report::trends(&data, &period)),
+        "gaps" => report::gaps(&store, &f, 1000).await.map(|r| Table::gaps(&r, Keys::Exported)),
+        "keywords" => report::keywords(&store, &f, 1000).await.map(|r| Table::keywords(&r)),
+        "queries" => report::top_queries(&store, &f, 1000).await.map(|r| Table::queries(&r, Keys::Exported)),
+        "articles" => report::articles(&store, &f, 1000).await.map(|r| Table::articles(&r)),
+        "funnel" => report::funnel(&store, &f).await.map(|r| Table::funnel(&r)),
+        "trends" => report::trends(&store, &f).await.map(|r| Table::trends(&r)),
         _ => return StatusCode::NOT_FOUND.into_response(),
+    };
+    let table = match table {
+        Ok(t) => t,
+        Err(e) => {
+            return (StatusCode::SERVICE_UNAVAILABLE, format!("the search log database is unavailable: {e}"))
+                .into_response();
+        }
     };
     let file = format!(
         "attachment; filename=\"{}-{}.csv\"",

@@ -274,9 +274,11 @@ impl AppState {
         let Some(log) = self.searchlog() else { return Ok(0) };
         log.store().migrate().await?;
         let now = crate::searchlog::event::now();
-        let data = log.store().load(now - 30 * 86_400, now + 1, None).await?;
         let vocabulary = Arc::clone(self.snapshot().searcher.vocabulary());
-        let completions = crate::searchlog::completions::popular(&data, 3, 1000, |_, text| vocabulary.knows_all(text));
+        let completions = crate::searchlog::completions::popular(log.store(), (now, 30), 3, 1000, |_, text| {
+            vocabulary.knows_all(text)
+        })
+        .await?;
         let n = completions.values().map(Vec::len).sum();
         self.inner.published.set_completions(completions);
         Ok(n)

@@ -527,7 +527,10 @@ pub async fn article(
     };
     let sid = query_param(raw.as_deref(), "sid").filter(|s| is_random_id(s));
     let visit = super::events::visit_of(&extensions);
-    if !article.draft {
+    // Back from a vote (the form redirects here): the visitor already read the article;
+    // the vote is not a second view.
+    let after_vote = query_param(raw.as_deref(), "feedback").is_some_and(|v| v == "thanks");
+    if !article.draft && !after_vote {
         let position =
             query_param(raw.as_deref(), "pos").and_then(|p| p.parse::<i64>().ok()).filter(|p| (0..=1000).contains(p));
         if let (Some(sid), Some(position)) = (&sid, position) {

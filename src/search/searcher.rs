@@ -478,6 +478,13 @@ impl Searcher {
         }
     }
 
+    /// The slugs of up to `n` published articles of `locale` that use `word` as written
+    /// (the keyword report's "articles that mention it").
+    pub fn mentioning(&self, locale: &str, word: &str, n: usize) -> Vec<String> {
+        let request = SearchRequest { limit: n, ..SearchRequest::new(word, locale) };
+        self.search_exact(&request).map(|r| r.hits.into_iter().map(|h| h.slug).collect()).unwrap_or_default()
+    }
+
     /// Runs a search for exactly the words given (no typo correction).
     pub fn search_exact(&self, req: &SearchRequest<'_>) -> Result<SearchResults, SearchError> {
         let fields = self.fields;

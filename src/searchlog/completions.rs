@@ -4,43 +4,47 @@
 //! fewer than `min_visits` different visits made (a rare query may be personal); and only
 //! visits that also read an article count (a script that sends the same search without
 //! keeping the visit cookie, or without ever opening a page, makes a new visit each time
-//! and none of them counts).
+//! and none of them counts). Read from the rollups: the cost follows the number of
+//! distinct wordings, not of searches.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
-use super::Dataset;
+use super::store::{Store, StoreError};
+use super::tally::DAY;
 use crate::text::analyze::normalize_text;
 
 /// Per locale, popular queries with their search counts, most searched first.
 pub type Completions = HashMap<String, Vec<(String, u64)>>;
 
-/// The completions in `data`; `known(locale, text)` says whether the articles of
-/// `locale` use every word of `text`.
-pub fn popular(
-    data: &Dataset,
-    min_visits: usize,
+/// Wordings read from the rollups before folding and filtering.
+const CANDIDATES: usize = 20_000;
+
+/// The completions of the `days` up to `now`; `known(locale, text)` says whether the
+/// articles of `locale` use every word of `text`.
+pub async fn popular(
+    store: &Store,
+    (now, days): (i64, i64),
+    min_visits: i64,
     per_locale: usize,
     known: impl Fn(&str, &str) -> bool,
-) -> Completions {
-    let readers: HashSet<&str> = data.views.iter().map(|v| v.4.as_str()).collect();
-    // (locale, text) → (searches, visits, any without results)
-    let mut groups: HashMap<(String, String), (u64, HashSet<&str>, bool)> = HashMap::new();
-    for s in &data.searches {
-        if !readers.contains(s.8.as_str()) {
-            continue;
-        }
-        let text = normalize_text(&s.3).split_whitespace().collect::<Vec<_>>().join(" ");
+) -> Result<Completions, StoreError> {
+    let from_day = now.div_euclid(DAY) - days;
+    // A wording needs `min_visits` readers on its own or with its case/width variants:
+    // read every wording with a reader, then fold.
+    let rows = store.popular_wordings(from_day, 1, CANDIDATES).await?;
+    let mut folded: HashMap<(String, String), (u64, i64)> = HashMap::new();
+    for (locale, wording, searches, readers) in rows {
+        let text = normalize_text(&wording).split_whitespace().collect::<Vec<_>>().join(" ");
         if text.chars().count() < 2 || text.contains('[') {
             continue;
         }
-        let entry = groups.entry((s.2.clone(), text)).or_insert((0, HashSet::new(), false));
-        entry.0 += 1;
-        entry.1.insert(s.8.as_str());
-        entry.2 |= s.5 == 0;
+        let e = folded.entry((locale, text)).or_default();
+        e.0 += searches.max(0) as u64;
+        e.1 += readers;
     }
     let mut out: Completions = HashMap::new();
-    for ((locale, text), (count, visits, had_zero)) in groups {
-        if !had_zero && visits.len() >= min_visits && known(&locale, &text) {
+    for ((locale, text), (count, readers)) in folded {
+        if readers >= min_visits && known(&locale, &text) {
             out.entry(locale).or_default().push((text, count));
         }
     }
@@ -48,5 +52,5 @@ pub fn popular(
         list.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         list.truncate(per_locale);
     }
-    out
+    Ok(out)
 }

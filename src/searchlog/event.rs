@@ -42,6 +42,10 @@ pub struct SearchEvent {
     pub locale: String,
     /// The query, redacted.
     pub query: String,
+    /// The query as typed, before redaction: kept in memory only, so that collapsing
+    /// keystrokes compares what was typed (a prefix such as `jane.doe@example.` is not yet
+    /// an address, the final query is). Never written anywhere.
+    pub typed: String,
     /// Grouping key ([`normalize`]).
     pub normalized: String,
     /// Number of results.
@@ -66,6 +70,7 @@ impl SearchEvent {
             locale: locale.to_owned(),
             normalized: normalize(&redacted),
             query: redacted,
+            typed: query.trim().to_owned(),
             results: results as i64,
             corrected,
             source,

@@ -1,9 +1,11 @@
 //! The search log: what customers searched for, clicked, voted and asked support about,
 //! recorded without blocking requests, stored in SQLite or PostgreSQL.
 
+pub mod aggregate;
 pub mod completions;
 pub mod event;
 pub mod store;
+pub mod tally;
 pub mod writer;
 
 pub use event::{ClickEvent, ContactEvent, Event, FeedbackEvent, SearchEvent, Source, ViewEvent, normalize, redact};

@@ -11,13 +11,36 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
 use super::event::Event;
+use super::tally::{Deltas, SearchKey, SearchRef, Tally, wording};
+
+/// A search looked up to credit a click, contact or vote: (at, locale, source, normalized,
+/// wording, visit).
+type RefRow = (i64, String, String, String, String, String);
+
+fn search_ref((at, locale, source, normalized, wording, visit): RefRow) -> SearchRef {
+    SearchRef { key: SearchKey { day: at.div_euclid(super::tally::DAY), locale, source, normalized, wording }, visit }
+}
+
+const SEARCH_ROLLUP_UPSERT: &str = "INSERT INTO search_rollup (day, locale, source, normalized, wording, searches, zero_results, clicked, click_position, contacted, helpful, not_helpful, visits, reader_visits) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
+    ON CONFLICT (day, locale, source, normalized, wording) DO UPDATE SET searches = search_rollup.searches + excluded.searches, zero_results = search_rollup.zero_results + excluded.zero_results, clicked = search_rollup.clicked + excluded.clicked, click_position = search_rollup.click_position + excluded.click_position, contacted = search_rollup.contacted + excluded.contacted, helpful = search_rollup.helpful + excluded.helpful, not_helpful = search_rollup.not_helpful + excluded.not_helpful, visits = search_rollup.visits + excluded.visits, reader_visits = search_rollup.reader_visits + excluded.reader_visits";
+const DAY_ROLLUP_UPSERT: &str = "INSERT INTO day_rollup (day, locale, source, searches, zero_results, clicked, click_position, contacted, helpful, not_helpful, visits, refinements) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
+    ON CONFLICT (day, locale, source) DO UPDATE SET searches = day_rollup.searches + excluded.searches, zero_results = day_rollup.zero_results + excluded.zero_results, clicked = day_rollup.clicked + excluded.clicked, click_position = day_rollup.click_position + excluded.click_position, contacted = day_rollup.contacted + excluded.contacted, helpful = day_rollup.helpful + excluded.helpful, not_helpful = day_rollup.not_helpful + excluded.not_helpful, visits = day_rollup.visits + excluded.visits, refinements = day_rollup.refinements + excluded.refinements";
+const ARTICLE_ROLLUP_UPSERT: &str = "INSERT INTO article_rollup (day, locale, slug, views, votes, helpful, score_sum, scores, contacts) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+    ON CONFLICT (day, locale, slug) DO UPDATE SET views = article_rollup.views + excluded.views, votes = article_rollup.votes + excluded.votes, helpful = article_rollup.helpful + excluded.helpful, score_sum = article_rollup.score_sum + excluded.score_sum, scores = article_rollup.scores + excluded.scores, contacts = article_rollup.contacts + excluded.contacts";
 
 /// Migrations, in order: (version, SQLite SQL, PostgreSQL SQL).
-const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    include_str!("../../migrations/sqlite/0001_events.sql"),
-    include_str!("../../migrations/postgres/0001_events.sql"),
-)];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        include_str!("../../migrations/sqlite/0001_events.sql"),
+        include_str!("../../migrations/postgres/0001_events.sql"),
+    ),
+    (
+        2,
+        include_str!("../../migrations/sqlite/0002_rollups.sql"),
+        include_str!("../../migrations/postgres/0002_rollups.sql"),
+    ),
+];
 
 /// Errors from the store.
 #[derive(Debug, thiserror::Error)]
@@ -129,7 +152,7 @@ impl Store {
 
     /// The statement in this backend's placeholder style. Every statement is a constant of
     /// this module; values are always bound, never formatted in.
-    fn sql(&self, sql: &str) -> String {
+    pub(super) fn sql(&self, sql: &str) -> String {
         match self {
             Store::Postgres(_) => sql.to_owned(),
             Store::Sqlite(_) => sql.replace('$', "?"),
@@ -164,34 +187,62 @@ impl Store {
         })
     }
 
-    /// Stores a batch in one transaction.
+    /// Stores a batch in one transaction, with a fresh tally (tests, one-off writes).
     pub async fn insert(&self, batch: &[Event]) -> Result<(), StoreError> {
+        self.insert_tallied(batch, &mut Tally::default()).await
+    }
+
+    /// Stores a batch and its rollup deltas in one transaction: the rollups never disagree
+    /// with the events. A click, contact or vote that names a search looks it up (first
+    /// click and first contact only), so rates stay at most 100%.
+    pub async fn insert_tallied(&self, batch: &[Event], tally: &mut Tally) -> Result<(), StoreError> {
         if batch.is_empty() {
             return Ok(());
         }
-        let search_sql = self.sql("INSERT INTO searches (id, at, locale, query, normalized, results, corrected, source, visit, suggestion_chosen) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (id) DO NOTHING");
+        tally.begin();
+        let result = self.write_tallied(batch, tally).await;
+        if result.is_err() {
+            tally.undo();
+        }
+        result
+    }
+
+    async fn write_tallied(&self, batch: &[Event], tally: &mut Tally) -> Result<(), StoreError> {
+        let search_sql = self.sql("INSERT INTO searches (id, at, locale, query, normalized, results, corrected, source, visit, suggestion_chosen, wording) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (id) DO NOTHING");
         let click_sql =
             self.sql("INSERT INTO clicks (at, search_id, slug, position, kind, visit) VALUES ($1, $2, $3, $4, $5, $6)");
+        let first_click_sql = self.sql("UPDATE searches SET clicked = $2 WHERE id = $1 AND clicked = 0 RETURNING at, locale, source, normalized, wording, visit");
         let chosen_sql = self.sql("UPDATE searches SET suggestion_chosen = 1 WHERE id = $1");
         let feedback_sql = self.sql("INSERT INTO feedback (at, locale, slug, helpful, reason, comment, score, search_id, visit) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)");
+        let find_sql = self.sql("SELECT at, locale, source, normalized, wording, visit FROM searches WHERE id = $1");
         let contact_sql = self
             .sql("INSERT INTO contacts (at, locale, search_id, slug, query, visit) VALUES ($1, $2, $3, $4, $5, $6)");
+        let first_contact_sql = self.sql("UPDATE searches SET contacted = 1 WHERE id = $1 AND contacted = 0 RETURNING at, locale, source, normalized, wording, visit");
         let view_sql = self.sql("INSERT INTO views (at, locale, slug, search_id, visit) VALUES ($1, $2, $3, $4, $5)");
+        let mut deltas = Deltas::default();
         with_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             for event in batch {
                 match event {
                     Event::Search(s) => {
-                        sqlx::query(AssertSqlSafe(search_sql.as_str()))
+                        let inserted = sqlx::query(AssertSqlSafe(search_sql.as_str()))
                             .bind(&s.id).bind(s.at).bind(&s.locale).bind(&s.query).bind(&s.normalized)
                             .bind(s.results).bind(i64::from(s.corrected)).bind(s.source.as_str()).bind(&s.visit)
-                            .bind(i64::from(s.suggestion_chosen))
+                            .bind(i64::from(s.suggestion_chosen)).bind(wording(&s.query))
                             .execute(&mut *tx).await?;
+                        if inserted.rows_affected() == 1 {
+                            tally.search(&mut deltas, s);
+                        }
                     }
                     Event::Click(c) => {
                         sqlx::query(AssertSqlSafe(click_sql.as_str()))
                             .bind(c.at).bind(&c.search_id).bind(&c.slug).bind(c.position).bind(&c.kind).bind(&c.visit)
                             .execute(&mut *tx).await?;
+                        let first: Option<RefRow> = sqlx::query_as(AssertSqlSafe(first_click_sql.as_str()))
+                            .bind(&c.search_id).bind(c.position.max(1)).fetch_optional(&mut *tx).await?;
+                        if let Some(row) = first {
+                            tally.clicked(&mut deltas, &search_ref(row), c.position.max(1));
+                        }
                         if c.kind == "suggestion" {
                             sqlx::query(AssertSqlSafe(chosen_sql.as_str())).bind(&c.search_id).execute(&mut *tx).await?;
                         }
@@ -201,18 +252,57 @@ impl Store {
                             .bind(f.at).bind(&f.locale).bind(&f.slug).bind(i64::from(f.helpful)).bind(&f.reason)
                             .bind(&f.comment).bind(f.score).bind(&f.search_id).bind(&f.visit)
                             .execute(&mut *tx).await?;
+                        let search: Option<RefRow> = match &f.search_id {
+                            Some(id) => sqlx::query_as(AssertSqlSafe(find_sql.as_str())).bind(id).fetch_optional(&mut *tx).await?,
+                            None => None,
+                        };
+                        tally.voted(&mut deltas, f, search.map(search_ref).as_ref());
                     }
                     Event::Contact(c) => {
                         sqlx::query(AssertSqlSafe(contact_sql.as_str()))
                             .bind(c.at).bind(&c.locale).bind(&c.search_id).bind(&c.slug).bind(&c.query).bind(&c.visit)
                             .execute(&mut *tx).await?;
+                        if let Some(id) = &c.search_id {
+                            let first: Option<RefRow> = sqlx::query_as(AssertSqlSafe(first_contact_sql.as_str()))
+                                .bind(id).fetch_optional(&mut *tx).await?;
+                            if let Some(row) = first {
+                                tally.contacted(&mut deltas, &search_ref(row));
+                            }
+                        }
+                        if let Some(slug) = &c.slug {
+                            tally.contact_from(&mut deltas, c.at, &c.locale, slug);
+                        }
                     }
                     Event::View(v) => {
                         sqlx::query(AssertSqlSafe(view_sql.as_str()))
                             .bind(v.at).bind(&v.locale).bind(&v.slug).bind(&v.search_id).bind(&v.visit)
                             .execute(&mut *tx).await?;
+                        tally.viewed(&mut deltas, v);
                     }
                 }
+            }
+            let search_rollup = self.sql(SEARCH_ROLLUP_UPSERT);
+            for (k, c) in &deltas.searches {
+                sqlx::query(AssertSqlSafe(search_rollup.as_str()))
+                    .bind(k.day).bind(&k.locale).bind(&k.source).bind(&k.normalized).bind(&k.wording)
+                    .bind(c.searches).bind(c.zero_results).bind(c.clicked).bind(c.click_position).bind(c.contacted)
+                    .bind(c.helpful).bind(c.not_helpful).bind(c.visits).bind(c.reader_visits)
+                    .execute(&mut *tx).await?;
+            }
+            let day_rollup = self.sql(DAY_ROLLUP_UPSERT);
+            for ((day, locale, source), c) in &deltas.days {
+                sqlx::query(AssertSqlSafe(day_rollup.as_str()))
+                    .bind(day).bind(locale).bind(source)
+                    .bind(c.searches).bind(c.zero_results).bind(c.clicked).bind(c.click_position).bind(c.contacted)
+                    .bind(c.helpful).bind(c.not_helpful).bind(c.visits).bind(c.refinements)
+                    .execute(&mut *tx).await?;
+            }
+            let article_rollup = self.sql(ARTICLE_ROLLUP_UPSERT);
+            for ((day, locale, slug), a) in &deltas.articles {
+                sqlx::query(AssertSqlSafe(article_rollup.as_str()))
+                    .bind(day).bind(locale).bind(slug)
+                    .bind(a.views).bind(a.votes).bind(a.helpful).bind(a.score_sum).bind(a.scores).bind(a.contacts)
+                    .execute(&mut *tx).await?;
             }
             tx.commit().await?;
             Ok(())
@@ -225,6 +315,11 @@ impl Store {
         for table in ["searches", "clicks", "feedback", "contacts", "views"] {
             let sql = self.sql(&format!("DELETE FROM {table} WHERE at < $1"));
             deleted += with_pool!(self, pool => sqlx::query(AssertSqlSafe(sql.as_str())).bind(before).execute(pool).await?.rows_affected());
+        }
+        // Rollup rows of days wholly before the cut (not counted as purged events).
+        for table in ["search_rollup", "day_rollup", "article_rollup"] {
+            let sql = self.sql(&format!("DELETE FROM {table} WHERE day < $1"));
+            with_pool!(self, pool => sqlx::query(AssertSqlSafe(sql.as_str())).bind(before.div_euclid(super::tally::DAY)).execute(pool).await.map(drop)?);
         }
         Ok(deleted)
     }

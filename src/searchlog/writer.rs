@@ -16,6 +16,7 @@ use tracing::{info, warn};
 
 use super::event::{Event, SearchEvent, Source, now};
 use super::store::Store;
+use super::tally::Tally;
 
 /// Events held in memory at most (queue + unwritten batch).
 pub const QUEUE_BOUND: usize = 50_000;
@@ -85,6 +86,7 @@ impl SearchLog {
             next_attempt: Instant::now(),
             backoff: RETRY_MIN,
             last_purge: None,
+            tally: Tally::default(),
         };
         tokio::spawn(writer.run(rx));
         Self { tx, counters, store }
@@ -145,9 +147,12 @@ struct Writer {
     next_attempt: Instant,
     backoff: Duration,
     last_purge: Option<Instant>,
+    /// Distinct-visit memory for the rollups.
+    tally: Tally,
 }
 
-/// True when `next` continues `prev` (typing on, or backspacing).
+/// True when `next` continues `prev` (typing on, or backspacing), compared as typed, before
+/// redaction.
 fn continues(prev: &str, next: &str) -> bool {
     let (p, n) = (prev.trim().to_lowercase(), next.trim().to_lowercase());
     n.starts_with(&p) || p.starts_with(&n)
@@ -194,7 +199,7 @@ impl Writer {
             Event::Search(search) if search.source == Source::Typeahead => {
                 let visit = search.visit.clone();
                 match self.typeahead.remove(&visit) {
-                    Some((prev, _)) if continues(&prev.query, &search.query) => {
+                    Some((prev, _)) if continues(&prev.typed, &search.typed) => {
                         self.counters.collapsed.fetch_add(1, Ordering::Relaxed);
                         let chosen = prev.suggestion_chosen || search.suggestion_chosen;
                         self.typeahead
@@ -222,7 +227,7 @@ impl Writer {
             Event::Search(search) => {
                 // Typing then pressing Enter is one search: the submitted one.
                 if let Some((pending, _)) = self.typeahead.get(&search.visit)
-                    && continues(&pending.query, &search.query)
+                    && continues(&pending.typed, &search.typed)
                 {
                     self.typeahead.remove(&search.visit);
                     self.counters.collapsed.fetch_add(1, Ordering::Relaxed);
@@ -264,7 +269,7 @@ impl Writer {
         }
         let n = self.pending.len().min(BATCH);
         let batch: Vec<Event> = self.pending.iter().take(n).cloned().collect();
-        self.store.insert(&batch).await?;
+        self.store.insert_tallied(&batch, &mut self.tally).await?;
         Ok(n)
     }
 

@@ -224,6 +224,7 @@ pub fn search_event(
         at: helpcenter::searchlog::event::now() - seconds_ago,
         locale: "en".into(),
         query: q.into(),
+        typed: q.into(),
         normalized: helpcenter::searchlog::normalize(q),
         results,
         corrected: false,
