@@ -62,6 +62,26 @@ pub enum ReportKind {
     Trends,
 }
 
+/// `searchlog` actions.
+#[derive(Debug, Subcommand)]
+pub enum SearchlogAction {
+    /// Read events (one JSON object per line; `-` for standard input), checked and redacted
+    /// like live ones; refused lines are listed with their numbers (exit 1), the rest kept.
+    Import {
+        /// The JSON Lines file.
+        file: PathBuf,
+    },
+    /// Write every event as JSON Lines, in time order.
+    Export {
+        /// Only events of this period (30d, 2w, or a start date).
+        #[arg(long)]
+        since: Option<String>,
+        /// Write here instead of standard output.
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
+}
+
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -117,6 +137,12 @@ pub enum Command {
         /// Most rows shown.
         #[arg(long, default_value_t = 50)]
         limit: usize,
+    },
+    /// Import or export the search log as JSON Lines.
+    Searchlog {
+        /// What to do.
+        #[command(subcommand)]
+        action: SearchlogAction,
     },
     /// Search as the portal does; `--explain` shows why each result ranks where it does.
     Search {

@@ -59,6 +59,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             cmd::search::run(&config, &query, locale.as_deref(), limit, explain)
         }
         Command::New { path, title } => cmd::new::run(&config, &path, title.as_deref()),
+        Command::Searchlog { action } => match action {
+            helpcenter::cli::SearchlogAction::Import { file } => cmd::searchlog::import(&config, &file),
+            helpcenter::cli::SearchlogAction::Export { since, output } => {
+                cmd::searchlog::export(&config, since.as_deref(), output.as_deref())
+            }
+        },
         Command::Report { kind, since, until, locale, source, format, limit } => {
             let selection = cmd::report::Selection {
                 since: &since,

@@ -1,6 +1,5 @@
 -- Daily rollups maintained by the writer in the same transaction as the events, so reports
 -- read a few thousand rows instead of every event. Days are UTC day numbers (at / 86400).
-ALTER TABLE searches ADD COLUMN wording TEXT NOT NULL DEFAULT '';
 -- Position of the search's first click (0: none), and whether a contact followed it.
 ALTER TABLE searches ADD COLUMN clicked INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE searches ADD COLUMN contacted INTEGER NOT NULL DEFAULT 0;
@@ -50,16 +49,19 @@ CREATE TABLE IF NOT EXISTS article_rollup (
     PRIMARY KEY (day, locale, slug)
 );
 CREATE INDEX IF NOT EXISTS feedback_article ON feedback (locale, slug, at);
+-- For the backfill below only.
 CREATE INDEX IF NOT EXISTS views_visit ON views (visit);
+-- Reports read the rollups now.
+DROP INDEX IF EXISTS searches_normalized;
+DROP INDEX IF EXISTS clicks_search;
 -- Events stored before this migration: tallied once.
-UPDATE searches SET wording = query;
 UPDATE searches SET clicked = COALESCE((SELECT MIN(c.position) FROM clicks c WHERE c.search_id = searches.id), 0);
 UPDATE searches SET contacted = 1 WHERE id IN (SELECT search_id FROM contacts WHERE search_id IS NOT NULL);
 INSERT INTO search_rollup (day, locale, source, normalized, wording, searches, zero_results, clicked, click_position, contacted, visits, reader_visits)
-SELECT at / 86400, locale, source, normalized, wording, COUNT(*),
+SELECT at / 86400, locale, source, normalized, query, COUNT(*),
        SUM(CASE WHEN results = 0 THEN 1 ELSE 0 END), SUM(CASE WHEN clicked > 0 THEN 1 ELSE 0 END), SUM(clicked),
        SUM(contacted), COUNT(DISTINCT visit), COUNT(DISTINCT CASE WHEN visit IN (SELECT visit FROM views) THEN visit END)
-FROM searches GROUP BY at / 86400, locale, source, normalized, wording;
+FROM searches GROUP BY at / 86400, locale, source, normalized, query;
 INSERT INTO day_rollup (day, locale, source, searches, zero_results, clicked, click_position, contacted, visits)
 SELECT at / 86400, locale, source, COUNT(*), SUM(CASE WHEN results = 0 THEN 1 ELSE 0 END),
        SUM(CASE WHEN clicked > 0 THEN 1 ELSE 0 END), SUM(clicked), SUM(contacted), COUNT(DISTINCT visit)
@@ -71,3 +73,4 @@ SELECT at / 86400, locale, slug, COUNT(*), SUM(helpful), SUM(COALESCE(score, 0))
 FROM feedback WHERE true GROUP BY at / 86400, locale, slug
 ON CONFLICT (day, locale, slug) DO UPDATE SET votes = excluded.votes, helpful = excluded.helpful,
     score_sum = excluded.score_sum, scores = excluded.scores;
+DROP INDEX IF EXISTS views_visit;

@@ -5,6 +5,7 @@ pub mod index;
 pub mod new;
 pub mod report;
 pub mod search;
+pub mod searchlog;
 pub mod serve;
 
 use anyhow::Context;

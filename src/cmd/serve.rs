@@ -113,8 +113,13 @@ pub fn run(config: Config) -> anyhow::Result<ExitCode> {
                 let mut every = tokio::time::interval(COMPLETIONS_EVERY);
                 loop {
                     every.tick().await;
+                    let started = std::time::Instant::now();
                     match state.refresh_completions().await {
-                        Ok(n) => info!(completions = n, "typeahead completions refreshed"),
+                        Ok(n) => info!(
+                            completions = n,
+                            ms = started.elapsed().as_millis() as u64,
+                            "typeahead completions refreshed"
+                        ),
                         Err(e) => warn!(error = %e, "typeahead completions not refreshed"),
                     }
                 }

@@ -4,8 +4,10 @@
 pub mod aggregate;
 pub mod completions;
 pub mod event;
+pub mod jsonl;
 pub mod store;
 pub mod tally;
+pub mod write;
 pub mod writer;
 
 pub use event::{ClickEvent, ContactEvent, Event, FeedbackEvent, SearchEvent, Source, ViewEvent, normalize, redact};

@@ -11,22 +11,7 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
 use super::event::Event;
-use super::tally::{Deltas, SearchKey, SearchRef, Tally, wording};
-
-/// A search looked up to credit a click, contact or vote: (at, locale, source, normalized,
-/// wording, visit).
-type RefRow = (i64, String, String, String, String, String);
-
-fn search_ref((at, locale, source, normalized, wording, visit): RefRow) -> SearchRef {
-    SearchRef { key: SearchKey { day: at.div_euclid(super::tally::DAY), locale, source, normalized, wording }, visit }
-}
-
-const SEARCH_ROLLUP_UPSERT: &str = "INSERT INTO search_rollup (day, locale, source, normalized, wording, searches, zero_results, clicked, click_position, contacted, helpful, not_helpful, visits, reader_visits) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
-    ON CONFLICT (day, locale, source, normalized, wording) DO UPDATE SET searches = search_rollup.searches + excluded.searches, zero_results = search_rollup.zero_results + excluded.zero_results, clicked = search_rollup.clicked + excluded.clicked, click_position = search_rollup.click_position + excluded.click_position, contacted = search_rollup.contacted + excluded.contacted, helpful = search_rollup.helpful + excluded.helpful, not_helpful = search_rollup.not_helpful + excluded.not_helpful, visits = search_rollup.visits + excluded.visits, reader_visits = search_rollup.reader_visits + excluded.reader_visits";
-const DAY_ROLLUP_UPSERT: &str = "INSERT INTO day_rollup (day, locale, source, searches, zero_results, clicked, click_position, contacted, helpful, not_helpful, visits, refinements) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
-    ON CONFLICT (day, locale, source) DO UPDATE SET searches = day_rollup.searches + excluded.searches, zero_results = day_rollup.zero_results + excluded.zero_results, clicked = day_rollup.clicked + excluded.clicked, click_position = day_rollup.click_position + excluded.click_position, contacted = day_rollup.contacted + excluded.contacted, helpful = day_rollup.helpful + excluded.helpful, not_helpful = day_rollup.not_helpful + excluded.not_helpful, visits = day_rollup.visits + excluded.visits, refinements = day_rollup.refinements + excluded.refinements";
-const ARTICLE_ROLLUP_UPSERT: &str = "INSERT INTO article_rollup (day, locale, slug, views, votes, helpful, score_sum, scores, contacts) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
-    ON CONFLICT (day, locale, slug) DO UPDATE SET views = article_rollup.views + excluded.views, votes = article_rollup.votes + excluded.votes, helpful = article_rollup.helpful + excluded.helpful, score_sum = article_rollup.score_sum + excluded.score_sum, scores = article_rollup.scores + excluded.scores, contacts = article_rollup.contacts + excluded.contacts";
+use super::tally::Tally;
 
 /// Migrations, in order: (version, SQLite SQL, PostgreSQL SQL).
 const MIGRATIONS: &[(i64, &str, &str)] = &[
@@ -92,6 +77,11 @@ pub type ContactRow = (i64, String, Option<String>, Option<String>, Option<Strin
 /// A stored view: (0 at, 1 locale, 2 slug, 3 search_id, 4 visit).
 pub type ViewRow = (i64, String, String, Option<String>, String);
 
+/// A vote as exported: a [`FeedbackRow`] and its visit.
+type FullFeedbackRow = (i64, String, String, i64, Option<String>, Option<String>, Option<i64>, Option<String>, String);
+/// A contact request as exported: a [`ContactRow`] and its visit.
+type FullContactRow = (i64, String, Option<String>, Option<String>, Option<String>, String);
+
 /// Rows of one report period, as stored.
 #[derive(Debug, Clone, Default)]
 pub struct Dataset {
@@ -127,7 +117,10 @@ impl Store {
                 .create_if_missing(true)
                 .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal)
-                .busy_timeout(Duration::from_secs(5));
+                .busy_timeout(Duration::from_secs(5))
+                // 32 MiB of page cache per connection (the default is 2 MiB): rollup upserts
+                // and id lookups stay in memory.
+                .pragma("cache_size", "-32768");
             let pool = SqlitePoolOptions::new().max_connections(4).connect_lazy_with(options);
             Ok(Store::Sqlite(pool))
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
@@ -152,6 +145,30 @@ impl Store {
 
     /// The statement in this backend's placeholder style. Every statement is a constant of
     /// this module; values are always bound, never formatted in.
+    /// [`Self::sql`] for statements whose placeholders appear in bind order: SQLite gets
+    /// anonymous `?` (it looks a numbered one up by a linear scan per bind, quadratic over
+    /// a multi-row statement).
+    pub(super) fn sql_in_order(&self, sql: &str) -> String {
+        match self {
+            Store::Postgres(_) => sql.to_owned(),
+            Store::Sqlite(_) => {
+                let mut out = String::with_capacity(sql.len());
+                let mut chars = sql.chars().peekable();
+                while let Some(c) = chars.next() {
+                    if c == '$' && chars.peek().is_some_and(char::is_ascii_digit) {
+                        out.push('?');
+                        while chars.peek().is_some_and(char::is_ascii_digit) {
+                            chars.next();
+                        }
+                    } else {
+                        out.push(c);
+                    }
+                }
+                out
+            }
+        }
+    }
+
     pub(super) fn sql(&self, sql: &str) -> String {
         match self {
             Store::Postgres(_) => sql.to_owned(),
@@ -192,9 +209,8 @@ impl Store {
         self.insert_tallied(batch, &mut Tally::default()).await
     }
 
-    /// Stores a batch and its rollup deltas in one transaction: the rollups never disagree
-    /// with the events. A click, contact or vote that names a search looks it up (first
-    /// click and first contact only), so rates stay at most 100%.
+    /// Stores a batch and its rollup deltas in one transaction ([`super::write`]): the
+    /// rollups never disagree with the events.
     pub async fn insert_tallied(&self, batch: &[Event], tally: &mut Tally) -> Result<(), StoreError> {
         if batch.is_empty() {
             return Ok(());
@@ -205,108 +221,6 @@ impl Store {
             tally.undo();
         }
         result
-    }
-
-    async fn write_tallied(&self, batch: &[Event], tally: &mut Tally) -> Result<(), StoreError> {
-        let search_sql = self.sql("INSERT INTO searches (id, at, locale, query, normalized, results, corrected, source, visit, suggestion_chosen, wording) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (id) DO NOTHING");
-        let click_sql =
-            self.sql("INSERT INTO clicks (at, search_id, slug, position, kind, visit) VALUES ($1, $2, $3, $4, $5, $6)");
-        let first_click_sql = self.sql("UPDATE searches SET clicked = $2 WHERE id = $1 AND clicked = 0 RETURNING at, locale, source, normalized, wording, visit");
-        let chosen_sql = self.sql("UPDATE searches SET suggestion_chosen = 1 WHERE id = $1");
-        let feedback_sql = self.sql("INSERT INTO feedback (at, locale, slug, helpful, reason, comment, score, search_id, visit) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)");
-        let find_sql = self.sql("SELECT at, locale, source, normalized, wording, visit FROM searches WHERE id = $1");
-        let contact_sql = self
-            .sql("INSERT INTO contacts (at, locale, search_id, slug, query, visit) VALUES ($1, $2, $3, $4, $5, $6)");
-        let first_contact_sql = self.sql("UPDATE searches SET contacted = 1 WHERE id = $1 AND contacted = 0 RETURNING at, locale, source, normalized, wording, visit");
-        let view_sql = self.sql("INSERT INTO views (at, locale, slug, search_id, visit) VALUES ($1, $2, $3, $4, $5)");
-        let mut deltas = Deltas::default();
-        with_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
-            for event in batch {
-                match event {
-                    Event::Search(s) => {
-                        let inserted = sqlx::query(AssertSqlSafe(search_sql.as_str()))
-                            .bind(&s.id).bind(s.at).bind(&s.locale).bind(&s.query).bind(&s.normalized)
-                            .bind(s.results).bind(i64::from(s.corrected)).bind(s.source.as_str()).bind(&s.visit)
-                            .bind(i64::from(s.suggestion_chosen)).bind(wording(&s.query))
-                            .execute(&mut *tx).await?;
-                        if inserted.rows_affected() == 1 {
-                            tally.search(&mut deltas, s);
-                        }
-                    }
-                    Event::Click(c) => {
-                        sqlx::query(AssertSqlSafe(click_sql.as_str()))
-                            .bind(c.at).bind(&c.search_id).bind(&c.slug).bind(c.position).bind(&c.kind).bind(&c.visit)
-                            .execute(&mut *tx).await?;
-                        let first: Option<RefRow> = sqlx::query_as(AssertSqlSafe(first_click_sql.as_str()))
-                            .bind(&c.search_id).bind(c.position.max(1)).fetch_optional(&mut *tx).await?;
-                        if let Some(row) = first {
-                            tally.clicked(&mut deltas, &search_ref(row), c.position.max(1));
-                        }
-                        if c.kind == "suggestion" {
-                            sqlx::query(AssertSqlSafe(chosen_sql.as_str())).bind(&c.search_id).execute(&mut *tx).await?;
-                        }
-                    }
-                    Event::Feedback(f) => {
-                        sqlx::query(AssertSqlSafe(feedback_sql.as_str()))
-                            .bind(f.at).bind(&f.locale).bind(&f.slug).bind(i64::from(f.helpful)).bind(&f.reason)
-                            .bind(&f.comment).bind(f.score).bind(&f.search_id).bind(&f.visit)
-                            .execute(&mut *tx).await?;
-                        let search: Option<RefRow> = match &f.search_id {
-                            Some(id) => sqlx::query_as(AssertSqlSafe(find_sql.as_str())).bind(id).fetch_optional(&mut *tx).await?,
-                            None => None,
-                        };
-                        tally.voted(&mut deltas, f, search.map(search_ref).as_ref());
-                    }
-                    Event::Contact(c) => {
-                        sqlx::query(AssertSqlSafe(contact_sql.as_str()))
-                            .bind(c.at).bind(&c.locale).bind(&c.search_id).bind(&c.slug).bind(&c.query).bind(&c.visit)
-                            .execute(&mut *tx).await?;
-                        if let Some(id) = &c.search_id {
-                            let first: Option<RefRow> = sqlx::query_as(AssertSqlSafe(first_contact_sql.as_str()))
-                                .bind(id).fetch_optional(&mut *tx).await?;
-                            if let Some(row) = first {
-                                tally.contacted(&mut deltas, &search_ref(row));
-                            }
-                        }
-                        if let Some(slug) = &c.slug {
-                            tally.contact_from(&mut deltas, c.at, &c.locale, slug);
-                        }
-                    }
-                    Event::View(v) => {
-                        sqlx::query(AssertSqlSafe(view_sql.as_str()))
-                            .bind(v.at).bind(&v.locale).bind(&v.slug).bind(&v.search_id).bind(&v.visit)
-                            .execute(&mut *tx).await?;
-                        tally.viewed(&mut deltas, v);
-                    }
-                }
-            }
-            let search_rollup = self.sql(SEARCH_ROLLUP_UPSERT);
-            for (k, c) in &deltas.searches {
-                sqlx::query(AssertSqlSafe(search_rollup.as_str()))
-                    .bind(k.day).bind(&k.locale).bind(&k.source).bind(&k.normalized).bind(&k.wording)
-                    .bind(c.searches).bind(c.zero_results).bind(c.clicked).bind(c.click_position).bind(c.contacted)
-                    .bind(c.helpful).bind(c.not_helpful).bind(c.visits).bind(c.reader_visits)
-                    .execute(&mut *tx).await?;
-            }
-            let day_rollup = self.sql(DAY_ROLLUP_UPSERT);
-            for ((day, locale, source), c) in &deltas.days {
-                sqlx::query(AssertSqlSafe(day_rollup.as_str()))
-                    .bind(day).bind(locale).bind(source)
-                    .bind(c.searches).bind(c.zero_results).bind(c.clicked).bind(c.click_position).bind(c.contacted)
-                    .bind(c.helpful).bind(c.not_helpful).bind(c.visits).bind(c.refinements)
-                    .execute(&mut *tx).await?;
-            }
-            let article_rollup = self.sql(ARTICLE_ROLLUP_UPSERT);
-            for ((day, locale, slug), a) in &deltas.articles {
-                sqlx::query(AssertSqlSafe(article_rollup.as_str()))
-                    .bind(day).bind(locale).bind(slug)
-                    .bind(a.views).bind(a.votes).bind(a.helpful).bind(a.score_sum).bind(a.scores).bind(a.contacts)
-                    .execute(&mut *tx).await?;
-            }
-            tx.commit().await?;
-            Ok(())
-        })
     }
 
     /// Deletes events older than `before` (unix seconds); returns how many.
@@ -353,6 +267,62 @@ impl Store {
                 views: fetch!(views_sql, true),
             })
         })
+    }
+
+    /// The first and last event time, if any event is stored.
+    pub async fn span(&self) -> Result<Option<(i64, i64)>, StoreError> {
+        let mut span: Option<(i64, i64)> = None;
+        for table in ["searches", "clicks", "feedback", "contacts", "views"] {
+            let sql = format!("SELECT MIN(at), MAX(at) FROM {table}");
+            let (min, max): (Option<i64>, Option<i64>) =
+                with_pool!(self, pool => sqlx::query_as(AssertSqlSafe(sql.as_str())).fetch_one(pool).await?);
+            if let (Some(min), Some(max)) = (min, max) {
+                span = Some(span.map_or((min, max), |(a, b)| (a.min(min), b.max(max))));
+            }
+        }
+        Ok(span)
+    }
+
+    /// Every event with `from <= at < to`, in time order (searches before what refers to
+    /// them at the same second): for exports, read a window at a time.
+    pub async fn events_between(&self, from: i64, to: i64) -> Result<Vec<Event>, StoreError> {
+        use super::event::{ClickEvent, ContactEvent, FeedbackEvent, SearchEvent, Source, ViewEvent};
+        let searches_sql = self.sql("SELECT id, at, locale, query, normalized, results, corrected, source, visit, suggestion_chosen FROM searches WHERE at >= $1 AND at < $2");
+        let clicks_sql =
+            self.sql("SELECT at, search_id, slug, position, kind, visit FROM clicks WHERE at >= $1 AND at < $2");
+        let feedback_sql = self.sql("SELECT at, locale, slug, helpful, reason, comment, score, search_id, visit FROM feedback WHERE at >= $1 AND at < $2");
+        let contacts_sql =
+            self.sql("SELECT at, locale, search_id, slug, query, visit FROM contacts WHERE at >= $1 AND at < $2");
+        let views_sql = self.sql("SELECT at, locale, slug, search_id, visit FROM views WHERE at >= $1 AND at < $2");
+        let mut events: Vec<(i64, u8, Event)> = Vec::new();
+        with_pool!(self, pool => {
+            let rows: Vec<SearchRow> = sqlx::query_as(AssertSqlSafe(searches_sql.as_str())).bind(from).bind(to).fetch_all(pool).await?;
+            for (id, at, locale, query, normalized, results, corrected, source, visit, chosen) in rows {
+                let source = match source.as_str() { "api" => Source::Api, "typeahead" => Source::Typeahead, _ => Source::Page };
+                events.push((at, 0, Event::Search(SearchEvent {
+                    id, at, locale, typed: query.clone(), query, normalized, results, corrected: corrected != 0, source, visit,
+                    suggestion_chosen: chosen != 0,
+                })));
+            }
+            let rows: Vec<(i64, String, String, i64, String, String)> = sqlx::query_as(AssertSqlSafe(clicks_sql.as_str())).bind(from).bind(to).fetch_all(pool).await?;
+            for (at, search_id, slug, position, kind, visit) in rows {
+                events.push((at, 1, Event::Click(ClickEvent { at, search_id, slug, position, kind, visit })));
+            }
+            let rows: Vec<(i64, String, String, Option<String>, String)> = sqlx::query_as(AssertSqlSafe(views_sql.as_str())).bind(from).bind(to).fetch_all(pool).await?;
+            for (at, locale, slug, search_id, visit) in rows {
+                events.push((at, 2, Event::View(ViewEvent { at, locale, slug, search_id, visit })));
+            }
+            let rows: Vec<FullFeedbackRow> = sqlx::query_as(AssertSqlSafe(feedback_sql.as_str())).bind(from).bind(to).fetch_all(pool).await?;
+            for (at, locale, slug, helpful, reason, comment, score, search_id, visit) in rows {
+                events.push((at, 3, Event::Feedback(FeedbackEvent { at, locale, slug, helpful: helpful != 0, reason, comment, score, search_id, visit })));
+            }
+            let rows: Vec<FullContactRow> = sqlx::query_as(AssertSqlSafe(contacts_sql.as_str())).bind(from).bind(to).fetch_all(pool).await?;
+            for (at, locale, search_id, slug, query, visit) in rows {
+                events.push((at, 4, Event::Contact(ContactEvent { at, locale, search_id, slug, query, visit })));
+            }
+        });
+        events.sort_by_key(|(at, kind, _)| (*at, *kind));
+        Ok(events.into_iter().map(|(_, _, e)| e).collect())
     }
 
     /// Number of rows in a table (tests and diagnostics).

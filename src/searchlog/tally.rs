@@ -7,8 +7,9 @@
 //! (bounded: it keeps the latest two days); with several replicas writing, a visit whose
 //! requests reach two replicas may count twice.
 
-use std::collections::{HashMap, HashSet};
-use std::hash::{DefaultHasher, Hash, Hasher};
+use std::hash::{Hash, Hasher};
+
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet, FxHasher};
 
 use super::event::{FeedbackEvent, SearchEvent, ViewEvent};
 
@@ -18,8 +19,11 @@ pub const DAY: i64 = 86_400;
 pub const REFINEMENT_SECONDS: i64 = 300;
 /// Entries kept in the distinct-visit set before older days are dropped.
 const SEEN_BOUND: usize = 2_000_000;
-/// Visits remembered for refinements and readers.
-const VISITS_BOUND: usize = 500_000;
+/// Visits remembered for refinements and readers (a visit lasts 30 minutes: this covers
+/// well over 100k visits an hour).
+const VISITS_BOUND: usize = 100_000;
+/// Searches a visit may make before reading anything that are remembered to credit later.
+const UNREAD_BOUND: usize = 8;
 
 /// The rollup key of a search.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -111,6 +115,7 @@ impl Deltas {
 pub struct Tally {
     seen: HashSet<(i64, u64)>,
     newest_day: i64,
+    newest_at: i64,
     visits: HashMap<u64, VisitState>,
     /// Entries added to `seen` by the batch being written, removed again if it fails.
     added: Vec<(i64, u64)>,
@@ -125,8 +130,10 @@ struct VisitState {
     last_at: i64,
 }
 
+/// A 64-bit key for the in-memory sets (FxHash: fast; a rare collision only miscounts a
+/// visit).
 fn hash(parts: &[&str]) -> u64 {
-    let mut h = DefaultHasher::new();
+    let mut h = FxHasher::default();
     parts.hash(&mut h);
     h.finish()
 }
@@ -170,8 +177,9 @@ impl Tally {
     }
 
     fn visit(&mut self, visit: &str, at: i64) -> &mut VisitState {
+        self.newest_at = self.newest_at.max(at);
         if self.visits.len() >= VISITS_BOUND {
-            let cutoff = at - 1800;
+            let cutoff = self.newest_at - 1800;
             self.visits.retain(|_, v| v.last_at >= cutoff);
             if self.visits.len() >= VISITS_BOUND {
                 self.visits.clear();
@@ -206,7 +214,7 @@ impl Tally {
             state.last_search.is_some_and(|(at, n)| n != normalized && (0..=REFINEMENT_SECONDS).contains(&(s.at - at)));
         state.last_search = Some((s.at, normalized));
         let reader = state.reader;
-        if !reader && state.unread.len() < 32 {
+        if !reader && state.unread.len() < UNREAD_BOUND {
             state.unread.push(key.clone());
         }
         let row = deltas.searches.entry(key.clone()).or_default();

@@ -2,6 +2,7 @@
 //! router (without a socket), and the real binary on a real port.
 
 mod admin;
+mod analytics;
 mod architecture;
 mod browser;
 mod check;

@@ -1,0 +1,292 @@
+//! Writing a batch: every table and its rollup deltas in one transaction, with multi-row
+//! statements (a hundred rows each) so a batch of thousands of events costs tens of round
+//! trips, not thousands. A click, contact or vote that names a search is credited to it
+//! (first click and first contact only, so rates stay at most 100%).
+
+use std::collections::{HashMap, HashSet};
+
+use sqlx::AssertSqlSafe;
+
+use super::event::{ClickEvent, ContactEvent, Event, FeedbackEvent, SearchEvent, ViewEvent};
+use super::store::{Store, StoreError};
+use super::tally::{DAY, Deltas, SearchKey, SearchRef, Tally, wording};
+
+/// Rows per statement (parameters stay far below both databases' limits).
+const ROWS: usize = 24;
+
+/// `($1, $2), ($3, $4)`: `rows` tuples of `cols` placeholders; with `casts`, each
+/// placeholder typed (PostgreSQL cannot infer the types of a bare `VALUES` list).
+fn tuples(rows: usize, cols: usize, casts: Option<&[&str]>) -> String {
+    use std::fmt::Write;
+    let mut out = String::with_capacity(rows * cols * 6);
+    for r in 0..rows {
+        out.push_str(if r > 0 { ", (" } else { "(" });
+        for c in 0..cols {
+            if c > 0 {
+                out.push_str(", ");
+            }
+            let n = r * cols + c + 1;
+            let _ = match casts {
+                Some(types) => write!(out, "CAST(${n} AS {})", types[c]),
+                None => write!(out, "${n}"),
+            };
+        }
+        out.push(')');
+    }
+    out
+}
+
+/// `$1, $2, …, $n`.
+fn list(n: usize) -> String {
+    (1..=n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+}
+
+/// A search row read back to credit it: (at, locale, source, normalized, query, visit).
+type RefRow = (i64, String, String, String, String, String);
+
+fn search_ref((at, locale, source, normalized, query, visit): RefRow) -> SearchRef {
+    SearchRef {
+        key: SearchKey { day: at.div_euclid(DAY), locale, source, normalized, wording: wording(&query) },
+        visit,
+    }
+}
+
+const SEARCH_ROLLUP: (&str, &str) = (
+    "INSERT INTO search_rollup (day, locale, source, normalized, wording, searches, zero_results, clicked, click_position, contacted, helpful, not_helpful, visits, reader_visits) VALUES ",
+    " ON CONFLICT (day, locale, source, normalized, wording) DO UPDATE SET searches = search_rollup.searches + excluded.searches, zero_results = search_rollup.zero_results + excluded.zero_results, clicked = search_rollup.clicked + excluded.clicked, click_position = search_rollup.click_position + excluded.click_position, contacted = search_rollup.contacted + excluded.contacted, helpful = search_rollup.helpful + excluded.helpful, not_helpful = search_rollup.not_helpful + excluded.not_helpful, visits = search_rollup.visits + excluded.visits, reader_visits = search_rollup.reader_visits + excluded.reader_visits",
+);
+const DAY_ROLLUP: (&str, &str) = (
+    "INSERT INTO day_rollup (day, locale, source, searches, zero_results, clicked, click_position, contacted, helpful, not_helpful, visits, refinements) VALUES ",
+    " ON CONFLICT (day, locale, source) DO UPDATE SET searches = day_rollup.searches + excluded.searches, zero_results = day_rollup.zero_results + excluded.zero_results, clicked = day_rollup.clicked + excluded.clicked, click_position = day_rollup.click_position + excluded.click_position, contacted = day_rollup.contacted + excluded.contacted, helpful = day_rollup.helpful + excluded.helpful, not_helpful = day_rollup.not_helpful + excluded.not_helpful, visits = day_rollup.visits + excluded.visits, refinements = day_rollup.refinements + excluded.refinements",
+);
+const ARTICLE_ROLLUP: (&str, &str) = (
+    "INSERT INTO article_rollup (day, locale, slug, views, votes, helpful, score_sum, scores, contacts) VALUES ",
+    " ON CONFLICT (day, locale, slug) DO UPDATE SET views = article_rollup.views + excluded.views, votes = article_rollup.votes + excluded.votes, helpful = article_rollup.helpful + excluded.helpful, score_sum = article_rollup.score_sum + excluded.score_sum, scores = article_rollup.scores + excluded.scores, contacts = article_rollup.contacts + excluded.contacts",
+);
+
+/// The events of a batch by kind, searches deduplicated by id.
+#[derive(Default)]
+struct Split<'a> {
+    searches: Vec<&'a SearchEvent>,
+    clicks: Vec<&'a ClickEvent>,
+    feedback: Vec<&'a FeedbackEvent>,
+    contacts: Vec<&'a ContactEvent>,
+    views: Vec<&'a ViewEvent>,
+}
+
+fn split(batch: &[Event]) -> Split<'_> {
+    let mut s = Split::default();
+    let mut ids = HashSet::new();
+    for event in batch {
+        match event {
+            Event::Search(e) => {
+                if ids.insert(e.id.as_str()) {
+                    s.searches.push(e);
+                }
+            }
+            Event::Click(e) => s.clicks.push(e),
+            Event::Feedback(e) => s.feedback.push(e),
+            Event::Contact(e) => s.contacts.push(e),
+            Event::View(e) => s.views.push(e),
+        }
+    }
+    s
+}
+
+macro_rules! write_with {
+    ($self:expr, $pool:expr, $batch:expr, $tally:expr) => {{
+        let (store, batch, tally): (&Store, &[Event], &mut Tally) = ($self, $batch, $tally);
+        let s = split(batch);
+        let mut deltas = Deltas::default();
+        let mut tx = $pool.begin().await?;
+        for chunk in s.searches.chunks(ROWS) {
+            let sql = store.sql_in_order(&format!(
+                "INSERT INTO searches (id, at, locale, query, normalized, results, corrected, source, visit, suggestion_chosen) VALUES {} ON CONFLICT (id) DO NOTHING RETURNING id",
+                tuples(chunk.len(), 10, None)
+            ));
+            let mut q = sqlx::query_scalar::<_, String>(AssertSqlSafe(sql.as_str()));
+            for e in chunk {
+                q = q.bind(&e.id).bind(e.at).bind(&e.locale).bind(&e.query).bind(&e.normalized).bind(e.results)
+                    .bind(i64::from(e.corrected)).bind(e.source.as_str()).bind(&e.visit)
+                    .bind(i64::from(e.suggestion_chosen));
+            }
+            let inserted: HashSet<String> = q.fetch_all(&mut *tx).await?.into_iter().collect();
+            for e in chunk.iter().filter(|e| inserted.contains(&e.id)) {
+                tally.search(&mut deltas, e);
+            }
+        }
+        for chunk in s.clicks.chunks(ROWS) {
+            let sql = store.sql_in_order(&format!(
+                "INSERT INTO clicks (at, search_id, slug, position, kind, visit) VALUES {}",
+                tuples(chunk.len(), 6, None)
+            ));
+            let mut q = sqlx::query(AssertSqlSafe(sql.as_str()));
+            for c in chunk {
+                q = q.bind(c.at).bind(&c.search_id).bind(&c.slug).bind(c.position).bind(&c.kind).bind(&c.visit);
+            }
+            q.execute(&mut *tx).await?;
+        }
+        // First clicks: the first of the batch per search, then only if it had none yet.
+        let mut firsts: Vec<(&str, i64)> = Vec::new();
+        let mut seen = HashSet::new();
+        for c in &s.clicks {
+            if seen.insert(c.search_id.as_str()) {
+                firsts.push((c.search_id.as_str(), c.position.max(1)));
+            }
+        }
+        for chunk in firsts.chunks(ROWS) {
+            let sql = store.sql_in_order(&format!(
+                "UPDATE searches SET clicked = v.column2 FROM (VALUES {}) AS v WHERE searches.id = v.column1 AND searches.clicked = 0 RETURNING searches.at, searches.locale, searches.source, searches.normalized, searches.query, searches.visit, searches.clicked",
+                tuples(chunk.len(), 2, Some(&["TEXT", "BIGINT"]))
+            ));
+            let mut q = sqlx::query_as::<_, (i64, String, String, String, String, String, i64)>(AssertSqlSafe(sql.as_str()));
+            for (id, position) in chunk {
+                q = q.bind(*id).bind(*position);
+            }
+            for (at, locale, source, normalized, wording, visit, position) in q.fetch_all(&mut *tx).await? {
+                tally.clicked(&mut deltas, &search_ref((at, locale, source, normalized, wording, visit)), position);
+            }
+        }
+        let chosen: Vec<&str> = s.clicks.iter().filter(|c| c.kind == "suggestion").map(|c| c.search_id.as_str()).collect();
+        for chunk in chosen.chunks(ROWS) {
+            let sql = store.sql_in_order(&format!("UPDATE searches SET suggestion_chosen = 1 WHERE id IN ({})", list(chunk.len())));
+            let mut q = sqlx::query(AssertSqlSafe(sql.as_str()));
+            for id in chunk {
+                q = q.bind(*id);
+            }
+            q.execute(&mut *tx).await?;
+        }
+        for chunk in s.feedback.chunks(ROWS) {
+            let sql = store.sql_in_order(&format!(
+                "INSERT INTO feedback (at, locale, slug, helpful, reason, comment, score, search_id, visit) VALUES {}",
+                tuples(chunk.len(), 9, None)
+            ));
+            let mut q = sqlx::query(AssertSqlSafe(sql.as_str()));
+            for f in chunk {
+                q = q.bind(f.at).bind(&f.locale).bind(&f.slug).bind(i64::from(f.helpful)).bind(&f.reason)
+                    .bind(&f.comment).bind(f.score).bind(&f.search_id).bind(&f.visit);
+            }
+            q.execute(&mut *tx).await?;
+        }
+        let voted: Vec<&str> = s.feedback.iter().filter_map(|f| f.search_id.as_deref()).collect();
+        let mut refs: HashMap<String, SearchRef> = HashMap::new();
+        for chunk in voted.chunks(ROWS) {
+            let sql = store.sql_in_order(&format!(
+                "SELECT id, at, locale, source, normalized, query, visit FROM searches WHERE id IN ({})",
+                list(chunk.len())
+            ));
+            let mut q = sqlx::query_as::<_, (String, i64, String, String, String, String, String)>(AssertSqlSafe(sql.as_str()));
+            for id in chunk {
+                q = q.bind(*id);
+            }
+            for (id, at, locale, source, normalized, wording, visit) in q.fetch_all(&mut *tx).await? {
+                refs.insert(id, search_ref((at, locale, source, normalized, wording, visit)));
+            }
+        }
+        for f in &s.feedback {
+            tally.voted(&mut deltas, f, f.search_id.as_ref().and_then(|id| refs.get(id)));
+        }
+        for chunk in s.contacts.chunks(ROWS) {
+            let sql = store.sql_in_order(&format!(
+                "INSERT INTO contacts (at, locale, search_id, slug, query, visit) VALUES {}",
+                tuples(chunk.len(), 6, None)
+            ));
+            let mut q = sqlx::query(AssertSqlSafe(sql.as_str()));
+            for c in chunk {
+                q = q.bind(c.at).bind(&c.locale).bind(&c.search_id).bind(&c.slug).bind(&c.query).bind(&c.visit);
+            }
+            q.execute(&mut *tx).await?;
+        }
+        let mut contacted: Vec<&str> = s.contacts.iter().filter_map(|c| c.search_id.as_deref()).collect();
+        contacted.sort_unstable();
+        contacted.dedup();
+        for chunk in contacted.chunks(ROWS) {
+            let sql = store.sql_in_order(&format!(
+                "UPDATE searches SET contacted = 1 WHERE id IN ({}) AND contacted = 0 RETURNING at, locale, source, normalized, query, visit",
+                list(chunk.len())
+            ));
+            let mut q = sqlx::query_as::<_, RefRow>(AssertSqlSafe(sql.as_str()));
+            for id in chunk {
+                q = q.bind(*id);
+            }
+            for row in q.fetch_all(&mut *tx).await? {
+                tally.contacted(&mut deltas, &search_ref(row));
+            }
+        }
+        for c in &s.contacts {
+            if let Some(slug) = &c.slug {
+                tally.contact_from(&mut deltas, c.at, &c.locale, slug);
+            }
+        }
+        for chunk in s.views.chunks(ROWS) {
+            let sql = store.sql_in_order(&format!(
+                "INSERT INTO views (at, locale, slug, search_id, visit) VALUES {}",
+                tuples(chunk.len(), 5, None)
+            ));
+            let mut q = sqlx::query(AssertSqlSafe(sql.as_str()));
+            for v in chunk {
+                q = q.bind(v.at).bind(&v.locale).bind(&v.slug).bind(&v.search_id).bind(&v.visit);
+            }
+            q.execute(&mut *tx).await?;
+        }
+        for v in &s.views {
+            tally.viewed(&mut deltas, v);
+        }
+        let rows: Vec<_> = deltas.searches.iter().collect();
+        for chunk in rows.chunks(ROWS) {
+            let sql = store.sql_in_order(&format!("{}{}{}", SEARCH_ROLLUP.0, tuples(chunk.len(), 14, None), SEARCH_ROLLUP.1));
+            let mut q = sqlx::query(AssertSqlSafe(sql.as_str()));
+            for (k, c) in chunk {
+                q = q.bind(k.day).bind(&k.locale).bind(&k.source).bind(&k.normalized).bind(&k.wording)
+                    .bind(c.searches).bind(c.zero_results).bind(c.clicked).bind(c.click_position).bind(c.contacted)
+                    .bind(c.helpful).bind(c.not_helpful).bind(c.visits).bind(c.reader_visits);
+            }
+            q.execute(&mut *tx).await?;
+        }
+        let rows: Vec<_> = deltas.days.iter().collect();
+        for chunk in rows.chunks(ROWS) {
+            let sql = store.sql_in_order(&format!("{}{}{}", DAY_ROLLUP.0, tuples(chunk.len(), 12, None), DAY_ROLLUP.1));
+            let mut q = sqlx::query(AssertSqlSafe(sql.as_str()));
+            for ((day, locale, source), c) in chunk {
+                q = q.bind(*day).bind(locale).bind(source)
+                    .bind(c.searches).bind(c.zero_results).bind(c.clicked).bind(c.click_position).bind(c.contacted)
+                    .bind(c.helpful).bind(c.not_helpful).bind(c.visits).bind(c.refinements);
+            }
+            q.execute(&mut *tx).await?;
+        }
+        let rows: Vec<_> = deltas.articles.iter().collect();
+        for chunk in rows.chunks(ROWS) {
+            let sql = store.sql_in_order(&format!("{}{}{}", ARTICLE_ROLLUP.0, tuples(chunk.len(), 9, None), ARTICLE_ROLLUP.1));
+            let mut q = sqlx::query(AssertSqlSafe(sql.as_str()));
+            for ((day, locale, slug), a) in chunk {
+                q = q.bind(*day).bind(locale).bind(slug)
+                    .bind(a.views).bind(a.votes).bind(a.helpful).bind(a.score_sum).bind(a.scores).bind(a.contacts);
+            }
+            q.execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }};
+}
+
+impl Store {
+    /// Writes a batch and its rollup deltas in one transaction.
+    pub(super) async fn write_tallied(&self, batch: &[Event], tally: &mut Tally) -> Result<(), StoreError> {
+        match self {
+            Store::Sqlite(pool) => write_with!(self, pool, batch, tally),
+            Store::Postgres(pool) => write_with!(self, pool, batch, tally),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders() {
+        assert_eq!(tuples(2, 2, None), "($1, $2), ($3, $4)");
+        assert_eq!(tuples(1, 2, Some(&["TEXT", "BIGINT"])), "(CAST($1 AS TEXT), CAST($2 AS BIGINT))");
+        assert_eq!(list(3), "$1, $2, $3");
+    }
+}
