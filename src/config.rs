@@ -92,6 +92,8 @@ pub struct Config {
     pub image_hosts: Vec<String>,
     /// Connection limits and timeouts.
     pub server: ServerLimits,
+    /// Rate limits on visitor events (`[events]`).
+    pub events: EventLimits,
 }
 
 impl Config {
@@ -132,6 +134,45 @@ impl Default for ServerLimits {
             idle_timeout_secs: 60,
             max_connections: 1024,
             shutdown_grace_secs: 5,
+        }
+    }
+}
+
+/// A token bucket: `burst` events at once, refilled at `per_second`.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Bucket {
+    /// Events allowed at once.
+    pub burst: f64,
+    /// Tokens added per second.
+    pub per_second: f64,
+}
+
+/// Rate limits on clicks, votes and contact requests (`[events]` in the config file). A
+/// request takes a token from its visit's bucket (or, without a visit cookie, from the one
+/// bucket all cookie-less clients share), from its client address's bucket (the address
+/// is used in memory only, never stored) and from the global bucket; it is refused, taking
+/// nothing, when any is empty, so one client cannot drain the global bucket.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct EventLimits {
+    /// Per visit cookie.
+    pub visit: Bucket,
+    /// Shared by every client that sends no visit cookie.
+    pub cookieless: Bucket,
+    /// Per client address (IPv4 address, IPv6 /64).
+    pub address: Bucket,
+    /// Everything together.
+    pub global: Bucket,
+}
+
+impl Default for EventLimits {
+    fn default() -> Self {
+        Self {
+            visit: Bucket { burst: 30.0, per_second: 0.5 },
+            cookieless: Bucket { burst: 200.0, per_second: 20.0 },
+            address: Bucket { burst: 120.0, per_second: 5.0 },
+            global: Bucket { burst: 2000.0, per_second: 1000.0 },
         }
     }
 }
@@ -211,6 +252,7 @@ impl Default for Config {
             trusted_proxies: Vec::new(),
             image_hosts: Vec::new(),
             server: ServerLimits::default(),
+            events: EventLimits::default(),
         }
     }
 }
@@ -303,6 +345,10 @@ impl Config {
         }
         if let Some(bad) = self.image_hosts.iter().find(|h| origin_of(h).is_none()) {
             return invalid("image_hosts", format!("`{bad}` is not an origin like https://cdn.example.com"));
+        }
+        let e = &self.events;
+        if [e.visit, e.cookieless, e.address, e.global].iter().any(|b| !(b.burst >= 1.0 && b.per_second > 0.0)) {
+            return invalid("events", "every bucket needs burst >= 1 and per_second > 0".into());
         }
         if self.server.max_connections == 0 || self.server.header_timeout_secs == 0 {
             return invalid("server", "max_connections and header_timeout_secs must be at least 1".into());

@@ -30,6 +30,10 @@ const VISIT_SECONDS: u64 = 30 * 60;
 #[derive(Debug, Clone)]
 pub struct Visit(pub String);
 
+/// Marks a request whose visit id came from its cookie (not made up for it just now).
+#[derive(Debug, Clone, Copy)]
+pub struct ReturningVisit;
+
 /// Middleware: gives every page and API request a visit id, (re)setting the cookie so a
 /// visit lasts 30 minutes from the last request. Static files and images are left alone.
 pub async fn visit(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
@@ -40,7 +44,11 @@ pub async fn visit(State(state): State<AppState>, mut request: Request, next: Ne
     {
         return next.run(request).await;
     }
-    let id = super::cookie(request.headers(), VISIT_COOKIE).filter(|v| is_random_id(v)).unwrap_or_else(random_id);
+    let sent = super::cookie(request.headers(), VISIT_COOKIE).filter(|v| is_random_id(v));
+    if sent.is_some() {
+        request.extensions_mut().insert(ReturningVisit);
+    }
+    let id = sent.unwrap_or_else(random_id);
     request.extensions_mut().insert(Visit(id.clone()));
     let secure = state.is_https(request.extensions(), request.headers());
     let mut response = next.run(request).await;
@@ -55,38 +63,105 @@ pub fn visit_of(extensions: &axum::http::Extensions) -> String {
     extensions.get::<Visit>().map_or_else(random_id, |v| v.0.clone())
 }
 
-/// Token buckets: per visit (30 events, refilled 1 per 2 s) and overall (2,000, 1,000/s).
-#[derive(Default)]
+/// Token buckets for visitor events ([`crate::config::EventLimits`]): per visit (or one
+/// shared by every cookie-less client), per client address, and global. Keys are hashes;
+/// addresses live only in this map, in memory, and go with their idle buckets.
 pub struct RateLimiter {
-    buckets: Mutex<HashMap<String, (f64, Instant)>>,
+    limits: crate::config::EventLimits,
+    buckets: Mutex<HashMap<u64, (f64, Instant)>>,
 }
 
-const VISIT_BURST: f64 = 30.0;
-const VISIT_RATE: f64 = 0.5;
-const GLOBAL_BURST: f64 = 2000.0;
-const GLOBAL_RATE: f64 = 1000.0;
+impl Default for RateLimiter {
+    fn default() -> Self {
+        Self::new(crate::config::EventLimits::default())
+    }
+}
+
+/// Which bucket a request draws from besides the global one.
+pub enum Caller<'a> {
+    /// A visit cookie the client sent back.
+    Visit(&'a str),
+    /// No cookie: all such clients share one bucket.
+    Cookieless,
+}
+
+fn key(kind: u8, value: &[u8]) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    (kind, value).hash(&mut h);
+    h.finish()
+}
+
+/// The bucket of an address: IPv4 as is, IPv6 by /64 (one household or host).
+fn address_key(ip: std::net::IpAddr) -> u64 {
+    match ip {
+        std::net::IpAddr::V4(v4) => key(2, &v4.octets()),
+        std::net::IpAddr::V6(v6) => key(3, &v6.octets()[..8]),
+    }
+}
 
 impl RateLimiter {
-    /// Takes a token for `visit`; `Err(seconds)` to wait when empty.
-    pub fn take(&self, visit: &str) -> Result<(), u64> {
+    /// A limiter with these limits.
+    pub fn new(limits: crate::config::EventLimits) -> Self {
+        Self { limits, buckets: Mutex::new(HashMap::new()) }
+    }
+
+    /// Takes a token from every bucket of the request, or from none: `Err(seconds)` to
+    /// wait when one is empty.
+    pub fn take(&self, caller: Caller<'_>, address: Option<std::net::IpAddr>) -> Result<(), u64> {
         let Ok(mut buckets) = self.buckets.lock() else { return Ok(()) };
         if buckets.len() > 100_000 {
-            buckets.retain(|_, (_, at)| at.elapsed().as_secs() < 120);
+            buckets.retain(|_, (_, at)| at.elapsed().as_secs() < 300);
         }
-        let mut take = |key: &str, burst: f64, rate: f64| -> Result<(), u64> {
-            let entry = buckets.entry(key.to_owned()).or_insert((burst, Instant::now()));
-            let refilled = (entry.0 + entry.1.elapsed().as_secs_f64() * rate).min(burst);
-            if refilled < 1.0 {
-                entry.0 = refilled;
-                entry.1 = Instant::now();
-                return Err(((1.0 - refilled) / rate).ceil().max(1.0) as u64);
+        let l = &self.limits;
+        let mut wanted: Vec<(u64, crate::config::Bucket)> = vec![match caller {
+            Caller::Visit(v) => (key(0, v.as_bytes()), l.visit),
+            Caller::Cookieless => (key(1, b""), l.cookieless),
+        }];
+        if let Some(ip) = address {
+            wanted.push((address_key(ip), l.address));
+        }
+        wanted.push((key(9, b"*"), l.global));
+        let now = Instant::now();
+        let mut levels = Vec::with_capacity(wanted.len());
+        for (k, bucket) in &wanted {
+            let (tokens, at) = buckets.get(k).copied().unwrap_or((bucket.burst, now));
+            let level = (tokens + now.duration_since(at).as_secs_f64() * bucket.per_second).min(bucket.burst);
+            if level < 1.0 {
+                return Err(((1.0 - level) / bucket.per_second).ceil().max(1.0) as u64);
             }
-            *entry = (refilled - 1.0, Instant::now());
-            Ok(())
-        };
-        take("*", GLOBAL_BURST, GLOBAL_RATE)?;
-        take(visit, VISIT_BURST, VISIT_RATE)
+            levels.push(level);
+        }
+        for ((k, _), level) in wanted.iter().zip(levels) {
+            buckets.insert(*k, (level - 1.0, now));
+        }
+        Ok(())
     }
+
+    /// [`Self::take`] for a request: its visit (if it sent the cookie) and its address.
+    pub fn take_for(
+        &self,
+        state: &AppState,
+        extensions: &axum::http::Extensions,
+        headers: &axum::http::HeaderMap,
+    ) -> Result<(), u64> {
+        let visit = extensions.get::<Visit>().map(|v| v.0.as_str());
+        let caller = match (extensions.get::<ReturningVisit>(), visit) {
+            (Some(_), Some(v)) => Caller::Visit(v),
+            _ => Caller::Cookieless,
+        };
+        let address = super::client::client_ip(extensions, headers, state.trusted_proxies());
+        self.take(caller, address)
+    }
+}
+
+/// 429 with `Retry-After`.
+pub fn too_many(wait: u64) -> Response {
+    let mut response = (StatusCode::TOO_MANY_REQUESTS, Json(json!({ "error": "too many events" }))).into_response();
+    if let Ok(v) = HeaderValue::from_str(&wait.to_string()) {
+        response.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    response
 }
 
 /// An event posted by the portal's script (or any client).
@@ -174,6 +249,10 @@ fn convert(state: &AppState, event: EventIn, visit: String) -> Result<Event, Str
             if !valid_slug(&slug) || !(1..=1000).contains(&position) {
                 return Err("slug must be an article slug and position 1 to 1000".to_owned());
             }
+            let library = state.public_library();
+            if !library.locales().iter().any(|l| library.article(l, &slug).is_some()) {
+                return Err("unknown article".to_owned());
+            }
             let kind = kind.unwrap_or_else(|| "result".to_owned());
             if kind != "result" && kind != "suggestion" {
                 return Err("kind must be result or suggestion".to_owned());
@@ -181,8 +260,9 @@ fn convert(state: &AppState, event: EventIn, visit: String) -> Result<Event, Str
             Event::Click(ClickEvent { at: now(), search_id: id, slug, position, kind, visit })
         }
         EventIn::Feedback { locale, slug, helpful, reason, comment, score, search_id: id } => {
-            if !known_locale(&locale) || !valid_slug(&slug) {
-                return Err("unknown locale or slug".to_owned());
+            if !known_locale(&locale) || !valid_slug(&slug) || state.public_library().article(&locale, &slug).is_none()
+            {
+                return Err("unknown locale or article".to_owned());
             }
             if score.is_some_and(|s| !(1..=10).contains(&s)) {
                 return Err("score must be 1 to 10".to_owned());
@@ -200,8 +280,9 @@ fn convert(state: &AppState, event: EventIn, visit: String) -> Result<Event, Str
             })
         }
         EventIn::Contact { locale, search_id: id, slug, query } => {
-            if !known_locale(&locale) || slug.as_deref().is_some_and(|s| !valid_slug(s)) {
-                return Err("unknown locale or slug".to_owned());
+            let unknown = |s: &str| !valid_slug(s) || state.public_library().article(&locale, s).is_none();
+            if !known_locale(&locale) || slug.as_deref().is_some_and(unknown) {
+                return Err("unknown locale or article".to_owned());
             }
             Event::Contact(ContactEvent {
                 at: now(),
@@ -220,15 +301,12 @@ fn convert(state: &AppState, event: EventIn, visit: String) -> Result<Event, Str
 pub async fn post(
     State(state): State<AppState>,
     extensions: axum::http::Extensions,
+    headers: axum::http::HeaderMap,
     body: Result<Json<EventIn>, JsonRejection>,
 ) -> Response {
     let visit = visit_of(&extensions);
-    if let Err(wait) = state.limiter().take(&visit) {
-        let mut response = (StatusCode::TOO_MANY_REQUESTS, Json(json!({ "error": "too many events" }))).into_response();
-        if let Ok(v) = HeaderValue::from_str(&wait.to_string()) {
-            response.headers_mut().insert(header::RETRY_AFTER, v);
-        }
-        return response;
+    if let Err(wait) = state.limiter().take_for(&state, &extensions, &headers) {
+        return too_many(wait);
     }
     let event = match body {
         Ok(Json(event)) => event,
@@ -251,13 +329,21 @@ pub async fn contact(
     State(state): State<AppState>,
     Path(locale): Path<String>,
     extensions: axum::http::Extensions,
+    headers: axum::http::HeaderMap,
     RawQuery(raw): RawQuery,
 ) -> Response {
     let raw = raw.as_deref();
     let query = query_param(raw, "q").map(|q| redact(&q, MAX_QUERY_CHARS)).filter(|q| !q.is_empty());
     let sid = query_param(raw, "sid").filter(|s| is_random_id(s));
-    let slug = query_param(raw, "slug").filter(|s| valid_slug(s));
-    if state.public_library().has_locale(&locale) {
+    let library = state.public_library();
+    let slug = query_param(raw, "slug").filter(|s| valid_slug(s) && library.article(&locale, s).is_some());
+    // The visitor still reaches support; only a request from this site's own pages, within
+    // the limits, counts as a contact (a link on another site cannot forge them).
+    let from_here = headers
+        .get("sec-fetch-site")
+        .and_then(|v| v.to_str().ok())
+        .is_none_or(|site| matches!(site, "same-origin" | "none"));
+    if library.has_locale(&locale) && from_here && state.limiter().take_for(&state, &extensions, &headers).is_ok() {
         state.record(Event::Contact(ContactEvent {
             at: now(),
             locale: locale.clone(),
@@ -325,10 +411,10 @@ mod tests {
     fn rate_limit_per_visit() {
         let limiter = RateLimiter::default();
         for _ in 0..30 {
-            assert!(limiter.take("v").is_ok());
+            assert!(limiter.take(Caller::Visit("v"), None).is_ok());
         }
-        assert!(limiter.take("v").is_err_and(|wait| wait >= 1));
-        assert!(limiter.take("other").is_ok(), "other visits unaffected");
+        assert!(limiter.take(Caller::Visit("v"), None).is_err_and(|wait| wait >= 1));
+        assert!(limiter.take(Caller::Visit("other"), None).is_ok(), "other visits unaffected");
     }
 
     #[test]

@@ -141,7 +141,7 @@ impl AppState {
                 published,
                 sessions: Mutex::new(HashMap::new()),
                 searchlog,
-                limiter: events::RateLimiter::default(),
+                limiter: events::RateLimiter::new(config.events),
                 assets: assets::AssetVersions::load(&config.theme),
                 config,
             }),

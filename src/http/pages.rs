@@ -647,11 +647,15 @@ pub async fn feedback(
     State(state): State<AppState>,
     Path((locale, slug)): Path<(String, String)>,
     extensions: axum::http::Extensions,
+    headers: axum::http::HeaderMap,
     form: Result<Form<FeedbackForm>, axum::extract::rejection::FormRejection>,
 ) -> Result<Response, PageError> {
     let library = state.public_library();
     if library.article(&locale, &slug).is_none() {
         return Err(PageError::not_found(&state, &locale));
+    }
+    if let Err(wait) = state.limiter().take_for(&state, &extensions, &headers) {
+        return Ok(super::events::too_many(wait));
     }
     let form = match form {
         Ok(Form(form)) => form,

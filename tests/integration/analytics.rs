@@ -401,3 +401,98 @@ async fn views_and_clicks_are_tallied_from_the_portal() {
         assert_eq!(metrics.average_click_position, 2.0, "{}", backend.name);
     }
 }
+
+/// Each rate-limit rule, with small limits: per visit; cookie-less clients as one group
+/// (dropping the cookie is no way around the limit); per client address; and a global
+/// limit that a client already over its own limit cannot drain for everyone else.
+#[tokio::test]
+async fn event_limits_per_visit_cookieless_group_address_and_global() {
+    use helpcenter::config::{Bucket, EventLimits};
+    use std::net::SocketAddr;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let url = format!("sqlite://{}", dir.path().join("log.db").display());
+    let slow = |burst: f64| Bucket { burst, per_second: 0.0001 };
+    let site = crate::support::Site::with_config(
+        |a| crate::support::copy_dir(&crate::support::repo().join("tests/fixtures/articles"), a),
+        move |c| {
+            c.searchlog = url;
+            c.events = EventLimits { visit: slow(3.0), cookieless: slow(5.0), address: slow(8.0), global: slow(20.0) };
+        },
+    );
+    let vote = r#"{"type":"feedback","locale":"en","slug":"refunds","helpful":false}"#;
+    let send = |address: u8, visit: Option<String>| {
+        let mut r = Request::post("/api/events").header(header::CONTENT_TYPE, "application/json");
+        if let Some(v) = visit {
+            r = r.header(header::COOKIE, format!("hc_visit={v}"));
+        }
+        let mut request = r.body(Body::from(vote)).expect("req");
+        let peer: SocketAddr = format!("198.51.100.{address}:4000").parse().expect("addr");
+        request.extensions_mut().insert(axum::extract::ConnectInfo(peer));
+        let site = &site;
+        async move { site.send(request).await.0 }
+    };
+    // Cookie-less, each from a new address: one shared bucket of 5.
+    for i in 0..5 {
+        assert_eq!(send(10 + i, None).await, StatusCode::ACCEPTED, "cookie-less {i}");
+    }
+    assert_eq!(send(20, None).await, StatusCode::TOO_MANY_REQUESTS, "dropping the cookie does not bypass the limit");
+    // One visit: 3.
+    let visit = random_id();
+    for _ in 0..3 {
+        assert_eq!(send(30, Some(visit.clone())).await, StatusCode::ACCEPTED);
+    }
+    assert_eq!(send(30, Some(visit)).await, StatusCode::TOO_MANY_REQUESTS, "per visit");
+    // One address with a new cookie every time: 8 (3 already taken above by address 30).
+    for _ in 0..8 {
+        assert_eq!(send(40, Some(random_id())).await, StatusCode::ACCEPTED);
+    }
+    for _ in 0..50 {
+        assert_eq!(send(40, Some(random_id())).await, StatusCode::TOO_MANY_REQUESTS, "per address");
+    }
+    // 5 + 3 + 8 = 16 of the global 20 taken; the flood above took none of the rest.
+    for i in 0..4 {
+        assert_eq!(send(50 + i, Some(random_id())).await, StatusCode::ACCEPTED, "others still get through");
+    }
+    assert_eq!(send(60, Some(random_id())).await, StatusCode::TOO_MANY_REQUESTS, "the global limit");
+    flush(&site).await;
+    assert_eq!(store(&site).count("feedback").await.expect("count"), 20, "only accepted events stored");
+}
+
+/// Votes and contacts name real articles, and a contact link followed from another site
+/// still reaches support but is not counted.
+#[tokio::test]
+async fn forged_events_are_refused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let site = logged_site(&format!("sqlite://{}", dir.path().join("log.db").display()));
+    let post = |json: &str| {
+        Request::post("/api/events")
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(json.to_owned()))
+            .expect("req")
+    };
+    for json in [
+        r#"{"type":"feedback","locale":"en","slug":"no-such-article","helpful":false}"#,
+        r#"{"type":"contact","locale":"en","slug":"no-such-article"}"#,
+        r#"{"type":"click","search_id":"0123456789abcdef0123456789abcdef","slug":"no-such-article","position":1}"#,
+    ] {
+        let (status, _, body) = site.send(post(json)).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{json}: {body}");
+        assert!(body.contains("unknown"), "{body}");
+    }
+    let cross_site =
+        Request::get("/en/contact?q=refund").header("sec-fetch-site", "cross-site").body(Body::empty()).expect("req");
+    assert_eq!(site.send(cross_site).await.0, StatusCode::SEE_OTHER, "the visitor still reaches support");
+    let cross_post = Request::post("/en/articles/refunds/feedback")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::ORIGIN, "https://evil.example")
+        .body(Body::from("helpful=no"))
+        .expect("req");
+    assert_eq!(site.send(cross_post).await.0, StatusCode::FORBIDDEN, "cross-site votes refused");
+    let own =
+        Request::get("/en/contact?q=refund").header("sec-fetch-site", "same-origin").body(Body::empty()).expect("req");
+    site.send(own).await;
+    flush(&site).await;
+    let store = store(&site);
+    assert_eq!(store.count("contacts").await.expect("count"), 1, "only the same-site contact is counted");
+    assert_eq!(store.count("feedback").await.expect("count"), 0);
+}
