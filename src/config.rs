@@ -80,6 +80,11 @@ pub struct Config {
     pub searchlog: String,
     /// Days of search-log events kept.
     pub retention_days: u32,
+    /// The outage journal: where search-log events wait on local disk while the database
+    /// is unreachable (replayed in order when it is back, after a restart too).
+    pub searchlog_journal: PathBuf,
+    /// Disk quota of the journal in MiB; past it events are dropped (and counted).
+    pub searchlog_journal_mb: u64,
     /// Query-string parameter that carries the visitor's last search to `contact_url`.
     pub contact_query_param: String,
     /// The portal's public origin (`https://help.example.com`), when known: absolute URLs,
@@ -247,6 +252,8 @@ impl Default for Config {
             watch: true,
             searchlog: "sqlite://data/searchlog.db".into(),
             retention_days: 365,
+            searchlog_journal: PathBuf::from("data/searchlog.journal"),
+            searchlog_journal_mb: 256,
             contact_query_param: "q".into(),
             public_url: String::new(),
             trusted_proxies: Vec::new(),
@@ -390,6 +397,9 @@ impl Config {
         }
         if let Some(v) = get("HELPCENTER_SEARCHLOG") {
             self.searchlog = v;
+        }
+        if let Some(v) = get("HELPCENTER_SEARCHLOG_JOURNAL") {
+            self.searchlog_journal = PathBuf::from(v);
         }
         if let Some(v) = get("HELPCENTER_RETENTION_DAYS") {
             self.retention_days = v.parse().map_err(|_| ConfigError::Env {

@@ -57,8 +57,15 @@ fn start_searchlog(config: &Config) -> anyhow::Result<Option<crate::searchlog::S
         return Ok(None);
     }
     let store = crate::searchlog::Store::connect_lazy(&config.searchlog)?;
+    let journal = crate::searchlog::journal::Journal::open(
+        &config.searchlog_journal,
+        config.searchlog_journal_mb.saturating_mul(1024 * 1024),
+    )?;
+    if journal.has_backlog() {
+        info!(bytes = journal.size(), path = %config.searchlog_journal.display(), "search log journal found; replaying it first");
+    }
     info!(backend = store.backend(), "search log on");
-    Ok(Some(crate::searchlog::SearchLog::start(store, config.retention_days)))
+    Ok(Some(crate::searchlog::SearchLog::start_journaled(store, config.retention_days, Some(journal))))
 }
 
 /// How often typeahead query completions are rebuilt from the search log.

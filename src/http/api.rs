@@ -149,6 +149,30 @@ pub async fn metrics(_: super::admin::Admin, State(state): State<AppState>) -> R
                 c.write_errors.load(Relaxed),
             ),
             ("helpcenter_searchlog_purged_total", "counter", "Rows removed by retention.", c.purged.load(Relaxed)),
+            (
+                "helpcenter_searchlog_journaled_total",
+                "counter",
+                "Events written to the outage journal while the database was unavailable.",
+                c.journaled.load(Relaxed),
+            ),
+            (
+                "helpcenter_searchlog_replayed_total",
+                "counter",
+                "Journaled events stored in the database since.",
+                c.replayed.load(Relaxed),
+            ),
+            (
+                "helpcenter_searchlog_journal_dropped_total",
+                "counter",
+                "Events dropped because the outage journal reached its disk quota.",
+                c.journal_dropped.load(Relaxed),
+            ),
+            (
+                "helpcenter_searchlog_journal_bytes",
+                "gauge",
+                "Bytes in the outage journal.",
+                c.journal_bytes.load(Relaxed),
+            ),
             ("helpcenter_searchlog_backlog", "gauge", "Events queued, not yet written.", log.backlog()),
         ]);
     }

@@ -4,6 +4,7 @@
 pub mod aggregate;
 pub mod completions;
 pub mod event;
+pub mod journal;
 pub mod jsonl;
 pub mod store;
 pub mod tally;

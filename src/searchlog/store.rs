@@ -25,6 +25,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../../migrations/sqlite/0002_rollups.sql"),
         include_str!("../../migrations/postgres/0002_rollups.sql"),
     ),
+    (
+        3,
+        include_str!("../../migrations/sqlite/0003_journal.sql"),
+        include_str!("../../migrations/postgres/0003_journal.sql"),
+    ),
 ];
 
 /// Errors from the store.
@@ -215,8 +220,19 @@ impl Store {
         if batch.is_empty() {
             return Ok(());
         }
+        self.insert_marked(batch, tally, None).await
+    }
+
+    /// [`Self::insert_tallied`], also recording in the same transaction that journal
+    /// `mark.0` was replayed up to byte `mark.1`.
+    pub async fn insert_marked(
+        &self,
+        batch: &[Event],
+        tally: &mut Tally,
+        mark: Option<(&str, u64)>,
+    ) -> Result<(), StoreError> {
         tally.begin();
-        let result = self.write_tallied(batch, tally).await;
+        let result = self.write_tallied(batch, tally, mark).await;
         if result.is_err() {
             tally.undo();
         }
@@ -267,6 +283,14 @@ impl Store {
                 views: fetch!(views_sql, true),
             })
         })
+    }
+
+    /// How far journal `id` was replayed (bytes), if it was.
+    pub async fn journal_mark(&self, id: &str) -> Result<Option<u64>, StoreError> {
+        let sql = self.sql("SELECT replayed FROM journal_marks WHERE journal = $1");
+        let row: Option<(i64,)> =
+            with_pool!(self, pool => sqlx::query_as(AssertSqlSafe(sql.as_str())).bind(id).fetch_optional(pool).await?);
+        Ok(row.map(|(n,)| n.max(0) as u64))
     }
 
     /// The first and last event time, if any event is stored.

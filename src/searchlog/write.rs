@@ -94,7 +94,7 @@ fn split(batch: &[Event]) -> Split<'_> {
 }
 
 macro_rules! write_with {
-    ($self:expr, $pool:expr, $batch:expr, $tally:expr) => {{
+    ($self:expr, $pool:expr, $batch:expr, $tally:expr, $mark:expr) => {{
         let (store, batch, tally): (&Store, &[Event], &mut Tally) = ($self, $batch, $tally);
         let s = split(batch);
         let mut deltas = Deltas::default();
@@ -264,6 +264,10 @@ macro_rules! write_with {
             }
             q.execute(&mut *tx).await?;
         }
+        if let Some((journal, replayed)) = $mark {
+            let sql = store.sql("INSERT INTO journal_marks (journal, replayed) VALUES ($1, $2) ON CONFLICT (journal) DO UPDATE SET replayed = excluded.replayed");
+            sqlx::query(AssertSqlSafe(sql.as_str())).bind(journal).bind(replayed as i64).execute(&mut *tx).await?;
+        }
         tx.commit().await?;
         Ok(())
     }};
@@ -271,10 +275,15 @@ macro_rules! write_with {
 
 impl Store {
     /// Writes a batch and its rollup deltas in one transaction.
-    pub(super) async fn write_tallied(&self, batch: &[Event], tally: &mut Tally) -> Result<(), StoreError> {
+    pub(super) async fn write_tallied(
+        &self,
+        batch: &[Event],
+        tally: &mut Tally,
+        mark: Option<(&str, u64)>,
+    ) -> Result<(), StoreError> {
         match self {
-            Store::Sqlite(pool) => write_with!(self, pool, batch, tally),
-            Store::Postgres(pool) => write_with!(self, pool, batch, tally),
+            Store::Sqlite(pool) => write_with!(self, pool, batch, tally, mark),
+            Store::Postgres(pool) => write_with!(self, pool, batch, tally, mark),
         }
     }
 }

@@ -1,7 +1,9 @@
 //! The search log's front door: handlers `record` events into a bounded queue (never
 //! blocking, never failing a request); one task writes them in batches. When the database
-//! is down, events wait in memory up to the bound and writes are retried with backoff;
-//! what had to be dropped is counted. `flush` (on shutdown) writes everything queued.
+//! is down or failing, batches go to the outage journal on local disk
+//! ([`super::journal`]) and are replayed in order, before anything newer, once it answers
+//! again (after a restart too); without a journal they wait in memory up to the bound.
+//! What had to be dropped is counted. `flush` (on shutdown) writes or journals everything.
 //!
 //! Typeahead searches are collapsed per visit: typing `reset password` letter by letter
 //! stores one search (the final query), not fourteen.
@@ -15,6 +17,7 @@ use tokio::sync::{mpsc, oneshot};
 use tracing::{info, warn};
 
 use super::event::{Event, SearchEvent, Source, now};
+use super::journal::Journal;
 use super::store::Store;
 use super::tally::Tally;
 
@@ -50,6 +53,14 @@ pub struct Counters {
     pub write_errors: AtomicU64,
     /// Rows removed by retention.
     pub purged: AtomicU64,
+    /// Events written to the outage journal.
+    pub journaled: AtomicU64,
+    /// Journaled events stored in the database since.
+    pub replayed: AtomicU64,
+    /// Events dropped because the journal reached its disk quota.
+    pub journal_dropped: AtomicU64,
+    /// Bytes in the journal now.
+    pub journal_bytes: AtomicU64,
 }
 
 enum Message {
@@ -72,10 +83,19 @@ impl std::fmt::Debug for SearchLog {
 }
 
 impl SearchLog {
-    /// Starts the writer task on the current runtime.
+    /// Starts the writer task on the current runtime, without an outage journal.
     pub fn start(store: Store, retention_days: u32) -> Self {
+        Self::start_journaled(store, retention_days, None)
+    }
+
+    /// Starts the writer task with an outage journal (one found there from before a
+    /// restart is replayed first).
+    pub fn start_journaled(store: Store, retention_days: u32, journal: Option<Journal>) -> Self {
         let (tx, rx) = mpsc::channel(QUEUE_BOUND);
         let counters = Arc::new(Counters::default());
+        if let Some(j) = &journal {
+            counters.journal_bytes.store(j.size(), Ordering::Relaxed);
+        }
         let writer = Writer {
             store: store.clone(),
             counters: Arc::clone(&counters),
@@ -87,6 +107,8 @@ impl SearchLog {
             backoff: RETRY_MIN,
             last_purge: None,
             tally: Tally::default(),
+            journal,
+            replayed_to: None,
         };
         tokio::spawn(writer.run(rx));
         Self { tx, counters, store }
@@ -126,7 +148,10 @@ impl SearchLog {
     pub fn backlog(&self) -> u64 {
         let c = &self.counters;
         c.enqueued.load(Ordering::Relaxed).saturating_sub(
-            c.written.load(Ordering::Relaxed) + c.collapsed.load(Ordering::Relaxed) + c.lost.load(Ordering::Relaxed),
+            c.written.load(Ordering::Relaxed)
+                + c.collapsed.load(Ordering::Relaxed)
+                + c.lost.load(Ordering::Relaxed)
+                + c.journaled.load(Ordering::Relaxed),
         )
     }
 
@@ -149,6 +174,10 @@ struct Writer {
     last_purge: Option<Instant>,
     /// Distinct-visit memory for the rollups.
     tally: Tally,
+    /// Where batches go while the database is down.
+    journal: Option<Journal>,
+    /// How far the journal was replayed (read from the database when a replay starts).
+    replayed_to: Option<u64>,
 }
 
 /// True when `next` continues `prev` (typing on, or backspacing), compared as typed, before
@@ -273,11 +302,24 @@ impl Writer {
         Ok(n)
     }
 
-    /// Writes pending events in batches; `drain` keeps trying (bounded) until all are written.
+    /// Writes pending events in batches; `drain` keeps trying (bounded) until all are
+    /// written or journaled. While a journal waits, it is replayed first and new events
+    /// join it, so the database receives everything in order.
     async fn write(&mut self, drain: bool) {
         let deadline = Instant::now() + Duration::from_secs(10);
-        while !self.pending.is_empty() {
+        loop {
             if !drain && Instant::now() < self.next_attempt {
+                break;
+            }
+            if self.journal.as_ref().is_some_and(Journal::has_backlog) {
+                if let Err(e) = self.replay().await {
+                    self.failed(&e);
+                }
+                if self.journal.as_ref().is_some_and(Journal::has_backlog) {
+                    break;
+                }
+            }
+            if self.pending.is_empty() {
                 return;
             }
             match self.attempt().await {
@@ -289,6 +331,9 @@ impl Writer {
                 }
                 Err(e) => {
                     self.failed(&e.to_string());
+                    if self.journal.is_some() {
+                        break;
+                    }
                     if drain && Instant::now() < deadline {
                         tokio::time::sleep(RETRY_MIN).await;
                         continue;
@@ -297,12 +342,78 @@ impl Writer {
                 }
             }
         }
-        if drain && !self.pending.is_empty() {
+        if self.pending.is_empty() {
+            return;
+        }
+        if self.journal.is_some() {
+            self.spill();
+        } else if drain {
             let lost = self.pending.len() as u64;
             self.counters.lost.fetch_add(lost, Ordering::Relaxed);
             warn!(lost, "search log database unavailable at shutdown; events lost");
             self.pending.clear();
         }
+    }
+
+    /// Moves every pending event to the journal (durably), dropping only past its quota.
+    fn spill(&mut self) {
+        let Some(journal) = self.journal.as_mut() else { return };
+        let events: Vec<Event> = self.pending.drain(..).collect();
+        match journal.append(&events) {
+            Ok(dropped) => {
+                let kept = (events.len() - dropped) as u64;
+                self.counters.journaled.fetch_add(kept, Ordering::Relaxed);
+                self.counters.journal_bytes.store(journal.size(), Ordering::Relaxed);
+                if dropped > 0 {
+                    self.counters.journal_dropped.fetch_add(dropped as u64, Ordering::Relaxed);
+                    self.counters.journaled.fetch_add(dropped as u64, Ordering::Relaxed);
+                    warn!(dropped, "search log journal full; events dropped");
+                }
+            }
+            Err(e) => {
+                // The disk failed too: keep them in memory (bounded) for the next attempt.
+                warn!(error = %e, "search log journal unavailable");
+                self.pending.extend(events);
+                while self.pending.len() > QUEUE_BOUND {
+                    self.pending.pop_front();
+                    self.counters.lost.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+        }
+    }
+
+    /// Replays the journal into the database, a batch at a time, each with its mark.
+    async fn replay(&mut self) -> Result<(), String> {
+        if !self.migrated {
+            self.store.migrate().await.map_err(|e| e.to_string())?;
+            self.migrated = true;
+        }
+        let Some(journal) = self.journal.as_mut() else { return Ok(()) };
+        let Some(id) = journal.id().map(str::to_owned) else { return Ok(()) };
+        let mut offset = match self.replayed_to {
+            Some(o) => o,
+            None => self.store.journal_mark(&id).await.map_err(|e| e.to_string())?.unwrap_or(0),
+        };
+        loop {
+            let chunk = journal.read(offset, BATCH).map_err(|e| e.to_string())?;
+            if chunk.end == offset && chunk.events.is_empty() {
+                break;
+            }
+            self.store
+                .insert_marked(&chunk.events, &mut self.tally, Some((&id, chunk.end)))
+                .await
+                .map_err(|e| e.to_string())?;
+            self.counters.replayed.fetch_add(chunk.events.len() as u64, Ordering::Relaxed);
+            offset = chunk.end;
+            self.replayed_to = Some(offset);
+        }
+        let replayed = self.counters.replayed.load(Ordering::Relaxed);
+        journal.finish().map_err(|e| e.to_string())?;
+        self.replayed_to = None;
+        self.counters.journal_bytes.store(0, Ordering::Relaxed);
+        self.backoff = RETRY_MIN;
+        info!(replayed, "search log journal replayed");
+        Ok(())
     }
 
     fn failed(&mut self, error: &str) {

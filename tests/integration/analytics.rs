@@ -496,3 +496,79 @@ async fn forged_events_are_refused() {
     assert_eq!(store.count("contacts").await.expect("count"), 1, "only the same-site contact is counted");
     assert_eq!(store.count("feedback").await.expect("count"), 0);
 }
+
+/// The database goes away: batches go to the journal on disk, nothing is lost; a restart
+/// finds the journal and replays it in order before anything newer, resuming after a
+/// replay that was cut short, and a second restart stores nothing twice.
+#[tokio::test]
+async fn the_journal_survives_an_outage_and_a_restart_with_nothing_lost_or_duplicated() {
+    use helpcenter::searchlog::SearchLog;
+    use helpcenter::searchlog::journal::Journal;
+    use helpcenter::searchlog::tally::Tally;
+    use std::sync::atomic::Ordering::Relaxed;
+    for backend in backends().await {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let journal = dir.path().join("searchlog.journal");
+        let down_url = if backend.name == "sqlite" {
+            // A folder where the database file should be: every connection fails.
+            let folder = dir.path().join("down.db");
+            std::fs::create_dir_all(&folder).expect("folder");
+            format!("sqlite://{}", folder.display())
+        } else {
+            "postgres://helpcenter@127.0.0.1:9/none".to_owned()
+        };
+        let mut events = Vec::new();
+        for i in 0..30 {
+            let s = search_event(&format!("outage query {i}"), i % 3, &random_id(), Source::Page, 120);
+            if i % 3 == 1 {
+                events.push(Event::Click(ClickEvent {
+                    at: s.at + 1,
+                    search_id: s.id.clone(),
+                    slug: "refunds".into(),
+                    position: 1,
+                    kind: "result".into(),
+                    visit: s.visit.clone(),
+                }));
+            }
+            events.insert(events.len().saturating_sub(usize::from(i % 3 == 1)), Event::Search(s));
+        }
+        let outage = SearchLog::start_journaled(
+            Store::connect_lazy(&down_url).expect("store"),
+            365,
+            Some(Journal::open(&journal, 1 << 20).expect("journal")),
+        );
+        for e in &events {
+            outage.record(e.clone());
+        }
+        assert!(outage.flush(Duration::from_secs(30)).await, "{}", backend.name);
+        let c = outage.counters();
+        assert_eq!(c.journaled.load(Relaxed), events.len() as u64, "{}: every event journaled", backend.name);
+        assert_eq!((c.lost.load(Relaxed), c.written.load(Relaxed)), (0, 0));
+        drop(outage);
+        assert!(journal.exists());
+        // A replay that stored its first batch, then stopped (the process died).
+        let store = Store::connect_lazy(&backend.url).expect("store");
+        store.migrate().await.expect("migrate");
+        let partial = Journal::open(&journal, 1 << 20).expect("reopen");
+        let first = partial.read(0, 7).expect("read");
+        let id = partial.id().expect("id").to_owned();
+        store.insert_marked(&first.events, &mut Tally::default(), Some((&id, first.end))).await.expect("first batch");
+        // Restart with the database back.
+        let back =
+            SearchLog::start_journaled(store.clone(), 365, Some(Journal::open(&journal, 1 << 20).expect("journal")));
+        back.record(Event::Search(search_event("after the outage", 1, &random_id(), Source::Page, 0)));
+        assert!(back.flush(Duration::from_secs(30)).await);
+        assert_eq!(store.count("searches").await.expect("count"), 31, "{}: nothing lost, nothing twice", backend.name);
+        assert_eq!(store.count("clicks").await.expect("count"), 10, "{}", backend.name);
+        assert!(!journal.exists(), "{}: a replayed journal is removed", backend.name);
+        let data = store.load(0, now() + 10, None).await.expect("load");
+        let newest = data.searches.iter().max_by_key(|s| s.1).expect("rows");
+        assert_eq!(newest.3, "after the outage");
+        let metrics = report::funnel(&store, &last_30_days()).await.expect("funnel").current;
+        assert_eq!((metrics.searches, metrics.searches_with_click), (31, 10), "{}: rollups too", backend.name);
+        drop(back);
+        let again = SearchLog::start_journaled(store.clone(), 365, Some(Journal::open(&journal, 1 << 20).expect("j")));
+        assert!(again.flush(Duration::from_secs(10)).await);
+        assert_eq!(store.count("searches").await.expect("count"), 31);
+    }
+}

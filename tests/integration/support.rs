@@ -107,6 +107,7 @@ impl Site {
             index: root.join("index"),
             theme: repo().join("themes/default"),
             searchlog: "off".into(),
+            searchlog_journal: root.join("searchlog.journal"),
             ..Config::default()
         }
     }
