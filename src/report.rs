@@ -271,16 +271,7 @@ fn impact(c: &Counts) -> f64 {
 }
 
 fn add(a: &mut Counts, b: &Counts) {
-    a.searches += b.searches;
-    a.zero_results += b.zero_results;
-    a.clicked += b.clicked;
-    a.click_position += b.click_position;
-    a.contacted += b.contacted;
-    a.helpful += b.helpful;
-    a.not_helpful += b.not_helpful;
-    a.visits += b.visits;
-    a.reader_visits += b.reader_visits;
-    a.refinements += b.refinements;
+    a.add(b);
 }
 
 /// The numbers of a grouping key: words with a digit (`1001`, `v2`, `tl1001`…).
@@ -378,13 +369,16 @@ fn merged_examples(m: &Merged, examples: &HashMap<String, Vec<String>>, n: usize
     out
 }
 
-/// How many top groups are read before near-duplicates merge.
-const MERGE_WINDOW: usize = 500;
+/// How many top groups are read before near-duplicates merge: four times the rows shown
+/// (at least 100), so a group's typo variants are there to join it.
+fn merge_window(limit: usize) -> usize {
+    (4 * limit).max(100)
+}
 
 /// Content gaps, most impact first.
 pub async fn gaps(store: &Store, filter: &Filter, limit: usize) -> Result<Vec<GapRow>, ReportError> {
     let scope = filter.scope();
-    let mut merged = merge(store.groups(&scope, Order::Failure, MERGE_WINDOW.max(limit)).await?);
+    let mut merged = merge(store.groups(&scope, Order::Failure, merge_window(limit)).await?);
     merged.sort_by(|a, b| impact(&b.counts).total_cmp(&impact(&a.counts)).then_with(|| a.keys[0].cmp(&b.keys[0])));
     merged.truncate(limit);
     let keys: Vec<String> = merged.iter().flat_map(|m| m.keys.iter().cloned()).collect();
@@ -434,8 +428,9 @@ pub struct KeywordRow {
     pub articles: Vec<String>,
 }
 
-/// How many failed groups the keyword report reads.
-const KEYWORD_WINDOW: usize = 5_000;
+/// How many failed groups the keyword report reads (the most failed of each 30-day bucket
+/// and locale).
+const KEYWORD_WINDOW: usize = 2_000;
 
 /// The words of one query: Latin words analysed like search (stemmed, stop words out),
 /// CJK words as words (katakana/kanji runs, Hangul without particles), not bigrams. Each
@@ -481,7 +476,7 @@ pub async fn keywords_with(
     mentions: &(dyn Fn(&str, &str) -> Vec<String> + Sync),
 ) -> Result<Vec<KeywordRow>, ReportError> {
     let scope = filter.scope();
-    let groups = store.groups(&scope, Order::Failure, KEYWORD_WINDOW).await?;
+    let groups = store.groups_approximate(&scope, Order::Failure, KEYWORD_WINDOW).await?;
     let keys: Vec<String> = groups.iter().map(|g| g.normalized.clone()).collect();
     let failed: HashMap<&str, &Counts> = groups.iter().map(|g| (g.normalized.as_str(), &g.counts)).collect();
     let wordings = store.wordings_by_locale(&scope, &keys).await?;
@@ -558,7 +553,7 @@ pub async fn keywords_with(
 /// Query groups by number of searches.
 pub async fn top_queries(store: &Store, filter: &Filter, limit: usize) -> Result<Vec<QueryRow>, ReportError> {
     let scope = filter.scope();
-    let mut merged = merge(store.groups(&scope, Order::Searches, MERGE_WINDOW.max(limit)).await?);
+    let mut merged = merge(store.groups(&scope, Order::Searches, merge_window(limit)).await?);
     merged.sort_by(|a, b| b.counts.searches.cmp(&a.counts.searches).then_with(|| a.keys[0].cmp(&b.keys[0])));
     merged.truncate(limit);
     let keys: Vec<String> = merged.iter().flat_map(|m| m.keys.iter().cloned()).collect();

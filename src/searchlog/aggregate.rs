@@ -8,7 +8,10 @@ use std::collections::HashMap;
 use sqlx::{AssertSqlSafe, Row};
 
 use super::store::{Store, StoreError};
-use super::tally::Counts;
+use super::tally::{BUCKET_DAYS, Counts};
+
+/// Seconds in a day.
+const DAY_SECONDS: i64 = 86_400;
 
 /// Which rollup rows a report reads: whole UTC days, inclusive, optionally one locale and
 /// one source.
@@ -169,8 +172,107 @@ macro_rules! counts {
 }
 
 impl Store {
-    /// The top `limit` query groups of `scope`.
+    /// The top `limit` query groups of `scope`, exactly. Without a source filter this
+    /// reads candidates only: each 30-day bucket's top keys per locale (`key_buckets`,
+    /// from an index), then the candidates' exact totals; the answer is proven complete
+    /// when the last row's value is at least the most any key outside the candidates could
+    /// have (the sum of each list's last value), else more candidates are read, and as a
+    /// last resort every rollup row of the period.
     pub async fn groups(&self, scope: &Scope, order: Order, limit: usize) -> Result<Vec<GroupTotals>, StoreError> {
+        if scope.source.is_none() {
+            let mut per_list = (2 * limit).max(100);
+            for _ in 0..3 {
+                if let Some(rows) = self.groups_ranked(scope, order, limit, per_list, true).await? {
+                    tracing::debug!(per_list, ?order, "groups ranked from candidates");
+                    return Ok(rows);
+                }
+                per_list *= 4;
+            }
+        }
+        tracing::debug!(?order, "groups ranked by a full scan");
+        self.groups_scan(scope, order, limit).await
+    }
+
+    /// About the top `limit` groups: the best of each bucket's `per_list` top keys, without
+    /// proving that nothing outside them ranks higher (the keyword report's many groups).
+    pub async fn groups_approximate(
+        &self,
+        scope: &Scope,
+        order: Order,
+        limit: usize,
+    ) -> Result<Vec<GroupTotals>, StoreError> {
+        if scope.source.is_some() {
+            return self.groups_scan(scope, order, limit).await;
+        }
+        Ok(self.groups_ranked(scope, order, limit, limit, false).await?.unwrap_or_default())
+    }
+
+    /// Candidate ranking (see [`Self::groups`]); `None` when `proven` is asked and the
+    /// candidates do not prove the answer. Public for tests of the proof (`per_list` small).
+    pub async fn groups_ranked(
+        &self,
+        scope: &Scope,
+        order: Order,
+        limit: usize,
+        per_list: usize,
+        proven: bool,
+    ) -> Result<Option<Vec<GroupTotals>>, StoreError> {
+        let (first, last) = (scope.from_day.div_euclid(BUCKET_DAYS), scope.to_day.div_euclid(BUCKET_DAYS));
+        if last - first > 40 {
+            return Ok(None);
+        }
+        let locales: Vec<String> = match &scope.locale {
+            Some(l) => vec![l.clone()],
+            None => {
+                let st = Statement {
+                    sql: "SELECT DISTINCT locale FROM day_rollup WHERE day >= $1 AND day <= $2".into(),
+                    binds: vec![Bind::Int(scope.from_day), Bind::Int(scope.to_day)],
+                };
+                run!(self, st, row => row.try_get::<String, _>(0)?)
+            }
+        };
+        let column = match order {
+            Order::Searches => "searches",
+            Order::Failure => "failure",
+        };
+        let mut candidates: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
+        // The most a key outside every list could have in the period.
+        let mut bound = 0i64;
+        for bucket in first..=last {
+            for locale in &locales {
+                let st = Statement {
+                    sql: format!(
+                        "SELECT normalized, {column} FROM key_buckets WHERE bucket = $1 AND locale = $2 ORDER BY {column} DESC LIMIT $3"
+                    ),
+                    binds: vec![Bind::Int(bucket), Bind::Text(locale), Bind::Int(per_list as i64)],
+                };
+                let rows: Vec<(String, i64)> = run!(self, st, row => (row.try_get(0)?, row.try_get(1)?));
+                if rows.len() == per_list {
+                    bound += rows.last().map_or(0, |r| r.1.max(0));
+                }
+                candidates.extend(rows.into_iter().map(|r| r.0));
+            }
+        }
+        let keys: Vec<String> = candidates.into_iter().collect();
+        let mut rows: Vec<GroupTotals> = Vec::new();
+        for chunk in keys.chunks(5_000) {
+            rows.extend(self.groups_named_totals(scope, chunk).await?);
+        }
+        let value = |g: &GroupTotals| match order {
+            Order::Searches => g.counts.searches,
+            Order::Failure => g.counts.failure(),
+        };
+        if order == Order::Failure {
+            rows.retain(|g| g.counts.failure() > 0);
+        }
+        rows.sort_by(|a, b| value(b).cmp(&value(a)).then_with(|| a.normalized.cmp(&b.normalized)));
+        rows.truncate(limit);
+        let complete = if rows.len() == limit { rows.last().is_some_and(|g| value(g) > bound) } else { bound == 0 };
+        Ok((complete || !proven).then_some(rows))
+    }
+
+    /// The top groups by reading every rollup row of the period.
+    async fn groups_scan(&self, scope: &Scope, order: Order, limit: usize) -> Result<Vec<GroupTotals>, StoreError> {
         let head = format!("SELECT normalized, {COUNTS}, MIN(day), MAX(day) FROM search_rollup");
         let mut st = Statement::scoped(&head, scope);
         st.push(" GROUP BY normalized");
@@ -189,12 +291,32 @@ impl Store {
         }))
     }
 
+    /// Exact totals of the named groups in `scope`, with their first and last day (from
+    /// `key_days` unless a source is filtered: one contiguous range per key).
+    async fn groups_named_totals(&self, scope: &Scope, keys: &[String]) -> Result<Vec<GroupTotals>, StoreError> {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let table = if scope.source.is_none() { "key_days" } else { "search_rollup" };
+        let head = format!("SELECT normalized, {COUNTS}, MIN(day), MAX(day) FROM {table}");
+        let mut st = Statement::scoped(&head, scope);
+        st.any_of("normalized", keys);
+        st.push(" GROUP BY normalized");
+        Ok(run!(self, st, row => GroupTotals {
+            normalized: row.try_get(0)?,
+            counts: counts!(row, 1),
+            first_day: row.try_get(9)?,
+            last_day: row.try_get(10)?,
+        }))
+    }
+
     /// Totals of the named groups in `scope` (e.g. the previous period of shown rows).
     pub async fn groups_named(&self, scope: &Scope, keys: &[String]) -> Result<HashMap<String, Counts>, StoreError> {
         if keys.is_empty() {
             return Ok(HashMap::new());
         }
-        let head = format!("SELECT normalized, {COUNTS} FROM search_rollup");
+        let table = if scope.source.is_none() { "key_days" } else { "search_rollup" };
+        let head = format!("SELECT normalized, {COUNTS} FROM {table}");
         let mut st = Statement::scoped(&head, scope);
         st.any_of("normalized", keys);
         st.push(" GROUP BY normalized");
@@ -275,24 +397,34 @@ impl Store {
 
     /// Per locale, the most searched wordings since `from_day` that never had zero results
     /// and that at least `min_readers` visits who read an article searched:
-    /// (locale, wording, searches, reader visits).
+    /// (locale, wording, searches, reader visits). Read from the most searched groups (the
+    /// candidates of [`Self::groups_approximate`]), not from every row.
     pub async fn popular_wordings(
         &self,
         from_day: i64,
         min_readers: i64,
         limit: usize,
     ) -> Result<Vec<(String, String, i64, i64)>, StoreError> {
-        let mut st = Statement {
-            sql: "SELECT locale, wording, CAST(SUM(searches) AS BIGINT), CAST(SUM(reader_visits) AS BIGINT) FROM search_rollup WHERE day >= $1".into(),
-            binds: vec![Bind::Int(from_day)],
-        };
-        let min = st.placeholder(Bind::Int(min_readers));
-        let lim = st.placeholder(Bind::Int(limit as i64));
-        st.push(&format!(
-            " GROUP BY locale, wording HAVING SUM(reader_visits) >= {min} AND SUM(zero_results) = 0 ORDER BY 3 DESC, wording LIMIT {lim}"
-        ));
-        let rows = run!(self, st, row => (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?, row.try_get(3)?));
-        Ok(rows)
+        let today = super::event::now().div_euclid(DAY_SECONDS);
+        let scope = Scope { from_day, to_day: today.max(from_day), locale: None, source: None };
+        let keys: Vec<String> =
+            self.groups_approximate(&scope, Order::Searches, limit).await?.into_iter().map(|g| g.normalized).collect();
+        let mut out = Vec::new();
+        for chunk in keys.chunks(5_000) {
+            let mut st = Statement {
+                sql: "SELECT locale, wording, CAST(SUM(searches) AS BIGINT), CAST(SUM(reader_visits) AS BIGINT) FROM search_rollup WHERE day >= $1".into(),
+                binds: vec![Bind::Int(from_day)],
+            };
+            st.any_of("normalized", chunk);
+            let min = st.placeholder(Bind::Int(min_readers));
+            st.push(&format!(" GROUP BY locale, wording HAVING SUM(reader_visits) >= {min} AND SUM(zero_results) = 0"));
+            let rows: Vec<(String, String, i64, i64)> =
+                run!(self, st, row => (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?, row.try_get(3)?));
+            out.extend(rows);
+        }
+        out.sort_by(|a, b| b.2.cmp(&a.2).then_with(|| a.1.cmp(&b.1)));
+        out.truncate(limit);
+        Ok(out)
     }
 
     /// The wordings of the named groups per locale: (locale, key, wording, searches, visits).

@@ -16,8 +16,8 @@ use crate::text::analyze::normalize_text;
 /// Per locale, popular queries with their search counts, most searched first.
 pub type Completions = HashMap<String, Vec<(String, u64)>>;
 
-/// Wordings read from the rollups before folding and filtering.
-const CANDIDATES: usize = 20_000;
+/// Query groups read from the rollups (the most searched) before folding and filtering.
+const CANDIDATES: usize = 5_000;
 
 /// The completions of the `days` up to `now`; `known(locale, text)` says whether the
 /// articles of `locale` use every word of `text`.

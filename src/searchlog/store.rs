@@ -30,6 +30,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../../migrations/sqlite/0003_journal.sql"),
         include_str!("../../migrations/postgres/0003_journal.sql"),
     ),
+    (
+        4,
+        include_str!("../../migrations/sqlite/0004_key_buckets.sql"),
+        include_str!("../../migrations/postgres/0004_key_buckets.sql"),
+    ),
 ];
 
 /// Errors from the store.
@@ -247,10 +252,15 @@ impl Store {
             deleted += with_pool!(self, pool => sqlx::query(AssertSqlSafe(sql.as_str())).bind(before).execute(pool).await?.rows_affected());
         }
         // Rollup rows of days wholly before the cut (not counted as purged events).
-        for table in ["search_rollup", "day_rollup", "article_rollup"] {
+        for table in ["search_rollup", "day_rollup", "article_rollup", "key_days"] {
             let sql = self.sql(&format!("DELETE FROM {table} WHERE day < $1"));
             with_pool!(self, pool => sqlx::query(AssertSqlSafe(sql.as_str())).bind(before.div_euclid(super::tally::DAY)).execute(pool).await.map(drop)?);
         }
+        // Buckets wholly before the cut (a partial one keeps counts that only overstate the
+        // bound of its old days).
+        let sql = self.sql("DELETE FROM key_buckets WHERE bucket < $1");
+        let bucket = before.div_euclid(super::tally::DAY).div_euclid(super::tally::BUCKET_DAYS);
+        with_pool!(self, pool => sqlx::query(AssertSqlSafe(sql.as_str())).bind(bucket).execute(pool).await.map(drop)?);
         Ok(deleted)
     }
 

@@ -15,6 +15,34 @@ use super::event::{FeedbackEvent, SearchEvent, ViewEvent};
 
 /// Seconds in a UTC day; rollup days are `at / DAY`.
 pub const DAY: i64 = 86_400;
+/// Days per ranking bucket (`key_buckets`): a 30-day report spans at most two.
+pub const BUCKET_DAYS: i64 = 30;
+
+impl Counts {
+    /// Adds `other` to these counts.
+    pub fn add(&mut self, other: &Counts) {
+        self.searches += other.searches;
+        self.zero_results += other.zero_results;
+        self.clicked += other.clicked;
+        self.click_position += other.click_position;
+        self.contacted += other.contacted;
+        self.helpful += other.helpful;
+        self.not_helpful += other.not_helpful;
+        self.visits += other.visits;
+        self.reader_visits += other.reader_visits;
+        self.refinements += other.refinements;
+    }
+
+    /// Twice the gap impact: 2 × zero-result + searches with results but no click +
+    /// 4 × contacts + 4 × not helpful. Linear in the counts, so deltas add up; never
+    /// negative for a day's row.
+    pub fn failure(&self) -> i64 {
+        2 * self.zero_results
+            + (self.searches - self.zero_results - self.clicked)
+            + 4 * self.contacted
+            + 4 * self.not_helpful
+    }
+}
 /// A visit's next search within this many seconds counts as a refinement of the one before.
 pub const REFINEMENT_SECONDS: i64 = 300;
 /// Entries kept in the distinct-visit set before older days are dropped.

@@ -9,7 +9,7 @@ use sqlx::AssertSqlSafe;
 
 use super::event::{ClickEvent, ContactEvent, Event, FeedbackEvent, SearchEvent, ViewEvent};
 use super::store::{Store, StoreError};
-use super::tally::{DAY, Deltas, SearchKey, SearchRef, Tally, wording};
+use super::tally::{BUCKET_DAYS, DAY, Deltas, SearchKey, SearchRef, Tally, wording};
 
 /// Rows per statement (parameters stay far below both databases' limits).
 const ROWS: usize = 24;
@@ -240,6 +240,42 @@ macro_rules! write_with {
                 q = q.bind(k.day).bind(&k.locale).bind(&k.source).bind(&k.normalized).bind(&k.wording)
                     .bind(c.searches).bind(c.zero_results).bind(c.clicked).bind(c.click_position).bind(c.contacted)
                     .bind(c.helpful).bind(c.not_helpful).bind(c.visits).bind(c.reader_visits);
+            }
+            q.execute(&mut *tx).await?;
+        }
+        let mut keys: HashMap<(&str, &str, i64), super::tally::Counts> = HashMap::new();
+        for (k, c) in &deltas.searches {
+            let e = keys.entry((k.normalized.as_str(), k.locale.as_str(), k.day)).or_default();
+            e.add(c);
+        }
+        let rows: Vec<_> = keys.into_iter().collect();
+        for chunk in rows.chunks(ROWS) {
+            let sql = store.sql_in_order(&format!(
+                "INSERT INTO key_days (normalized, locale, day, searches, zero_results, clicked, click_position, contacted, helpful, not_helpful, visits) VALUES {} ON CONFLICT (normalized, locale, day) DO UPDATE SET searches = key_days.searches + excluded.searches, zero_results = key_days.zero_results + excluded.zero_results, clicked = key_days.clicked + excluded.clicked, click_position = key_days.click_position + excluded.click_position, contacted = key_days.contacted + excluded.contacted, helpful = key_days.helpful + excluded.helpful, not_helpful = key_days.not_helpful + excluded.not_helpful, visits = key_days.visits + excluded.visits",
+                tuples(chunk.len(), 11, None)
+            ));
+            let mut q = sqlx::query(AssertSqlSafe(sql.as_str()));
+            for ((normalized, locale, day), c) in chunk {
+                q = q.bind(*normalized).bind(*locale).bind(*day).bind(c.searches).bind(c.zero_results).bind(c.clicked)
+                    .bind(c.click_position).bind(c.contacted).bind(c.helpful).bind(c.not_helpful).bind(c.visits);
+            }
+            q.execute(&mut *tx).await?;
+        }
+        let mut buckets: HashMap<(i64, &str, &str), (i64, i64)> = HashMap::new();
+        for (k, c) in &deltas.searches {
+            let e = buckets.entry((k.day.div_euclid(BUCKET_DAYS), k.locale.as_str(), k.normalized.as_str())).or_default();
+            e.0 += c.searches;
+            e.1 += c.failure();
+        }
+        let rows: Vec<_> = buckets.into_iter().collect();
+        for chunk in rows.chunks(ROWS) {
+            let sql = store.sql_in_order(&format!(
+                "INSERT INTO key_buckets (bucket, locale, normalized, searches, failure) VALUES {} ON CONFLICT (bucket, locale, normalized) DO UPDATE SET searches = key_buckets.searches + excluded.searches, failure = key_buckets.failure + excluded.failure",
+                tuples(chunk.len(), 5, None)
+            ));
+            let mut q = sqlx::query(AssertSqlSafe(sql.as_str()));
+            for ((bucket, locale, normalized), (searches, failure)) in chunk {
+                q = q.bind(*bucket).bind(*locale).bind(*normalized).bind(*searches).bind(*failure);
             }
             q.execute(&mut *tx).await?;
         }

@@ -572,3 +572,50 @@ async fn the_journal_survives_an_outage_and_a_restart_with_nothing_lost_or_dupli
         assert_eq!(store.count("searches").await.expect("count"), 31);
     }
 }
+
+/// The candidate ranking proves its answer or says it cannot: with tiny candidate lists
+/// it either returns exactly the full scan's top groups or `None`, never a wrong list.
+#[tokio::test]
+async fn ranking_from_candidates_equals_the_full_scan() {
+    use helpcenter::searchlog::aggregate::Order;
+    for backend in backends().await {
+        let store = Store::connect_lazy(&backend.url).expect("store");
+        store.migrate().await.expect("migrate");
+        let mut rng = Rng(42);
+        let mut events = Vec::new();
+        for i in 0..60 {
+            // Zipf-like: key i is searched about 60 / (i + 1) times, over several days.
+            for _ in 0..(60 / (i + 1)).max(1) {
+                let results = i64::from(rng.below(3) != 0);
+                let locale = if i % 4 == 0 { "ja" } else { "en" };
+                let mut s = event_search(
+                    &format!("topic{i} help"),
+                    results,
+                    &random_id(),
+                    60 + rng.below(40 * 86_400) as i64,
+                    Source::Page,
+                );
+                s.locale = locale.into();
+                events.push(Event::Search(s));
+            }
+        }
+        store.insert(&events).await.expect("insert");
+        let scope = last_30_days().scope();
+        for order in [Order::Searches, Order::Failure] {
+            let exact = store.groups(&scope, order, 5).await.expect("groups");
+            assert_eq!(exact.len(), 5);
+            for per_list in [1, 2, 3, 5, 8, 20] {
+                if let Some(rows) = store.groups_ranked(&scope, order, 5, per_list, true).await.expect("ranked") {
+                    let names = |r: &[helpcenter::searchlog::aggregate::GroupTotals]| {
+                        r.iter().map(|g| (g.normalized.clone(), g.counts)).collect::<Vec<_>>()
+                    };
+                    assert_eq!(names(&rows), names(&exact), "{}: {order:?} with lists of {per_list}", backend.name);
+                }
+            }
+            assert!(
+                store.groups_ranked(&scope, order, 5, 20, true).await.expect("ranked").is_some(),
+                "long lists prove it"
+            );
+        }
+    }
+}
