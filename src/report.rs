@@ -429,8 +429,10 @@ pub struct KeywordRow {
 }
 
 /// How many failed groups the keyword report reads (the most failed of each 30-day bucket
-/// and locale).
-const KEYWORD_WINDOW: usize = 2_000;
+/// and locale): twenty per keyword shown, 200 to 2,000.
+fn keyword_window(limit: usize) -> usize {
+    (20 * limit).clamp(200, 2_000)
+}
 
 /// The words of one query: Latin words analysed like search (stemmed, stop words out),
 /// CJK words as words (katakana/kanji runs, Hangul without particles), not bigrams. Each
@@ -476,7 +478,7 @@ pub async fn keywords_with(
     mentions: &(dyn Fn(&str, &str) -> Vec<String> + Sync),
 ) -> Result<Vec<KeywordRow>, ReportError> {
     let scope = filter.scope();
-    let groups = store.groups_approximate(&scope, Order::Failure, KEYWORD_WINDOW).await?;
+    let groups = store.groups_approximate(&scope, Order::Failure, keyword_window(limit)).await?;
     let keys: Vec<String> = groups.iter().map(|g| g.normalized.clone()).collect();
     let failed: HashMap<&str, &Counts> = groups.iter().map(|g| (g.normalized.as_str(), &g.counts)).collect();
     let wordings = store.wordings_by_locale(&scope, &keys).await?;

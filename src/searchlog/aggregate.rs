@@ -221,6 +221,34 @@ impl Store {
         if last - first > 40 {
             return Ok(None);
         }
+        let (keys, bound) = self.candidates(scope, order, per_list).await?;
+        let mut rows: Vec<GroupTotals> = Vec::new();
+        for chunk in keys.chunks(5_000) {
+            rows.extend(self.groups_named_totals(scope, chunk).await?);
+        }
+        let value = |g: &GroupTotals| match order {
+            Order::Searches => g.counts.searches,
+            Order::Failure => g.counts.failure(),
+        };
+        if order == Order::Failure {
+            rows.retain(|g| g.counts.failure() > 0);
+        }
+        rows.sort_by(|a, b| value(b).cmp(&value(a)).then_with(|| a.normalized.cmp(&b.normalized)));
+        rows.truncate(limit);
+        let complete = if rows.len() == limit { rows.last().is_some_and(|g| value(g) > bound) } else { bound == 0 };
+        Ok((complete || !proven).then_some(rows))
+    }
+
+    /// The union of each 30-day bucket's and locale's top `per_list` keys by `order`, and
+    /// the most a key outside them can have in the period (the sum of each full list's
+    /// last value).
+    pub async fn candidates(
+        &self,
+        scope: &Scope,
+        order: Order,
+        per_list: usize,
+    ) -> Result<(Vec<String>, i64), StoreError> {
+        let (first, last) = (scope.from_day.div_euclid(BUCKET_DAYS), scope.to_day.div_euclid(BUCKET_DAYS));
         let locales: Vec<String> = match &scope.locale {
             Some(l) => vec![l.clone()],
             None => {
@@ -253,22 +281,7 @@ impl Store {
                 candidates.extend(rows.into_iter().map(|r| r.0));
             }
         }
-        let keys: Vec<String> = candidates.into_iter().collect();
-        let mut rows: Vec<GroupTotals> = Vec::new();
-        for chunk in keys.chunks(5_000) {
-            rows.extend(self.groups_named_totals(scope, chunk).await?);
-        }
-        let value = |g: &GroupTotals| match order {
-            Order::Searches => g.counts.searches,
-            Order::Failure => g.counts.failure(),
-        };
-        if order == Order::Failure {
-            rows.retain(|g| g.counts.failure() > 0);
-        }
-        rows.sort_by(|a, b| value(b).cmp(&value(a)).then_with(|| a.normalized.cmp(&b.normalized)));
-        rows.truncate(limit);
-        let complete = if rows.len() == limit { rows.last().is_some_and(|g| value(g) > bound) } else { bound == 0 };
-        Ok((complete || !proven).then_some(rows))
+        Ok((candidates.into_iter().collect(), bound))
     }
 
     /// The top groups by reading every rollup row of the period.
@@ -395,35 +408,46 @@ impl Store {
         Ok(run!(self, st, row => row.try_get::<String, _>(0)?))
     }
 
-    /// Per locale, the most searched wordings since `from_day` that never had zero results
-    /// and that at least `min_readers` visits who read an article searched:
-    /// (locale, wording, searches, reader visits). Read from the most searched groups (the
-    /// candidates of [`Self::groups_approximate`]), not from every row.
+    /// Per locale, the most searched wordings of the 30-day buckets from `from_day` to
+    /// today (each bucket's top `per_list` from its index, summed across buckets) that
+    /// never had zero results and that at least `min_readers` visits who read an article
+    /// searched: (locale, wording, searches, reader visits).
     pub async fn popular_wordings(
         &self,
         from_day: i64,
         min_readers: i64,
-        limit: usize,
+        per_list: usize,
     ) -> Result<Vec<(String, String, i64, i64)>, StoreError> {
         let today = super::event::now().div_euclid(DAY_SECONDS);
-        let scope = Scope { from_day, to_day: today.max(from_day), locale: None, source: None };
-        let keys: Vec<String> =
-            self.groups_approximate(&scope, Order::Searches, limit).await?.into_iter().map(|g| g.normalized).collect();
-        let mut out = Vec::new();
-        for chunk in keys.chunks(5_000) {
-            let mut st = Statement {
-                sql: "SELECT locale, wording, CAST(SUM(searches) AS BIGINT), CAST(SUM(reader_visits) AS BIGINT) FROM search_rollup WHERE day >= $1".into(),
-                binds: vec![Bind::Int(from_day)],
-            };
-            st.any_of("normalized", chunk);
-            let min = st.placeholder(Bind::Int(min_readers));
-            st.push(&format!(" GROUP BY locale, wording HAVING SUM(reader_visits) >= {min} AND SUM(zero_results) = 0"));
-            let rows: Vec<(String, String, i64, i64)> =
-                run!(self, st, row => (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?, row.try_get(3)?));
-            out.extend(rows);
+        let (first, last) = (from_day.div_euclid(BUCKET_DAYS), today.max(from_day).div_euclid(BUCKET_DAYS));
+        let st = Statement {
+            sql: "SELECT DISTINCT locale FROM day_rollup WHERE day >= $1".into(),
+            binds: vec![Bind::Int(from_day)],
+        };
+        let locales: Vec<String> = run!(self, st, row => row.try_get::<String, _>(0)?);
+        let mut sums: HashMap<(String, String), (i64, i64, i64)> = HashMap::new();
+        for bucket in first..=last {
+            for locale in &locales {
+                let st = Statement {
+                    sql: "SELECT wording, searches, zero_results, reader_visits FROM wording_buckets WHERE bucket = $1 AND locale = $2 ORDER BY searches DESC LIMIT $3".into(),
+                    binds: vec![Bind::Int(bucket), Bind::Text(locale), Bind::Int(per_list as i64)],
+                };
+                let rows: Vec<(String, i64, i64, i64)> =
+                    run!(self, st, row => (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?, row.try_get(3)?));
+                for (wording, searches, zero, readers) in rows {
+                    let e = sums.entry((locale.clone(), wording)).or_default();
+                    e.0 += searches;
+                    e.1 += zero;
+                    e.2 += readers;
+                }
+            }
         }
+        let mut out: Vec<(String, String, i64, i64)> = sums
+            .into_iter()
+            .filter(|(_, (_, zero, readers))| *zero == 0 && *readers >= min_readers)
+            .map(|((locale, wording), (searches, _, readers))| (locale, wording, searches, readers))
+            .collect();
         out.sort_by(|a, b| b.2.cmp(&a.2).then_with(|| a.1.cmp(&b.1)));
-        out.truncate(limit);
         Ok(out)
     }
 

@@ -5,7 +5,8 @@
 //! visits that also read an article count (a script that sends the same search without
 //! keeping the visit cookie, or without ever opening a page, makes a new visit each time
 //! and none of them counts). Read from the rollups: the cost follows the number of
-//! distinct wordings, not of searches.
+//! wordings read (each 30-day bucket's most searched, so the window is the current bucket
+//! and the ones back to `days` ago), not of searches.
 
 use std::collections::HashMap;
 
@@ -16,7 +17,8 @@ use crate::text::analyze::normalize_text;
 /// Per locale, popular queries with their search counts, most searched first.
 pub type Completions = HashMap<String, Vec<(String, u64)>>;
 
-/// Query groups read from the rollups (the most searched) before folding and filtering.
+/// Wordings read per 30-day bucket and locale (the most searched) before folding and
+/// filtering.
 const CANDIDATES: usize = 5_000;
 
 /// The completions of the `days` up to `now`; `known(locale, text)` says whether the

@@ -35,6 +35,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../../migrations/sqlite/0004_key_buckets.sql"),
         include_str!("../../migrations/postgres/0004_key_buckets.sql"),
     ),
+    (
+        5,
+        include_str!("../../migrations/sqlite/0005_wording_buckets.sql"),
+        include_str!("../../migrations/postgres/0005_wording_buckets.sql"),
+    ),
 ];
 
 /// Errors from the store.
@@ -258,9 +263,11 @@ impl Store {
         }
         // Buckets wholly before the cut (a partial one keeps counts that only overstate the
         // bound of its old days).
-        let sql = self.sql("DELETE FROM key_buckets WHERE bucket < $1");
         let bucket = before.div_euclid(super::tally::DAY).div_euclid(super::tally::BUCKET_DAYS);
-        with_pool!(self, pool => sqlx::query(AssertSqlSafe(sql.as_str())).bind(bucket).execute(pool).await.map(drop)?);
+        for table in ["key_buckets", "wording_buckets"] {
+            let sql = self.sql(&format!("DELETE FROM {table} WHERE bucket < $1"));
+            with_pool!(self, pool => sqlx::query(AssertSqlSafe(sql.as_str())).bind(bucket).execute(pool).await.map(drop)?);
+        }
         Ok(deleted)
     }
 

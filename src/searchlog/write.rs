@@ -261,6 +261,25 @@ macro_rules! write_with {
             }
             q.execute(&mut *tx).await?;
         }
+        let mut wordings: HashMap<(i64, &str, &str), (i64, i64, i64)> = HashMap::new();
+        for (k, c) in &deltas.searches {
+            let e = wordings.entry((k.day.div_euclid(BUCKET_DAYS), k.locale.as_str(), k.wording.as_str())).or_default();
+            e.0 += c.searches;
+            e.1 += c.zero_results;
+            e.2 += c.reader_visits;
+        }
+        let rows: Vec<_> = wordings.into_iter().collect();
+        for chunk in rows.chunks(ROWS) {
+            let sql = store.sql_in_order(&format!(
+                "INSERT INTO wording_buckets (bucket, locale, wording, searches, zero_results, reader_visits) VALUES {} ON CONFLICT (bucket, locale, wording) DO UPDATE SET searches = wording_buckets.searches + excluded.searches, zero_results = wording_buckets.zero_results + excluded.zero_results, reader_visits = wording_buckets.reader_visits + excluded.reader_visits",
+                tuples(chunk.len(), 6, None)
+            ));
+            let mut q = sqlx::query(AssertSqlSafe(sql.as_str()));
+            for ((bucket, locale, wording), (searches, zero, readers)) in chunk {
+                q = q.bind(*bucket).bind(*locale).bind(*wording).bind(*searches).bind(*zero).bind(*readers);
+            }
+            q.execute(&mut *tx).await?;
+        }
         let mut buckets: HashMap<(i64, &str, &str), (i64, i64)> = HashMap::new();
         for (k, c) in &deltas.searches {
             let e = buckets.entry((k.day.div_euclid(BUCKET_DAYS), k.locale.as_str(), k.normalized.as_str())).or_default();
