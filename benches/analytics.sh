@@ -55,10 +55,10 @@ for n in $SIZES; do
   run_backend sqlite "sqlite://$T/log.db" "$n"
   if [ -n "${HELPCENTER_BENCH_POSTGRES_URL:-}" ]; then
     schema="bench_${n}_$$"
-    psql "$HELPCENTER_BENCH_POSTGRES_URL" -qc "CREATE SCHEMA $schema" >/dev/null
+    PGOPTIONS="-c client_min_messages=warning" psql "$HELPCENTER_BENCH_POSTGRES_URL" -qc "CREATE SCHEMA $schema" >/dev/null
     sep='?'; case "$HELPCENTER_BENCH_POSTGRES_URL" in *\?*) sep='&';; esac
     run_backend postgres "${HELPCENTER_BENCH_POSTGRES_URL}${sep}options=-c%20search_path%3D$schema" "$n"
-    psql "$HELPCENTER_BENCH_POSTGRES_URL" -qc "DROP SCHEMA $schema CASCADE" >/dev/null
+    PGOPTIONS="-c client_min_messages=warning" psql "$HELPCENTER_BENCH_POSTGRES_URL" -qc "DROP SCHEMA $schema CASCADE" >/dev/null
   fi
   rm -f "$T/events.jsonl" "$T"/log.db*
 done

@@ -265,7 +265,8 @@ impl AppState {
         self.cpu(move || state.inner.pages.get(&snapshot.searcher, &article)).await
     }
 
-    /// Rebuilds typeahead query completions from the last 30 days of the search log:
+    /// Rebuilds typeahead query completions from the search log's rollups (the 30-day
+    /// buckets back to 30 days ago):
     /// queries that found results, made by at least 3 different visits that also read an
     /// article, whose words the articles use, with nothing redacted in them (see
     /// [`crate::searchlog::completions`]). Applies the log's migrations first, so the first

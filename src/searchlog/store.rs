@@ -133,9 +133,9 @@ impl Store {
                 .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal)
                 .busy_timeout(Duration::from_secs(5))
-                // 32 MiB of page cache per connection (the default is 2 MiB): rollup upserts
+                // 16 MiB of page cache per connection (the default is 2 MiB): rollup upserts
                 // and id lookups stay in memory.
-                .pragma("cache_size", "-32768");
+                .pragma("cache_size", "-16384");
             let pool = SqlitePoolOptions::new().max_connections(4).connect_lazy_with(options);
             Ok(Store::Sqlite(pool))
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
