@@ -470,33 +470,58 @@ pub async fn keywords(store: &Store, filter: &Filter, limit: usize) -> Result<Ve
     keywords_with(store, filter, limit, &|_, _| Vec::new()).await
 }
 
+/// The surface form of `term` in `wording`: the word whose analysed form it is.
+fn surface_of(term: &str, wording: &str) -> Option<String> {
+    use crate::text::analyze::{analyze, surface_word};
+    wording
+        .split_whitespace()
+        .find_map(|chunk| analyze(chunk).iter().any(|t| t.text == term).then(|| surface_word(chunk)).flatten())
+}
+
 /// [`keywords`], with the articles that mention each word.
+///
+/// Latin words come from the grouping keys themselves (already analysed, stop words out),
+/// with per-locale totals from `key_days`; only groups with CJK text are read wording by
+/// wording (their keys hold bigrams). The shown form and examples are read for the rows
+/// shown only.
 pub async fn keywords_with(
     store: &Store,
     filter: &Filter,
     limit: usize,
     mentions: &(dyn Fn(&str, &str) -> Vec<String> + Sync),
 ) -> Result<Vec<KeywordRow>, ReportError> {
+    use crate::text::analyze::is_cjk;
+    use crate::text::stopwords::is_stop_word;
     let scope = filter.scope();
     let groups = store.groups_approximate(&scope, Order::Failure, keyword_window(limit)).await?;
-    let keys: Vec<String> = groups.iter().map(|g| g.normalized.clone()).collect();
-    let failed: HashMap<&str, &Counts> = groups.iter().map(|g| (g.normalized.as_str(), &g.counts)).collect();
-    let wordings = store.wordings_by_locale(&scope, &keys).await?;
-    // (locale, term) → (groups, visits, searches, surface forms with counts, examples)
+    let (cjk, latin): (Vec<String>, Vec<String>) =
+        groups.iter().map(|g| g.normalized.clone()).partition(|k| k.chars().any(is_cjk));
+    // (locale, term) → (groups, visits, searches, surface forms with counts, groups by size)
     type Acc = (std::collections::BTreeSet<String>, i64, i64, HashMap<String, i64>, Vec<(i64, String)>);
     let mut acc: HashMap<(String, String), Acc> = HashMap::new();
-    for (locale, key, wording, searches, visits) in &wordings {
-        let Some(c) = failed.get(key.as_str()) else { continue };
-        if c.searches == 0 {
-            continue;
+    let mut add = |locale: &str, term: String, shown: Option<String>, key: &str, searches: i64, visits: i64| {
+        let e = acc.entry((locale.to_owned(), term)).or_default();
+        if e.0.insert(key.to_owned()) {
+            e.4.push((searches, key.to_owned()));
+        } else if let Some(g) = e.4.iter_mut().find(|g| g.1 == key) {
+            g.0 += searches;
         }
-        for (term, shown) in query_words(wording) {
-            let e = acc.entry((locale.clone(), term)).or_default();
-            e.0.insert(key.clone());
-            e.1 += *visits;
-            e.2 += searches;
+        e.1 += visits;
+        e.2 += searches;
+        if let Some(shown) = shown {
             *e.3.entry(shown).or_default() += searches;
-            e.4.push((*searches, wording.clone()));
+        }
+    };
+    for (locale, key, searches, visits) in store.groups_by_locale(&scope, &latin).await? {
+        for term in key.split(' ') {
+            if term.chars().count() >= 2 && !is_stop_word(term) && !term.chars().all(|c| c.is_ascii_digit()) {
+                add(&locale, term.to_owned(), None, &key, searches, visits);
+            }
+        }
+    }
+    for (locale, key, wording, searches, visits) in store.wordings_by_locale(&scope, &cjk).await? {
+        for (term, shown) in query_words(&wording) {
+            add(&locale, term, Some(shown), &key, searches, visits);
         }
     }
     let mut rows: Vec<(String, String, Acc)> = acc.into_iter().map(|((l, t), a)| (l, t, a)).collect();
@@ -527,18 +552,32 @@ pub async fn keywords_with(
     }
     merged.sort_by(|a, b| b.2.0.len().cmp(&a.2.0.len()).then(b.2.1.cmp(&a.2.1)).then_with(|| a.1.cmp(&b.1)));
     merged.truncate(limit);
+    // Examples: the most common wording of each keyword's three biggest groups.
+    for (_, _, a) in &mut merged {
+        a.4.sort_by(|x, y| y.0.cmp(&x.0).then_with(|| x.1.cmp(&y.1)));
+        a.4.truncate(3);
+    }
+    let example_keys: Vec<String> = merged.iter().flat_map(|(_, _, a)| a.4.iter().map(|g| g.1.clone())).collect();
+    let mut top_wordings: HashMap<(String, String), (i64, String)> = HashMap::new();
+    for (locale, key, wording, searches, _) in store.wordings_by_locale(&scope, &example_keys).await? {
+        let e = top_wordings.entry((locale, key)).or_insert((0, String::new()));
+        if searches > e.0 || (searches == e.0 && wording < e.1) {
+            *e = (searches, wording);
+        }
+    }
     Ok(merged
         .into_iter()
-        .map(|(locale, term, (groups, visits, searches, forms, mut examples))| {
-            let keyword =
-                forms.into_iter().max_by(|a, b| a.1.cmp(&b.1).then_with(|| b.0.cmp(&a.0))).map_or(term, |f| f.0);
-            examples.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
-            let mut shown: Vec<String> = Vec::new();
-            for (_, w) in examples {
-                if shown.len() < 3 && !shown.iter().any(|s| s.eq_ignore_ascii_case(&w)) {
-                    shown.push(w);
-                }
-            }
+        .map(|(locale, term, (groups, visits, searches, forms, biggest))| {
+            let examples: Vec<String> = biggest
+                .iter()
+                .filter_map(|(_, key)| top_wordings.get(&(locale.clone(), key.clone())).map(|w| w.1.clone()))
+                .collect();
+            let keyword = forms
+                .into_iter()
+                .max_by(|a, b| a.1.cmp(&b.1).then_with(|| b.0.cmp(&a.0)))
+                .map(|f| f.0)
+                .or_else(|| examples.iter().find_map(|w| surface_of(&term, w)))
+                .unwrap_or(term);
             KeywordRow {
                 articles: mentions(&locale, &keyword),
                 keyword,
@@ -546,7 +585,7 @@ pub async fn keywords_with(
                 queries: groups.len() as i64,
                 visits,
                 searches,
-                examples: shown,
+                examples,
             }
         })
         .collect())

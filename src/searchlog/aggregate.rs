@@ -451,6 +451,31 @@ impl Store {
         Ok(out)
     }
 
+    /// Per locale totals of the named groups: (locale, key, searches, visits), from
+    /// `key_days` (one contiguous range per key) unless a source is filtered.
+    pub async fn groups_by_locale(
+        &self,
+        scope: &Scope,
+        keys: &[String],
+    ) -> Result<Vec<(String, String, i64, i64)>, StoreError> {
+        let mut out = Vec::new();
+        let table = if scope.source.is_none() { "key_days" } else { "search_rollup" };
+        for chunk in keys.chunks(5_000) {
+            let mut st = Statement::scoped(
+                &format!(
+                    "SELECT locale, normalized, CAST(SUM(searches) AS BIGINT), CAST(SUM(visits) AS BIGINT) FROM {table}"
+                ),
+                scope,
+            );
+            st.any_of("normalized", chunk);
+            st.push(" GROUP BY locale, normalized");
+            let rows: Vec<(String, String, i64, i64)> =
+                run!(self, st, row => (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?, row.try_get(3)?));
+            out.extend(rows);
+        }
+        Ok(out)
+    }
+
     /// The wordings of the named groups per locale: (locale, key, wording, searches, visits).
     pub async fn wordings_by_locale(
         &self,
