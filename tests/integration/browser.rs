@@ -686,3 +686,56 @@ async fn a_headings_link_copies_the_address_of_its_section() {
     assert_eq!(copied, format!("{base}/en/articles/two-factor#recovery-codes"));
     assert!(c.current_url().await.expect("url").as_str().ends_with("#recovery-codes"));
 }
+
+/// The analytics dashboard fits a desktop window and a phone screen, even with long,
+/// unbroken queries in the gap table (wrapping cells on a desktop, one card per row on a
+/// phone); the grouping key is not shown.
+#[tokio::test]
+async fn the_dashboard_fits_a_desktop_and_a_phone() {
+    use helpcenter::searchlog::{Event, SearchEvent, Source};
+    let Some(browser) = browser().await else { return };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let site = crate::support::logged_site(&format!("sqlite://{}", dir.path().join("log.db").display()));
+    let store = crate::support::store(&site);
+    store.migrate().await.expect("migrate");
+    let long = "Supercalifragilisticexpialidociousintegrationidentifier-that-never-breaks-anywhere";
+    let mut events = Vec::new();
+    for i in 0..12 {
+        for q in [format!("{long} error {i}"), format!("{long}  Error {i}"), format!("why does {long} fail {i}")] {
+            events.push(Event::Search(SearchEvent::new(
+                &q,
+                "en",
+                0,
+                false,
+                Source::Page,
+                helpcenter::searchlog::event::random_id(),
+            )));
+        }
+    }
+    store.insert(&events).await.expect("seed");
+    let base = serve(&site).await;
+    let c = &browser.client;
+    let width = |c: &fantoccini::Client| {
+        let c = c.clone();
+        async move {
+            let w = c
+                .execute("return [document.documentElement.scrollWidth, window.innerWidth];", vec![])
+                .await
+                .expect("width");
+            (w[0].as_i64().unwrap_or(0), w[1].as_i64().unwrap_or(0))
+        }
+    };
+    c.goto(&format!("{base}/admin/?since=30d")).await.expect("dashboard");
+    let text = c.find(fantoccini::Locator::Css("main")).await.expect("main").text().await.expect("text");
+    assert!(
+        text.contains("Content gaps") && text.to_lowercase().contains("never-breaks-anywhere error 3"),
+        "the gaps are listed: {text}"
+    );
+    assert!(!text.contains("3 error"), "no grouping keys (sorted stems) shown: {text}");
+    let (page, screen) = width(c).await;
+    assert!(page <= screen, "desktop: the page is {page}px in a {screen}px window");
+    phone(&browser).await;
+    c.goto(&format!("{base}/admin/?since=30d")).await.expect("dashboard");
+    let (page, screen) = width(c).await;
+    assert!(page <= 390 && screen <= 390, "phone: the page is {page}px on a 390px screen ({screen}px viewport)");
+}
