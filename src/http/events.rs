@@ -174,7 +174,7 @@ pub enum EventIn {
         search_id: String,
         /// Article slug.
         slug: String,
-        /// 1-based position.
+        /// 1-based position (0: the quick answer above the results).
         position: i64,
         /// `result` (default) or `suggestion`.
         #[serde(default)]
@@ -246,8 +246,9 @@ fn convert(state: &AppState, event: EventIn, visit: String) -> Result<Event, Str
     Ok(match event {
         EventIn::Click { search_id: id, slug, position, kind } => {
             let id = search_id(Some(id))?.ok_or_else(|| "search_id is required".to_owned())?;
-            if !valid_slug(&slug) || !(1..=1000).contains(&position) {
-                return Err("slug must be an article slug and position 1 to 1000".to_owned());
+            // Position 0 is the quick answer above the results.
+            if !valid_slug(&slug) || !(0..=1000).contains(&position) {
+                return Err("slug must be an article slug and position 0 to 1000".to_owned());
             }
             let library = state.public_library();
             if !library.locales().iter().any(|l| library.article(l, &slug).is_some()) {

@@ -11,7 +11,7 @@ use super::i18n::{Ui, language_name, negotiate, ui};
 use super::{AppState, PageError, Viewer, is_random_id, query_param};
 use crate::article::{Article, CategorySummary, Heading, Library, Translation};
 use crate::search::Hit;
-use crate::searchlog::{ClickEvent, Event, FeedbackEvent, Source, ViewEvent};
+use crate::searchlog::{Event, FeedbackEvent, Source, ViewEvent};
 
 /// Deepest results page a visitor can ask for.
 const MAX_PAGE: usize = 50;
@@ -273,26 +273,17 @@ impl SearchPage {
         display_language(locale)
     }
 
-    /// A result link (to the section that answers, when there is one) that records the
-    /// click (search id and position) when followed.
-    fn result_url(&self, hit: &Hit, index: &usize) -> String {
-        let target = hit.section.as_ref().map_or(hit.url.as_str(), |s| s.url.as_str());
-        self.tracked(target, self.first_rank + index)
+    /// A result link: to the section that answers, when there is one. The URL stays clean
+    /// (it is the article's canonical address); the click is reported by the page's script
+    /// from `data-sid`/`data-pos`, and the article view is tied to the search by the
+    /// short-lived `hc_search` cookie.
+    fn result_url(&self, hit: &Hit) -> String {
+        hit.section.as_ref().map_or(hit.url.as_str(), |s| s.url.as_str()).to_owned()
     }
 
-    /// `url` with the search id and position, before its `#anchor`.
-    fn tracked(&self, url: &str, position: usize) -> String {
-        let Some(sid) = &self.search_id else { return url.to_owned() };
-        let (path, anchor) = url.split_once('#').map_or((url, None), |(p, a)| (p, Some(a)));
-        match anchor {
-            Some(a) => format!("{path}?sid={sid}&pos={position}#{a}"),
-            None => format!("{path}?sid={sid}&pos={position}"),
-        }
-    }
-
-    /// The quick answer's link (position 0: above the results).
-    fn answer_url(&self, answer: &crate::search::Answer) -> String {
-        self.tracked(&answer.url, 0)
+    /// 1-based position of the hit at `index` on this page.
+    fn position(&self, index: &usize) -> usize {
+        self.first_rank + index
     }
 }
 
@@ -400,6 +391,7 @@ pub async fn search(
     viewer: Viewer,
     Path(locale): Path<String>,
     extensions: axum::http::Extensions,
+    headers: axum::http::HeaderMap,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, PageError> {
     let snapshot = state.snapshot();
@@ -425,6 +417,9 @@ pub async fn search(
             state.log_search(&query, &locale, outcome, Source::Page, &extensions)
         })
         .flatten();
+    // Later pages and filters refine the search the visitor made: clicks there belong to it.
+    let search_id = search_id
+        .or_else(|| super::cookie(&headers, SEARCH_COOKIE).filter(|s| is_random_id(s)).filter(|_| !query.is_empty()));
     let contact_link = contact_link(&locale, ("q", &query), search_id.as_deref());
     let url = |q: &str, category: Option<&str>, page: Option<usize>, exact: bool| {
         let mut pairs: Vec<(&str, String)> = vec![("q", q.to_owned())];
@@ -478,11 +473,24 @@ pub async fn search(
         hits: results.hits,
         query,
         categories,
-        search_id,
+        search_id: search_id.clone(),
         contact_link,
     };
-    render(&state, &locale, &page)
+    let mut response = render(&state, &locale, &page)?;
+    if let Some(sid) = search_id {
+        let secure = state.is_https(&extensions, &headers);
+        if let Some(v) = super::set_cookie(SEARCH_COOKIE, &sid, SEARCH_COOKIE_SECONDS, cookie::SameSite::Lax, secure) {
+            response.headers_mut().append(axum::http::header::SET_COOKIE, v);
+        }
+    }
+    Ok(response)
 }
+
+/// Cookie tying the next article view to the search it came from (instead of tracking
+/// parameters in result URLs); cleared by that view.
+pub const SEARCH_COOKIE: &str = "hc_search";
+/// How long a search may wait for its article view.
+const SEARCH_COOKIE_SECONDS: u64 = 600;
 
 /// A category's display title (its folder name if unknown).
 fn category_title(categories: &[CategorySummary], slug: &str) -> String {
@@ -509,6 +517,7 @@ pub async fn article(
     viewer: Viewer,
     Path((locale, slug)): Path<(String, String)>,
     extensions: axum::http::Extensions,
+    headers: axum::http::HeaderMap,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, PageError> {
     let snapshot = state.snapshot();
@@ -525,24 +534,14 @@ pub async fn article(
         }
         return Err(PageError::not_found(&state, &locale));
     };
-    let sid = query_param(raw.as_deref(), "sid").filter(|s| is_random_id(s));
+    // The search this view came from: the cookie its results page set (the click itself is
+    // reported by the page's script).
+    let sid = super::cookie(&headers, SEARCH_COOKIE).filter(|s| is_random_id(s));
     let visit = super::events::visit_of(&extensions);
     // Back from a vote (the form redirects here): the visitor already read the article;
     // the vote is not a second view.
     let after_vote = query_param(raw.as_deref(), "feedback").is_some_and(|v| v == "thanks");
     if !article.draft && !after_vote {
-        let position =
-            query_param(raw.as_deref(), "pos").and_then(|p| p.parse::<i64>().ok()).filter(|p| (0..=1000).contains(p));
-        if let (Some(sid), Some(position)) = (&sid, position) {
-            state.record(Event::Click(ClickEvent {
-                at: crate::searchlog::event::now(),
-                search_id: sid.clone(),
-                slug: slug.clone(),
-                position,
-                kind: "result".into(),
-                visit: visit.clone(),
-            }));
-        }
         state.record(Event::View(ViewEvent {
             at: crate::searchlog::event::now(),
             locale: locale.clone(),
@@ -621,11 +620,19 @@ pub async fn article(
         category_title,
         category_url,
         feedback_thanks: query_param(raw.as_deref(), "feedback").is_some_and(|v| v == "thanks"),
-        search_id: sid.unwrap_or_default(),
+        search_id: sid.clone().unwrap_or_default(),
         contact_link,
         article,
     };
-    render(&state, &locale, &page)
+    let mut response = render(&state, &locale, &page)?;
+    // One view per search: the next article is not attributed to it again.
+    if sid.is_some() && !after_vote {
+        let secure = state.is_https(&extensions, &headers);
+        if let Some(v) = super::set_cookie(SEARCH_COOKIE, "", 0, cookie::SameSite::Lax, secure) {
+            response.headers_mut().append(axum::http::header::SET_COOKIE, v);
+        }
+    }
+    Ok(response)
 }
 
 /// The "Was this helpful?" form.

@@ -202,8 +202,8 @@ pub fn parse(line: &str, now: i64) -> Result<Event, LineError> {
             })
         }
         Line::Click { at: t, search_id: id, slug, position, kind, visit: v } => {
-            if !valid_slug(&slug) || !(1..=1000).contains(&position) {
-                return Err(LineError::Invalid("slug must be an article slug and position 1 to 1000"));
+            if !valid_slug(&slug) || !(0..=1000).contains(&position) {
+                return Err(LineError::Invalid("slug must be an article slug and position 0 to 1000"));
             }
             let kind = kind.unwrap_or_else(|| "result".to_owned());
             if kind != "result" && kind != "suggestion" {

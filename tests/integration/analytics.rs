@@ -386,19 +386,52 @@ async fn a_vote_is_not_a_second_view() {
     assert_eq!((articles[0].views, articles[0].votes), (1, 1));
 }
 
-/// A view ties a search to a reader for completions; a click on a result records both.
+/// Result URLs stay clean: the page's script reports the click, a short-lived cookie ties
+/// the one article view that follows to the search.
 #[tokio::test]
 async fn views_and_clicks_are_tallied_from_the_portal() {
     for backend in backends().await {
         let site = logged_site(&backend.url);
-        let (_, _, page) = site.get("/en/search?q=refund").await;
-        let sid = page.split("?sid=").nth(1).map(|s| s[..32].to_owned()).expect("result links carry the search id");
-        site.get(&format!("/en/articles/refunds?sid={sid}&pos=2")).await;
+        let (_, headers, page) = site.get("/en/search?q=refund").await;
+        assert!(page.contains("href=\"/en/articles/refunds") && !page.contains("?sid="), "result URLs are clean");
+        let sid = page.split("data-sid=\"").nth(1).map(|s| s[..32].to_owned()).expect("the page names its search");
+        let search_cookie = headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|c| c.starts_with("hc_search="))
+            .expect("a short-lived search cookie")
+            .to_owned();
+        assert!(search_cookie.contains("Max-Age=600") && search_cookie.contains("HttpOnly"), "{search_cookie}");
+        // What the page's script sends when a result is followed.
+        let click = Request::post("/api/events")
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(format!(r#"{{"type":"click","search_id":"{sid}","slug":"refunds","position":2}}"#)))
+            .expect("req");
+        assert_eq!(site.send(click).await.0, StatusCode::ACCEPTED);
+        let view = |cookie: Option<String>| {
+            let mut r = Request::get("/en/articles/refunds");
+            if let Some(c) = cookie {
+                r = r.header(header::COOKIE, c);
+            }
+            r.body(Body::empty()).expect("req")
+        };
+        let (_, headers, _) = site.send(view(Some(format!("hc_search={sid}")))).await;
+        let cleared = headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .any(|c| c.starts_with("hc_search=;") && c.contains("Max-Age=0"));
+        assert!(cleared, "the view uses the cookie up");
+        site.send(view(None)).await;
         flush(&site).await;
         let store = store(&site);
         let metrics = report::funnel(&store, &last_30_days()).await.expect("funnel").current;
         assert_eq!((metrics.searches, metrics.searches_with_click), (1, 1), "{}", backend.name);
         assert_eq!(metrics.average_click_position, 2.0, "{}", backend.name);
+        let data = store.load(0, now() + 10, None).await.expect("load");
+        let attributed: Vec<Option<&str>> = data.views.iter().map(|v| v.3.as_deref()).collect();
+        assert_eq!(attributed, [Some(sid.as_str()), None], "{}: only the first view is the search's", backend.name);
     }
 }
 

@@ -739,3 +739,33 @@ async fn the_dashboard_fits_a_desktop_and_a_phone() {
     let (page, screen) = width(c).await;
     assert!(page <= 390 && screen <= 390, "phone: the page is {page}px on a 390px screen ({screen}px viewport)");
 }
+
+/// Following a result in a real browser: the article URL is clean, the page's script
+/// reports the click with its position, and the view is tied to the search.
+#[tokio::test]
+async fn a_followed_result_is_reported_without_tracking_parameters() {
+    let Some(browser) = browser().await else { return };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let site = crate::support::logged_site(&format!("sqlite://{}", dir.path().join("log.db").display()));
+    let base = serve(&site).await;
+    let c = &browser.client;
+    c.goto(&format!("{base}/en/search?q=refund")).await.expect("results");
+    let links = c.find_all(Locator::Css(".result .result-title")).await.expect("results");
+    assert!(links.len() >= 2, "at least two results");
+    links[1].click().await.expect("click the second");
+    eventually("on the article", || async { c.current_url().await.is_ok_and(|u| u.path().contains("/articles/")) })
+        .await;
+    let url = c.current_url().await.expect("url");
+    assert_eq!(url.query(), None, "no tracking parameters: {url}");
+    crate::support::flush(&site).await;
+    let store = crate::support::store(&site);
+    eventually("the click is stored", || async {
+        crate::support::flush(&site).await;
+        store.count("clicks").await.unwrap_or(0) == 1
+    })
+    .await;
+    let data = store.load(0, helpcenter::searchlog::event::now() + 10, None).await.expect("load");
+    let search = &data.searches[0].0;
+    assert_eq!((data.clicks[0].1.as_str(), data.clicks[0].3), (search.as_str(), 2), "the search and position 2");
+    assert_eq!(data.views[0].3.as_deref(), Some(search.as_str()), "the view belongs to the search");
+}

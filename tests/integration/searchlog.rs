@@ -36,8 +36,15 @@ async fn every_event_kind_is_stored() {
         let site = logged_site(&backend.url);
         let (_, headers, page) = site.get("/en/search?q=refund").await;
         let cookie = visit_cookie(&headers);
-        let sid = page.split("?sid=").nth(1).map(|s| s[..32].to_owned()).expect("result links carry the search id");
-        site.get(&format!("/en/articles/refunds?sid={sid}&pos=1")).await;
+        let sid = page.split("data-sid=\"").nth(1).map(|s| s[..32].to_owned()).expect("the page names its search");
+        // The result's click (the page's script sends it) and the view it leads to.
+        let click = format!(r#"{{"type":"click","search_id":"{sid}","slug":"refunds","position":1}}"#);
+        assert_eq!(site.send(post_event(&click, Some(&cookie))).await.0, StatusCode::ACCEPTED);
+        let view = Request::get("/en/articles/refunds")
+            .header(header::COOKIE, format!("{cookie}; hc_search={sid}"))
+            .body(Body::empty())
+            .expect("req");
+        site.send(view).await;
         let (_, api) = site.json("/api/search?q=invoices&locale=en").await;
         assert!(api["search_id"].as_str().is_some_and(|s| s.len() == 32), "{api}");
         let feedback = format!(

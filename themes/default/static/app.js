@@ -89,6 +89,25 @@
     }
   }
 
+  // A result (or the quick answer) followed: report the click. Result URLs carry no
+  // tracking parameters; the page names its search in data-sid, each link its position.
+  function reportResultClick(event) {
+    if (event.type === "auxclick" && event.button !== 1) return;
+    var link = event.target && event.target.closest ? event.target.closest("a[data-pos]") : null;
+    var holder = document.querySelector("[data-sid]");
+    if (!link || !holder) return;
+    var match = link.pathname.match(/^\/[^\/]+\/articles\/([^\/]+)$/);
+    if (!match) return;
+    sendEvent({
+      type: "click",
+      search_id: holder.getAttribute("data-sid"),
+      slug: decodeURIComponent(match[1]),
+      position: parseInt(link.getAttribute("data-pos"), 10) || 0
+    });
+  }
+  document.addEventListener("click", reportResultClick, true);
+  document.addEventListener("auxclick", reportResultClick, true);
+
   // Text that opens the list: one character of CJK (a syllable or kana is a word's worth),
   // two of anything else.
   var CJK = /[\u1100-\u11ff\u3040-\u30ff\u3130-\u318f\u3400-\u9fff\uac00-\ud7af\uf900-\ufaff\uff66-\uff9f]/;
