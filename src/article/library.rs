@@ -249,6 +249,46 @@ impl Library {
             .collect()
     }
 
+    /// [`Self::category_summaries`] of `locale`, plus the categories only `fallback` (the
+    /// default locale) has, listed with `fallback`'s articles: a category nobody has
+    /// translated yet still shows in every locale. Such a category keeps `locale`'s title
+    /// when a `_category.md` gives one, and links to `locale`'s category page.
+    pub fn category_summaries_or(&self, locale: &str, fallback: &str, top: usize) -> Vec<CategorySummary> {
+        let mut own = self.category_summaries(locale, top);
+        if locale == fallback {
+            return own;
+        }
+        for mut missing in self.category_summaries(fallback, top) {
+            if own.iter().any(|o| o.category.slug == missing.category.slug) {
+                continue;
+            }
+            missing.category = self.category_or(locale, fallback, &missing.category.slug).unwrap_or(missing.category);
+            own.push(missing);
+        }
+        own.sort_by(|a, b| {
+            a.category.order.cmp(&b.category.order).then_with(|| a.category.title.cmp(&b.category.title))
+        });
+        own
+    }
+
+    /// The category `slug` of `locale`, or, when `locale` has none with articles, the one of
+    /// `fallback` presented under `locale` (its own title when a `_category.md` gives one).
+    pub fn category_or(&self, locale: &str, fallback: &str, slug: &str) -> Option<Category> {
+        let own = self.category(locale, slug);
+        if own.is_some() && !self.articles_in(locale, slug).is_empty() {
+            return own.cloned();
+        }
+        let base = self.category(fallback, slug).filter(|_| !self.articles_in(fallback, slug).is_empty())?;
+        Some(own.cloned().unwrap_or_else(|| Category { locale: locale.to_owned(), ..base.clone() }))
+    }
+
+    /// The published articles of category `slug` in `locale`, or in `fallback` when
+    /// `locale` has none.
+    pub fn articles_in_or(&self, locale: &str, fallback: &str, slug: &str) -> Vec<Arc<Article>> {
+        let own = self.articles_in(locale, slug);
+        if own.is_empty() { self.articles_in(fallback, slug) } else { own }
+    }
+
     /// Computes the listings (category pages, home page) once, after assembling.
     pub(crate) fn index_listings(&mut self) {
         let mut by_category: HashMap<(String, String), Vec<Arc<Article>>> = HashMap::new();

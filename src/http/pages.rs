@@ -264,6 +264,18 @@ struct SearchPage {
     answer: Option<crate::search::Answer>,
 }
 
+impl HomePage {
+    fn language(&self, locale: &str) -> String {
+        display_language(locale)
+    }
+}
+
+impl CategoryPage {
+    fn language(&self, locale: &str) -> String {
+        display_language(locale)
+    }
+}
+
 impl SearchPage {
     fn category_title(&self, slug: &str) -> String {
         category_title(&self.categories, slug)
@@ -379,7 +391,7 @@ pub async fn home(
         chrome: Chrome::for_viewer(&state, library, &locale, String::new(), &viewer)
             .page(&format!("/{locale}/"), versions, "/")
             .described(ui(&locale).hero_title, ui(&locale).hero_subtitle, "website"),
-        categories: library.category_summaries(&locale, 3),
+        categories: library.category_summaries_or(&locale, &state.config().default_locale, 3),
         popular: library.popular(&locale, &state.config().popular, 6),
     };
     render(&state, &locale, &page)
@@ -435,7 +447,7 @@ pub async fn search(
         let pairs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
         format!("/{locale}/search?{}", encode_pairs(&pairs))
     };
-    let categories = library.category_summaries(&locale, 0);
+    let categories = library.category_summaries_or(&locale, &state.config().default_locale, 0);
     let title_of = |slug: &str| category_title(&categories, slug);
     let facets: Vec<Facet> = results
         .categories
@@ -700,10 +712,12 @@ pub async fn category(
     let snapshot = state.snapshot();
     let library = snapshot.library(viewer.drafts);
     known_locale(&state, library, &locale)?;
-    let Some(category) = library.category(&locale, &slug) else {
+    // Not translated yet: the default locale's articles, in this locale's page.
+    let fallback = state.config().default_locale.clone();
+    let Some(category) = library.category_or(&locale, &fallback, &slug) else {
         return Err(PageError::not_found(&state, &locale));
     };
-    let articles = library.articles_in(&locale, &slug);
+    let articles = library.articles_in_or(&locale, &fallback, &slug);
     if articles.is_empty() {
         return Err(PageError::not_found(&state, &locale));
     }
@@ -728,7 +742,11 @@ pub async fn category(
         description: category.description.clone(),
         count: articles.len(),
         articles,
-        others: library.category_summaries(&locale, 0).into_iter().filter(|c| c.category.slug != slug).collect(),
+        others: library
+            .category_summaries_or(&locale, &fallback, 0)
+            .into_iter()
+            .filter(|c| c.category.slug != slug)
+            .collect(),
     };
     render(&state, &locale, &page)
 }

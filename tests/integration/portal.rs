@@ -324,3 +324,36 @@ async fn each_locale_can_name_the_site_its_own_way() {
     let (_, _, en) = site.get("/en/articles/reset-password").await;
     assert!(en.contains("· Acme Help</title>") && !en.contains("ヘルプセンター"), "others keep site_name");
 }
+
+/// A category nobody has translated yet still shows in every locale: on the home page, as
+/// its own category page with the default locale's articles marked as such, and by title
+/// (not folder name) beside a search result.
+#[tokio::test]
+async fn an_untranslated_category_shows_in_every_locale_with_its_articles_marked() {
+    let site = crate::support::Site::with(|a| {
+        crate::support::copy_dir(&crate::support::repo().join("tests/fixtures/articles"), a);
+        std::fs::create_dir_all(a.join("en/kumquat-lab")).expect("folder");
+        std::fs::write(a.join("en/kumquat-lab/_category.md"), "+++\ntitle = \"Kumquat Lab\"\norder = 9\n+++\n")
+            .expect("category");
+        std::fs::write(
+            a.join("en/kumquat-lab/kumquat-sensors.md"),
+            "---\ntitle: Calibrate kumquat sensors\ndescription: Keep readings accurate.\n---\nCalibrate each kumquat sensor monthly.\n",
+        )
+        .expect("article");
+    });
+    for locale in ["ja", "ko"] {
+        let (status, _, home) = site.get(&format!("/{locale}/")).await;
+        assert_eq!(status, axum::http::StatusCode::OK);
+        assert!(home.contains(&format!("/{locale}/categories/kumquat-lab")), "{locale}: listed on the home page");
+        let (status, _, page) = site.get(&format!("/{locale}/categories/kumquat-lab")).await;
+        assert_eq!(status, axum::http::StatusCode::OK, "{locale}: the category page exists");
+        assert!(page.contains("Kumquat Lab") && page.contains("Calibrate kumquat sensors"), "{locale}");
+        assert!(
+            page.contains("hreflang=\"en\" lang=\"en\"") && page.contains("badge-language"),
+            "{locale}: marked as English"
+        );
+        let (_, _, results) = site.get(&format!("/{locale}/search?q=kumquat+sensors")).await;
+        assert!(results.contains("Calibrate kumquat sensors"), "{locale}: found through the default locale");
+        assert!(!results.contains(">kumquat-lab<"), "{locale}: the category by title, never its folder name");
+    }
+}
