@@ -10,6 +10,7 @@ mod auth;
 pub mod client;
 mod cpu;
 mod error;
+mod etag;
 mod events;
 mod guard;
 pub mod i18n;
@@ -372,6 +373,7 @@ pub fn router(state: AppState) -> Router {
         .route("/{locale}/categories/{category}", get(pages::category))
         .route("/{locale}/contact", get(events::contact))
         .fallback(pages::not_found)
+        .layer(axum::middleware::from_fn(etag::page_etags))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, request_timeout));
     let csp = state.inner.csp.clone();
     Router::new()

@@ -122,3 +122,30 @@ async fn a_theme_override_gets_its_own_version() {
     let (_, _, default_home) = fetch(&default, "/en/", &[]).await;
     assert_ne!(url, linked(&String::from_utf8(default_home).expect("utf-8"), "style.css"));
 }
+
+/// Pages carry a validator: the same page gives the same ETag and a `304` when the browser
+/// has it (compressed or not), a changed page a new one.
+#[tokio::test]
+async fn pages_are_revalidated_with_etags() {
+    let site = Site::fixtures();
+    let (status, headers, body) = fetch(&site, "/en/articles/refunds", &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    let etag = headers[header::ETAG].to_str().expect("etag").to_owned();
+    assert!(etag.starts_with("W/\"") && !body.is_empty(), "{etag}");
+    let (_, again, _) = fetch(&site, "/en/articles/refunds", &[]).await;
+    assert_eq!(again[header::ETAG], etag.as_str(), "the same page, the same validator");
+    for encoding in ["identity", "gzip", "br"] {
+        let (status, headers, body) = fetch(
+            &site,
+            "/en/articles/refunds",
+            &[(header::IF_NONE_MATCH, &etag), (header::ACCEPT_ENCODING, encoding)],
+        )
+        .await;
+        assert_eq!(status, StatusCode::NOT_MODIFIED, "{encoding}");
+        assert!(body.is_empty() && headers[header::ETAG] == etag.as_str(), "{encoding}");
+    }
+    let (_, other, _) = fetch(&site, "/en/articles/invoices", &[]).await;
+    assert_ne!(other[header::ETAG], etag.as_str(), "another page, another validator");
+    let (status, _, _) = fetch(&site, "/en/articles/refunds", &[(header::IF_NONE_MATCH, "W/\"stale\"")]).await;
+    assert_eq!(status, StatusCode::OK, "a stale validator gets the page");
+}
