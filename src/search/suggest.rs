@@ -198,8 +198,30 @@ fn is_hangul(c: char) -> bool {
     matches!(c as u32, 0xAC00..=0xD7A3 | 0x1100..=0x11FF | 0x3131..=0x318E)
 }
 
-/// CJK unigrams and bigrams of a normalised text.
+/// `lower` with each single space between two Hangul syllables removed: Korean compounds
+/// are written with and without spaces (`웹 폰트`, `웹폰트`), so a run typed together
+/// must also be found in text that spaces it. `None` when there is no such space.
+fn joined_hangul(lower: &str) -> Option<String> {
+    let chars: Vec<char> = lower.chars().collect();
+    let syllable = |c: char| ('\u{AC00}'..='\u{D7A3}').contains(&c);
+    let gap =
+        |i: usize| chars[i] == ' ' && i > 0 && i + 1 < chars.len() && syllable(chars[i - 1]) && syllable(chars[i + 1]);
+    if !(0..chars.len()).any(gap) {
+        return None;
+    }
+    Some((0..chars.len()).filter(|&i| !gap(i)).map(|i| chars[i]).collect())
+}
+
+/// CJK unigrams and bigrams of a normalised text (and of its Hangul written without spaces).
 fn cjk_grams(lower: &str) -> Vec<String> {
+    let mut grams = run_grams(lower);
+    if let Some(joined) = joined_hangul(lower) {
+        grams.extend(run_grams(&joined));
+    }
+    grams
+}
+
+fn run_grams(lower: &str) -> Vec<String> {
     let mut grams = Vec::new();
     let chars: Vec<char> = lower.chars().collect();
     let mut i = 0;
@@ -379,7 +401,14 @@ impl LocaleIndex {
                 Some(prev) => prev.into_iter().filter(|id| list.binary_search(id).is_ok()).collect(),
             });
         }
-        result.unwrap_or_default().into_iter().filter(|&id| self.entries[id as usize].lower.contains(run)).collect()
+        result
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|&id| {
+                let lower = &self.entries[id as usize].lower;
+                lower.contains(run) || joined_hangul(lower).is_some_and(|j| j.contains(run))
+            })
+            .collect()
     }
 
     /// Latin words that sound like a Hangul or katakana term no word here begins (a

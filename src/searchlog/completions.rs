@@ -19,7 +19,7 @@ pub type Completions = HashMap<String, Vec<(String, u64)>>;
 
 /// Wordings read per 30-day bucket and locale (the most searched) before folding and
 /// filtering.
-const CANDIDATES: usize = 5_000;
+const CANDIDATES: usize = 2_000;
 
 /// The completions of the `days` up to `now`; `known(locale, text)` says whether the
 /// articles of `locale` use every word of `text`.

@@ -228,3 +228,30 @@ async fn keystrokes_are_logged_as_one_search() {
     let invoices: Vec<&str> = data.searches.iter().filter(|s| s.3.starts_with("invoi")).map(|s| s.7.as_str()).collect();
     assert_eq!(invoices, vec!["page"]);
 }
+
+/// Korean compounds are written with and without a space: either way of typing finds the
+/// other way of writing, in titles and headings.
+#[tokio::test]
+async fn korean_spacing_variants_meet() {
+    let site = Site::with(|a| {
+        crate::support::copy_dir(&crate::support::repo().join("tests/fixtures/articles"), a);
+        std::fs::write(
+            a.join("ko/account/web-fonts.md"),
+            "---\ntitle: 웹 폰트 설정하기\n---\n글꼴을 바꿉니다.\n\n## 서비스워커 캐시\n\n오프라인에서도 씁니다.\n",
+        )
+        .expect("article");
+    });
+    for typed in ["웹폰트", "웹폰", "웹 폰트", "웹 폰"] {
+        assert_eq!(
+            urls(&suggest(&site, typed, "ko").await).first().map(String::as_str),
+            Some("/ko/articles/web-fonts"),
+            "{typed}"
+        );
+    }
+    for typed in ["서비스 워커", "서비스 워", "서비스워커"] {
+        assert!(
+            urls(&suggest(&site, typed, "ko").await).iter().any(|u| u.starts_with("/ko/articles/web-fonts")),
+            "{typed}: the unspaced heading"
+        );
+    }
+}
