@@ -265,13 +265,9 @@ fn ratio(n: i64, d: i64) -> f64 {
     if d <= 0 { 0.0 } else { (n as f64 / d as f64).clamp(0.0, 1.0) }
 }
 
+/// The gap impact: half the failure score the rollups rank by ([`Counts::failure`]).
 fn impact(c: &Counts) -> f64 {
-    let unclicked = (c.searches - c.zero_results - c.clicked).max(0);
-    c.zero_results as f64 + 0.5 * unclicked as f64 + 2.0 * c.contacted as f64 + 2.0 * c.not_helpful as f64
-}
-
-fn add(a: &mut Counts, b: &Counts) {
-    a.add(b);
+    c.failure().max(0) as f64 / 2.0
 }
 
 /// The numbers of a grouping key: words with a digit (`1001`, `v2`, `tl1001`…).
@@ -317,7 +313,7 @@ fn merge(groups: Vec<GroupTotals>) -> Vec<Merged> {
         let rare = |m: &Merged| 2 * g.counts.searches <= m.counts.searches;
         match merged.iter_mut().find(|m| rare(m) && near_duplicates(&m.keys[0], &g.normalized)) {
             Some(m) => {
-                add(&mut m.counts, &g.counts);
+                m.counts.add(&g.counts);
                 m.keys.push(g.normalized);
                 m.first_day = m.first_day.min(g.first_day);
                 m.last_day = m.last_day.max(g.last_day);
@@ -634,7 +630,7 @@ pub async fn articles(store: &Store, filter: &Filter, limit: usize) -> Result<Ve
 async fn funnel_of(store: &Store, scope: &Scope) -> Result<Funnel, ReportError> {
     let mut c = Counts::default();
     for (_, day) in store.days(scope).await? {
-        add(&mut c, &day);
+        c.add(&day);
     }
     let contacts: i64 = if scope.source.is_none() {
         store.contacts_per_day(scope).await?.iter().map(|(_, n)| n).sum()

@@ -15,8 +15,8 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{AppState, is_random_id, query_param};
-use crate::searchlog::event::{MAX_COMMENT_CHARS, MAX_QUERY_CHARS, MAX_REASON_CHARS, now, random_id};
+use super::{AppState, is_id, query_param};
+use crate::searchlog::event::{MAX_COMMENT_CHARS, MAX_QUERY_CHARS, MAX_REASON_CHARS, now, random_id, valid_slug};
 use crate::searchlog::{ClickEvent, ContactEvent, Event, FeedbackEvent, redact};
 
 /// Largest `POST /api/events` body.
@@ -44,7 +44,7 @@ pub async fn visit(State(state): State<AppState>, mut request: Request, next: Ne
     {
         return next.run(request).await;
     }
-    let sent = super::cookie(request.headers(), VISIT_COOKIE).filter(|v| is_random_id(v));
+    let sent = super::cookie(request.headers(), VISIT_COOKIE).filter(|v| is_id(v));
     if sent.is_some() {
         request.extensions_mut().insert(ReturningVisit);
     }
@@ -221,10 +221,6 @@ fn bad(message: impl Into<String>) -> Response {
     (StatusCode::BAD_REQUEST, Json(json!({ "error": message.into() }))).into_response()
 }
 
-fn valid_slug(slug: &str) -> bool {
-    !slug.is_empty() && slug.len() <= 200 && slug.chars().all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.'))
-}
-
 fn bounded(text: Option<String>, max: usize, what: &str) -> Result<Option<String>, String> {
     match text.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty()) {
         Some(t) if t.chars().count() > max => Err(format!("{what} is longer than {max} characters")),
@@ -235,7 +231,7 @@ fn bounded(text: Option<String>, max: usize, what: &str) -> Result<Option<String
 
 fn search_id(id: Option<String>) -> Result<Option<String>, String> {
     match id.filter(|i| !i.is_empty()) {
-        Some(i) if !is_random_id(&i) => Err("search_id must be the 32-character id from a search".to_owned()),
+        Some(i) if !is_id(&i) => Err("search_id must be the 32-character id from a search".to_owned()),
         other => Ok(other),
     }
 }
@@ -335,7 +331,7 @@ pub async fn contact(
 ) -> Response {
     let raw = raw.as_deref();
     let query = query_param(raw, "q").map(|q| redact(&q, MAX_QUERY_CHARS)).filter(|q| !q.is_empty());
-    let sid = query_param(raw, "sid").filter(|s| is_random_id(s));
+    let sid = query_param(raw, "sid").filter(|s| is_id(s));
     let library = state.public_library();
     let slug = query_param(raw, "slug").filter(|s| valid_slug(s) && library.article(&locale, s).is_some());
     // The visitor still reaches support; only a request from this site's own pages, within

@@ -97,10 +97,7 @@ pub(crate) fn redirect(status: StatusCode, location: &str) -> axum::response::Re
     }
 }
 
-/// True for the random ids the log hands out (searches, visits): 32 hex digits.
-pub(crate) fn is_random_id(id: &str) -> bool {
-    id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit())
-}
+pub(crate) use crate::searchlog::event::is_id;
 
 /// Largest request body accepted (forms and JSON events are small).
 pub const MAX_BODY_BYTES: usize = 64 * 1024;

@@ -8,7 +8,7 @@ use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::response::{Html, IntoResponse, Response};
 
 use super::i18n::{Ui, language_name, negotiate, ui};
-use super::{AppState, PageError, Viewer, is_random_id, query_param};
+use super::{AppState, PageError, Viewer, is_id, query_param};
 use crate::article::{Article, CategorySummary, Heading, Library, Translation};
 use crate::search::Hit;
 use crate::searchlog::{Event, FeedbackEvent, Source, ViewEvent};
@@ -430,8 +430,8 @@ pub async fn search(
         })
         .flatten();
     // Later pages and filters refine the search the visitor made: clicks there belong to it.
-    let search_id = search_id
-        .or_else(|| super::cookie(&headers, SEARCH_COOKIE).filter(|s| is_random_id(s)).filter(|_| !query.is_empty()));
+    let search_id =
+        search_id.or_else(|| super::cookie(&headers, SEARCH_COOKIE).filter(|s| is_id(s)).filter(|_| !query.is_empty()));
     let contact_link = contact_link(&locale, ("q", &query), search_id.as_deref());
     let url = |q: &str, category: Option<&str>, page: Option<usize>, exact: bool| {
         let mut pairs: Vec<(&str, String)> = vec![("q", q.to_owned())];
@@ -548,7 +548,7 @@ pub async fn article(
     };
     // The search this view came from: the cookie its results page set (the click itself is
     // reported by the page's script).
-    let sid = super::cookie(&headers, SEARCH_COOKIE).filter(|s| is_random_id(s));
+    let sid = super::cookie(&headers, SEARCH_COOKIE).filter(|s| is_id(s));
     let visit = super::events::visit_of(&extensions);
     // Back from a vote (the form redirects here): the visitor already read the article;
     // the vote is not a second view.
@@ -696,7 +696,7 @@ pub async fn feedback(
         reason: bounded(form.reason, crate::searchlog::event::MAX_REASON_CHARS),
         comment: bounded(form.comment, crate::searchlog::event::MAX_COMMENT_CHARS),
         score: form.score.and_then(|s| s.parse::<i64>().ok()).filter(|s| (1..=10).contains(s)),
-        search_id: form.sid.filter(|s| is_random_id(s)),
+        search_id: form.sid.filter(|s| is_id(s)),
         visit: super::events::visit_of(&extensions),
     }));
     let back = format!("{}?feedback=thanks#hc-feedback", crate::article::article_url(&locale, &slug));

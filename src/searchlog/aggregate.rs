@@ -8,10 +8,7 @@ use std::collections::HashMap;
 use sqlx::{AssertSqlSafe, Row};
 
 use super::store::{Store, StoreError};
-use super::tally::{BUCKET_DAYS, Counts};
-
-/// Seconds in a day.
-const DAY_SECONDS: i64 = 86_400;
+use super::tally::{BUCKET_DAYS, Counts, DAY};
 
 /// Which rollup rows a report reads: whole UTC days, inclusive, optionally one locale and
 /// one source.
@@ -57,6 +54,18 @@ pub struct ArticleTotals {
     pub score_sum: i64,
     /// Votes with a score.
     pub scores: i64,
+}
+
+/// A [`GroupTotals`] from a `SELECT normalized, {COUNTS}, MIN(day), MAX(day)` row.
+macro_rules! group_totals {
+    ($row:ident) => {
+        GroupTotals {
+            normalized: $row.try_get(0)?,
+            counts: counts!($row, 1),
+            first_day: $row.try_get(9)?,
+            last_day: $row.try_get(10)?,
+        }
+    };
 }
 
 /// How query groups are ranked.
@@ -124,32 +133,28 @@ impl<'a> Statement<'a> {
     }
 }
 
+/// Runs a built statement on one pool and maps its rows.
+macro_rules! fetch_rows {
+    ($pool:expr, $sql:expr, $binds:expr, $row:ident => $map:expr) => {{
+        let mut q = sqlx::query(AssertSqlSafe($sql));
+        for b in $binds {
+            q = match b {
+                Bind::Int(i) => q.bind(*i),
+                Bind::Text(t) => q.bind(*t),
+            };
+        }
+        let rows = q.fetch_all($pool).await?;
+        rows.iter().map(|$row| -> Result<_, sqlx::Error> { Ok($map) }).collect::<Result<Vec<_>, _>>()?
+    }};
+}
+
+/// Runs a built statement on the store's backend (placeholders in its style).
 macro_rules! run {
     ($store:expr, $statement:expr, $row:ident => $map:expr) => {{
         let sql = $store.sql(&$statement.sql);
         match $store {
-            Store::Sqlite(pool) => {
-                let mut q = sqlx::query(AssertSqlSafe(sql.as_str()));
-                for b in &$statement.binds {
-                    q = match b {
-                        Bind::Int(i) => q.bind(*i),
-                        Bind::Text(t) => q.bind(*t),
-                    };
-                }
-                let rows = q.fetch_all(pool).await?;
-                rows.iter().map(|$row| -> Result<_, sqlx::Error> { Ok($map) }).collect::<Result<Vec<_>, _>>()?
-            }
-            Store::Postgres(pool) => {
-                let mut q = sqlx::query(AssertSqlSafe(sql.as_str()));
-                for b in &$statement.binds {
-                    q = match b {
-                        Bind::Int(i) => q.bind(*i),
-                        Bind::Text(t) => q.bind(*t),
-                    };
-                }
-                let rows = q.fetch_all(pool).await?;
-                rows.iter().map(|$row| -> Result<_, sqlx::Error> { Ok($map) }).collect::<Result<Vec<_>, _>>()?
-            }
+            Store::Sqlite(pool) => fetch_rows!(pool, sql.as_str(), &$statement.binds, $row => $map),
+            Store::Postgres(pool) => fetch_rows!(pool, sql.as_str(), &$statement.binds, $row => $map),
         }
     }};
 }
@@ -296,12 +301,7 @@ impl Store {
         let limit = limit.min(100_000) as i64;
         let p = st.placeholder(Bind::Int(limit));
         st.push(&format!(" LIMIT {p}"));
-        Ok(run!(self, st, row => GroupTotals {
-            normalized: row.try_get(0)?,
-            counts: counts!(row, 1),
-            first_day: row.try_get(9)?,
-            last_day: row.try_get(10)?,
-        }))
+        Ok(run!(self, st, row => group_totals!(row)))
     }
 
     /// Exact totals of the named groups in `scope`, with their first and last day (from
@@ -315,26 +315,12 @@ impl Store {
         let mut st = Statement::scoped(&head, scope);
         st.any_of("normalized", keys);
         st.push(" GROUP BY normalized");
-        Ok(run!(self, st, row => GroupTotals {
-            normalized: row.try_get(0)?,
-            counts: counts!(row, 1),
-            first_day: row.try_get(9)?,
-            last_day: row.try_get(10)?,
-        }))
+        Ok(run!(self, st, row => group_totals!(row)))
     }
 
     /// Totals of the named groups in `scope` (e.g. the previous period of shown rows).
     pub async fn groups_named(&self, scope: &Scope, keys: &[String]) -> Result<HashMap<String, Counts>, StoreError> {
-        if keys.is_empty() {
-            return Ok(HashMap::new());
-        }
-        let table = if scope.source.is_none() { "key_days" } else { "search_rollup" };
-        let head = format!("SELECT normalized, {COUNTS} FROM {table}");
-        let mut st = Statement::scoped(&head, scope);
-        st.any_of("normalized", keys);
-        st.push(" GROUP BY normalized");
-        let rows: Vec<(String, Counts)> = run!(self, st, row => (row.try_get(0)?, counts!(row, 1)));
-        Ok(rows.into_iter().collect())
+        Ok(self.groups_named_totals(scope, keys).await?.into_iter().map(|g| (g.normalized, g.counts)).collect())
     }
 
     /// The wordings of the named groups with their searches, most searched first.
@@ -418,7 +404,7 @@ impl Store {
         min_readers: i64,
         per_list: usize,
     ) -> Result<Vec<(String, String, i64, i64)>, StoreError> {
-        let today = super::event::now().div_euclid(DAY_SECONDS);
+        let today = super::event::now().div_euclid(DAY);
         let (first, last) = (from_day.div_euclid(BUCKET_DAYS), today.max(from_day).div_euclid(BUCKET_DAYS));
         let st = Statement {
             sql: "SELECT DISTINCT locale FROM day_rollup WHERE day >= $1".into(),

@@ -190,6 +190,16 @@ pub fn normalize(query: &str) -> String {
     terms.join(" ")
 }
 
+/// True for the 32-hex-digit ids [`random_id`] makes (searches, visits).
+pub fn is_id(s: &str) -> bool {
+    s.len() == 32 && s.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// True for an article slug (what a click, vote or view may name).
+pub fn valid_slug(slug: &str) -> bool {
+    !slug.is_empty() && slug.len() <= 200 && slug.chars().all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.'))
+}
+
 /// A random id (16 bytes, hex) for searches and visits.
 pub fn random_id() -> String {
     let mut bytes = [0u8; 16];

@@ -17,7 +17,7 @@ use serde_json::{Value, json};
 
 use super::event::{
     ClickEvent, ContactEvent, Event, FeedbackEvent, MAX_COMMENT_CHARS, MAX_QUERY_CHARS, MAX_REASON_CHARS, SearchEvent,
-    Source, ViewEvent, normalize, random_id, redact,
+    Source, ViewEvent, is_id, normalize, random_id, redact, valid_slug,
 };
 
 /// Why a line was refused.
@@ -105,16 +105,6 @@ enum Line {
         #[serde(default)]
         visit: Option<String>,
     },
-}
-
-/// True for the 32-hex-digit ids the log makes.
-pub fn is_id(s: &str) -> bool {
-    s.len() == 32 && s.bytes().all(|b| b.is_ascii_hexdigit())
-}
-
-/// True for an article slug.
-pub fn valid_slug(slug: &str) -> bool {
-    !slug.is_empty() && slug.len() <= 200 && slug.chars().all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.'))
 }
 
 fn valid_locale(locale: &str) -> bool {

@@ -93,6 +93,22 @@ fn split(batch: &[Event]) -> Split<'_> {
     s
 }
 
+/// Executes, for each chunk of [`ROWS`] of `rows`, the statement `sql` of `n` tuples,
+/// binding each row in order.
+macro_rules! execute_chunks {
+    ($tx:ident, $store:ident, $rows:expr, |$n:ident| $sql:expr, |$q:ident, $row:pat_param| $bind:expr) => {
+        for chunk in $rows.chunks(ROWS) {
+            let $n = chunk.len();
+            let sql = $store.sql_in_order(&$sql);
+            let mut $q = sqlx::query(AssertSqlSafe(sql.as_str()));
+            for $row in chunk {
+                $q = $bind;
+            }
+            $q.execute(&mut *$tx).await?;
+        }
+    };
+}
+
 macro_rules! write_with {
     ($self:expr, $pool:expr, $batch:expr, $tally:expr, $mark:expr) => {{
         let (store, batch, tally): (&Store, &[Event], &mut Tally) = ($self, $batch, $tally);
@@ -115,17 +131,10 @@ macro_rules! write_with {
                 tally.search(&mut deltas, e);
             }
         }
-        for chunk in s.clicks.chunks(ROWS) {
-            let sql = store.sql_in_order(&format!(
+        execute_chunks!(tx, store, s.clicks, |n| format!(
                 "INSERT INTO clicks (at, search_id, slug, position, kind, visit) VALUES {}",
-                tuples(chunk.len(), 6, None)
-            ));
-            let mut q = sqlx::query(AssertSqlSafe(sql.as_str()));
-            for c in chunk {
-                q = q.bind(c.at).bind(&c.search_id).bind(&c.slug).bind(c.position).bind(&c.kind).bind(&c.visit);
-            }
-            q.execute(&mut *tx).await?;
-        }
+                tuples(n, 6, None)
+            ), |q, c| q.bind(c.at).bind(&c.search_id).bind(&c.slug).bind(c.position).bind(&c.kind).bind(&c.visit));
         // First clicks: the first of the batch per search, then only if it had none yet.
         let mut firsts: Vec<(&str, i64)> = Vec::new();
         let mut seen = HashSet::new();
@@ -148,26 +157,12 @@ macro_rules! write_with {
             }
         }
         let chosen: Vec<&str> = s.clicks.iter().filter(|c| c.kind == "suggestion").map(|c| c.search_id.as_str()).collect();
-        for chunk in chosen.chunks(ROWS) {
-            let sql = store.sql_in_order(&format!("UPDATE searches SET suggestion_chosen = 1 WHERE id IN ({})", list(chunk.len())));
-            let mut q = sqlx::query(AssertSqlSafe(sql.as_str()));
-            for id in chunk {
-                q = q.bind(*id);
-            }
-            q.execute(&mut *tx).await?;
-        }
-        for chunk in s.feedback.chunks(ROWS) {
-            let sql = store.sql_in_order(&format!(
+        execute_chunks!(tx, store, chosen, |n| format!("UPDATE searches SET suggestion_chosen = 1 WHERE id IN ({})", list(n)), |q, id| q.bind(*id));
+        execute_chunks!(tx, store, s.feedback, |n| format!(
                 "INSERT INTO feedback (at, locale, slug, helpful, reason, comment, score, search_id, visit) VALUES {}",
-                tuples(chunk.len(), 9, None)
-            ));
-            let mut q = sqlx::query(AssertSqlSafe(sql.as_str()));
-            for f in chunk {
-                q = q.bind(f.at).bind(&f.locale).bind(&f.slug).bind(i64::from(f.helpful)).bind(&f.reason)
-                    .bind(&f.comment).bind(f.score).bind(&f.search_id).bind(&f.visit);
-            }
-            q.execute(&mut *tx).await?;
-        }
+                tuples(n, 9, None)
+            ), |q, f| q.bind(f.at).bind(&f.locale).bind(&f.slug).bind(i64::from(f.helpful)).bind(&f.reason)
+                    .bind(&f.comment).bind(f.score).bind(&f.search_id).bind(&f.visit));
         let voted: Vec<&str> = s.feedback.iter().filter_map(|f| f.search_id.as_deref()).collect();
         let mut refs: HashMap<String, SearchRef> = HashMap::new();
         for chunk in voted.chunks(ROWS) {
@@ -186,17 +181,10 @@ macro_rules! write_with {
         for f in &s.feedback {
             tally.voted(&mut deltas, f, f.search_id.as_ref().and_then(|id| refs.get(id)));
         }
-        for chunk in s.contacts.chunks(ROWS) {
-            let sql = store.sql_in_order(&format!(
+        execute_chunks!(tx, store, s.contacts, |n| format!(
                 "INSERT INTO contacts (at, locale, search_id, slug, query, visit) VALUES {}",
-                tuples(chunk.len(), 6, None)
-            ));
-            let mut q = sqlx::query(AssertSqlSafe(sql.as_str()));
-            for c in chunk {
-                q = q.bind(c.at).bind(&c.locale).bind(&c.search_id).bind(&c.slug).bind(&c.query).bind(&c.visit);
-            }
-            q.execute(&mut *tx).await?;
-        }
+                tuples(n, 6, None)
+            ), |q, c| q.bind(c.at).bind(&c.locale).bind(&c.search_id).bind(&c.slug).bind(&c.query).bind(&c.visit));
         let mut contacted: Vec<&str> = s.contacts.iter().filter_map(|c| c.search_id.as_deref()).collect();
         contacted.sort_unstable();
         contacted.dedup();
@@ -218,49 +206,28 @@ macro_rules! write_with {
                 tally.contact_from(&mut deltas, c.at, &c.locale, slug);
             }
         }
-        for chunk in s.views.chunks(ROWS) {
-            let sql = store.sql_in_order(&format!(
+        execute_chunks!(tx, store, s.views, |n| format!(
                 "INSERT INTO views (at, locale, slug, search_id, visit) VALUES {}",
-                tuples(chunk.len(), 5, None)
-            ));
-            let mut q = sqlx::query(AssertSqlSafe(sql.as_str()));
-            for v in chunk {
-                q = q.bind(v.at).bind(&v.locale).bind(&v.slug).bind(&v.search_id).bind(&v.visit);
-            }
-            q.execute(&mut *tx).await?;
-        }
+                tuples(n, 5, None)
+            ), |q, v| q.bind(v.at).bind(&v.locale).bind(&v.slug).bind(&v.search_id).bind(&v.visit));
         for v in &s.views {
             tally.viewed(&mut deltas, v);
         }
         let rows: Vec<_> = deltas.searches.iter().collect();
-        for chunk in rows.chunks(ROWS) {
-            let sql = store.sql_in_order(&format!("{}{}{}", SEARCH_ROLLUP.0, tuples(chunk.len(), 14, None), SEARCH_ROLLUP.1));
-            let mut q = sqlx::query(AssertSqlSafe(sql.as_str()));
-            for (k, c) in chunk {
-                q = q.bind(k.day).bind(&k.locale).bind(&k.source).bind(&k.normalized).bind(&k.wording)
+        execute_chunks!(tx, store, rows, |n| format!("{}{}{}", SEARCH_ROLLUP.0, tuples(n, 14, None), SEARCH_ROLLUP.1), |q, (k, c)| q.bind(k.day).bind(&k.locale).bind(&k.source).bind(&k.normalized).bind(&k.wording)
                     .bind(c.searches).bind(c.zero_results).bind(c.clicked).bind(c.click_position).bind(c.contacted)
-                    .bind(c.helpful).bind(c.not_helpful).bind(c.visits).bind(c.reader_visits);
-            }
-            q.execute(&mut *tx).await?;
-        }
+                    .bind(c.helpful).bind(c.not_helpful).bind(c.visits).bind(c.reader_visits));
         let mut keys: HashMap<(&str, &str, i64), super::tally::Counts> = HashMap::new();
         for (k, c) in &deltas.searches {
             let e = keys.entry((k.normalized.as_str(), k.locale.as_str(), k.day)).or_default();
             e.add(c);
         }
         let rows: Vec<_> = keys.into_iter().collect();
-        for chunk in rows.chunks(ROWS) {
-            let sql = store.sql_in_order(&format!(
+        execute_chunks!(tx, store, rows, |n| format!(
                 "INSERT INTO key_days (normalized, locale, day, searches, zero_results, clicked, click_position, contacted, helpful, not_helpful, visits) VALUES {} ON CONFLICT (normalized, locale, day) DO UPDATE SET searches = key_days.searches + excluded.searches, zero_results = key_days.zero_results + excluded.zero_results, clicked = key_days.clicked + excluded.clicked, click_position = key_days.click_position + excluded.click_position, contacted = key_days.contacted + excluded.contacted, helpful = key_days.helpful + excluded.helpful, not_helpful = key_days.not_helpful + excluded.not_helpful, visits = key_days.visits + excluded.visits",
-                tuples(chunk.len(), 11, None)
-            ));
-            let mut q = sqlx::query(AssertSqlSafe(sql.as_str()));
-            for ((normalized, locale, day), c) in chunk {
-                q = q.bind(*normalized).bind(*locale).bind(*day).bind(c.searches).bind(c.zero_results).bind(c.clicked)
-                    .bind(c.click_position).bind(c.contacted).bind(c.helpful).bind(c.not_helpful).bind(c.visits);
-            }
-            q.execute(&mut *tx).await?;
-        }
+                tuples(n, 11, None)
+            ), |q, ((normalized, locale, day), c)| q.bind(*normalized).bind(*locale).bind(*day).bind(c.searches).bind(c.zero_results).bind(c.clicked)
+                    .bind(c.click_position).bind(c.contacted).bind(c.helpful).bind(c.not_helpful).bind(c.visits));
         let mut wordings: HashMap<(i64, &str, &str), (i64, i64, i64)> = HashMap::new();
         for (k, c) in &deltas.searches {
             let e = wordings.entry((k.day.div_euclid(BUCKET_DAYS), k.locale.as_str(), k.wording.as_str())).or_default();
@@ -269,17 +236,10 @@ macro_rules! write_with {
             e.2 += c.reader_visits;
         }
         let rows: Vec<_> = wordings.into_iter().collect();
-        for chunk in rows.chunks(ROWS) {
-            let sql = store.sql_in_order(&format!(
+        execute_chunks!(tx, store, rows, |n| format!(
                 "INSERT INTO wording_buckets (bucket, locale, wording, searches, zero_results, reader_visits) VALUES {} ON CONFLICT (bucket, locale, wording) DO UPDATE SET searches = wording_buckets.searches + excluded.searches, zero_results = wording_buckets.zero_results + excluded.zero_results, reader_visits = wording_buckets.reader_visits + excluded.reader_visits",
-                tuples(chunk.len(), 6, None)
-            ));
-            let mut q = sqlx::query(AssertSqlSafe(sql.as_str()));
-            for ((bucket, locale, wording), (searches, zero, readers)) in chunk {
-                q = q.bind(*bucket).bind(*locale).bind(*wording).bind(*searches).bind(*zero).bind(*readers);
-            }
-            q.execute(&mut *tx).await?;
-        }
+                tuples(n, 6, None)
+            ), |q, ((bucket, locale, wording), (searches, zero, readers))| q.bind(*bucket).bind(*locale).bind(*wording).bind(*searches).bind(*zero).bind(*readers));
         let mut buckets: HashMap<(i64, &str, &str), (i64, i64)> = HashMap::new();
         for (k, c) in &deltas.searches {
             let e = buckets.entry((k.day.div_euclid(BUCKET_DAYS), k.locale.as_str(), k.normalized.as_str())).or_default();
@@ -287,38 +247,17 @@ macro_rules! write_with {
             e.1 += c.failure();
         }
         let rows: Vec<_> = buckets.into_iter().collect();
-        for chunk in rows.chunks(ROWS) {
-            let sql = store.sql_in_order(&format!(
+        execute_chunks!(tx, store, rows, |n| format!(
                 "INSERT INTO key_buckets (bucket, locale, normalized, searches, failure) VALUES {} ON CONFLICT (bucket, locale, normalized) DO UPDATE SET searches = key_buckets.searches + excluded.searches, failure = key_buckets.failure + excluded.failure",
-                tuples(chunk.len(), 5, None)
-            ));
-            let mut q = sqlx::query(AssertSqlSafe(sql.as_str()));
-            for ((bucket, locale, normalized), (searches, failure)) in chunk {
-                q = q.bind(*bucket).bind(*locale).bind(*normalized).bind(*searches).bind(*failure);
-            }
-            q.execute(&mut *tx).await?;
-        }
+                tuples(n, 5, None)
+            ), |q, ((bucket, locale, normalized), (searches, failure))| q.bind(*bucket).bind(*locale).bind(*normalized).bind(*searches).bind(*failure));
         let rows: Vec<_> = deltas.days.iter().collect();
-        for chunk in rows.chunks(ROWS) {
-            let sql = store.sql_in_order(&format!("{}{}{}", DAY_ROLLUP.0, tuples(chunk.len(), 12, None), DAY_ROLLUP.1));
-            let mut q = sqlx::query(AssertSqlSafe(sql.as_str()));
-            for ((day, locale, source), c) in chunk {
-                q = q.bind(*day).bind(locale).bind(source)
+        execute_chunks!(tx, store, rows, |n| format!("{}{}{}", DAY_ROLLUP.0, tuples(n, 12, None), DAY_ROLLUP.1), |q, ((day, locale, source), c)| q.bind(*day).bind(locale).bind(source)
                     .bind(c.searches).bind(c.zero_results).bind(c.clicked).bind(c.click_position).bind(c.contacted)
-                    .bind(c.helpful).bind(c.not_helpful).bind(c.visits).bind(c.refinements);
-            }
-            q.execute(&mut *tx).await?;
-        }
+                    .bind(c.helpful).bind(c.not_helpful).bind(c.visits).bind(c.refinements));
         let rows: Vec<_> = deltas.articles.iter().collect();
-        for chunk in rows.chunks(ROWS) {
-            let sql = store.sql_in_order(&format!("{}{}{}", ARTICLE_ROLLUP.0, tuples(chunk.len(), 9, None), ARTICLE_ROLLUP.1));
-            let mut q = sqlx::query(AssertSqlSafe(sql.as_str()));
-            for ((day, locale, slug), a) in chunk {
-                q = q.bind(*day).bind(locale).bind(slug)
-                    .bind(a.views).bind(a.votes).bind(a.helpful).bind(a.score_sum).bind(a.scores).bind(a.contacts);
-            }
-            q.execute(&mut *tx).await?;
-        }
+        execute_chunks!(tx, store, rows, |n| format!("{}{}{}", ARTICLE_ROLLUP.0, tuples(n, 9, None), ARTICLE_ROLLUP.1), |q, ((day, locale, slug), a)| q.bind(*day).bind(locale).bind(slug)
+                    .bind(a.views).bind(a.votes).bind(a.helpful).bind(a.score_sum).bind(a.scores).bind(a.contacts));
         if let Some((journal, replayed)) = $mark {
             let sql = store.sql("INSERT INTO journal_marks (journal, replayed) VALUES ($1, $2) ON CONFLICT (journal) DO UPDATE SET replayed = excluded.replayed");
             sqlx::query(AssertSqlSafe(sql.as_str())).bind(journal).bind(replayed as i64).execute(&mut *tx).await?;

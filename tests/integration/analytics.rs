@@ -652,3 +652,41 @@ async fn ranking_from_candidates_equals_the_full_scan() {
         }
     }
 }
+
+/// The "Was this helpful?" form and the contact link take their tokens like the events API:
+/// past the limit a vote is refused with 429, and a contact link still reaches support but
+/// is not counted.
+#[tokio::test]
+async fn votes_and_contact_links_are_rate_limited_too() {
+    use helpcenter::config::{Bucket, EventLimits};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let url = format!("sqlite://{}", dir.path().join("log.db").display());
+    let slow = |burst: f64| Bucket { burst, per_second: 0.0001 };
+    let site = crate::support::Site::with_config(
+        |a| crate::support::copy_dir(&crate::support::repo().join("tests/fixtures/articles"), a),
+        move |c| {
+            c.searchlog = url;
+            c.events =
+                EventLimits { visit: slow(2.0), cookieless: slow(50.0), address: slow(50.0), global: slow(50.0) };
+        },
+    );
+    let cookie = "hc_visit=0123456789abcdef0123456789abcdef";
+    let vote = || {
+        Request::post("/en/articles/refunds/feedback")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::COOKIE, cookie)
+            .body(Body::from("helpful=no"))
+            .expect("req")
+    };
+    assert_eq!(site.send(vote()).await.0, StatusCode::SEE_OTHER);
+    assert_eq!(site.send(vote()).await.0, StatusCode::SEE_OTHER);
+    let (status, headers, _) = site.send(vote()).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "the third vote of the visit");
+    assert!(headers.contains_key(header::RETRY_AFTER));
+    let contact = Request::get("/en/contact?q=refund").header(header::COOKIE, cookie).body(Body::empty()).expect("req");
+    assert_eq!(site.send(contact).await.0, StatusCode::SEE_OTHER, "support is still reached");
+    flush(&site).await;
+    let store = store(&site);
+    assert_eq!(store.count("feedback").await.expect("count"), 2);
+    assert_eq!(store.count("contacts").await.expect("count"), 0, "over the limit: not counted");
+}

@@ -245,6 +245,11 @@ async fn retention_purges_old_events() {
         assert_eq!(purged, 1, "{}", backend.name);
         let data = store.load(0, now() + 10, None).await.expect("load");
         assert_eq!(data.searches.iter().map(|s| s.3.as_str()).collect::<Vec<_>>(), vec!["new"]);
+        // The rollups forget the purged days too.
+        let two_years = report::Filter::new(Period::ending(now(), 730 * 86_400), None, None).expect("filter");
+        assert_eq!(report::funnel(&store, &two_years).await.expect("funnel").current.searches, 1, "{}", backend.name);
+        let top = report::top_queries(&store, &two_years, 10).await.expect("queries");
+        assert_eq!(top.iter().map(|q| q.key.as_str()).collect::<Vec<_>>(), ["new"], "{}", backend.name);
     }
 }
 
