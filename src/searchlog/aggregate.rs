@@ -153,7 +153,7 @@ macro_rules! run {
     ($store:expr, $statement:expr, $row:ident => $map:expr) => {{
         let sql = $store.sql(&$statement.sql);
         match $store {
-            Store::Sqlite(pool) => fetch_rows!(pool, sql.as_str(), &$statement.binds, $row => $map),
+            Store::Sqlite(pool, _) => fetch_rows!(pool, sql.as_str(), &$statement.binds, $row => $map),
             Store::Postgres(pool) => fetch_rows!(pool, sql.as_str(), &$statement.binds, $row => $map),
         }
     }};

@@ -9,6 +9,8 @@ pub mod jsonl;
 pub mod store;
 pub mod tally;
 pub mod write;
+pub mod write_postgres;
+pub mod write_sqlite;
 pub mod writer;
 
 pub use event::{ClickEvent, ContactEvent, Event, FeedbackEvent, SearchEvent, Source, ViewEvent, normalize, redact};

@@ -2,8 +2,10 @@
 //! several replicas), chosen from the URL. One enum, migrations per backend, the same SQL
 //! (`$1` placeholders; numbered `?1` for SQLite).
 
-use std::path::Path;
+use std::borrow::Cow;
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::AssertSqlSafe;
@@ -12,6 +14,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 
 use super::event::Event;
 use super::tally::Tally;
+use super::write_sqlite::SqliteWriter;
 
 /// Migrations, in order: (version, SQLite SQL, PostgreSQL SQL).
 const MIGRATIONS: &[(i64, &str, &str)] = &[
@@ -51,6 +54,12 @@ pub enum StoreError {
     /// The database failed.
     #[error("search log database: {0}")]
     Db(#[from] sqlx::Error),
+    /// The SQLite file failed while writing.
+    #[error("search log database: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// The write was interrupted (its thread panicked or the runtime is shutting down).
+    #[error("search log write interrupted: {0}")]
+    Interrupted(String),
     /// The folder for the SQLite file could not be created.
     #[error("search log folder {path}: {source}")]
     Folder {
@@ -64,8 +73,9 @@ pub enum StoreError {
 /// The event store.
 #[derive(Debug, Clone)]
 pub enum Store {
-    /// Embedded SQLite file.
-    Sqlite(SqlitePool),
+    /// Embedded SQLite file: reads and migrations through sqlx, writes through
+    /// [`SqliteWriter`].
+    Sqlite(SqlitePool, Arc<SqliteWriter>),
     /// Shared PostgreSQL.
     Postgres(PgPool),
 }
@@ -74,7 +84,7 @@ pub enum Store {
 macro_rules! with_pool {
     ($store:expr, $pool:ident => $body:expr) => {
         match $store {
-            Store::Sqlite($pool) => $body,
+            Store::Sqlite($pool, _) => $body,
             Store::Postgres($pool) => $body,
         }
     };
@@ -118,12 +128,10 @@ impl Store {
     pub fn connect_lazy(url: &str) -> Result<Self, StoreError> {
         if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
             let file = path.split('?').next().unwrap_or(path);
-            if file.is_empty() {
+            if file.is_empty() || file == ":memory:" || file.starts_with("file:") {
                 return Err(StoreError::BadUrl(url.to_owned()));
             }
-            if file != ":memory:"
-                && let Some(parent) = Path::new(file).parent().filter(|p| !p.as_os_str().is_empty())
-            {
+            if let Some(parent) = Path::new(file).parent().filter(|p| !p.as_os_str().is_empty()) {
                 std::fs::create_dir_all(parent)
                     .map_err(|source| StoreError::Folder { path: parent.to_path_buf(), source })?;
             }
@@ -135,9 +143,12 @@ impl Store {
                 .busy_timeout(Duration::from_secs(5))
                 // 16 MiB of page cache per connection (the default is 2 MiB): rollup upserts
                 // and id lookups stay in memory.
-                .pragma("cache_size", "-16384");
+                .pragma("cache_size", "-16384")
+                // Statement journals (every multi-row upsert in a transaction writes one)
+                // stay in memory instead of a temporary file.
+                .pragma("temp_store", "memory");
             let pool = SqlitePoolOptions::new().max_connections(4).connect_lazy_with(options);
-            Ok(Store::Sqlite(pool))
+            Ok(Store::Sqlite(pool, Arc::new(SqliteWriter::new(PathBuf::from(file)))))
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let options = PgConnectOptions::from_str(url).map_err(|_| StoreError::BadUrl(url.to_owned()))?;
             let pool = PgPoolOptions::new()
@@ -150,71 +161,67 @@ impl Store {
         }
     }
 
+    /// Tunes the store for a bulk import (SQLite: fewer, larger WAL checkpoints).
+    pub fn bulk(&self) {
+        if let Store::Sqlite(_, writer) = self {
+            writer.bulk();
+        }
+    }
+
     /// `sqlite` or `postgres`.
     pub fn backend(&self) -> &'static str {
         match self {
-            Store::Sqlite(_) => "sqlite",
+            Store::Sqlite(..) => "sqlite",
             Store::Postgres(_) => "postgres",
         }
     }
 
     /// The statement in this backend's placeholder style. Every statement is a constant of
     /// this module; values are always bound, never formatted in.
-    /// [`Self::sql`] for statements whose placeholders appear in bind order: SQLite gets
-    /// anonymous `?` (it looks a numbered one up by a linear scan per bind, quadratic over
-    /// a multi-row statement).
-    pub(super) fn sql_in_order(&self, sql: &str) -> String {
-        match self {
-            Store::Postgres(_) => sql.to_owned(),
-            Store::Sqlite(_) => {
-                let mut out = String::with_capacity(sql.len());
-                let mut chars = sql.chars().peekable();
-                while let Some(c) = chars.next() {
-                    if c == '$' && chars.peek().is_some_and(char::is_ascii_digit) {
-                        out.push('?');
-                        while chars.peek().is_some_and(char::is_ascii_digit) {
-                            chars.next();
-                        }
-                    } else {
-                        out.push(c);
-                    }
-                }
-                out
-            }
-        }
-    }
-
     pub(super) fn sql(&self, sql: &str) -> String {
         match self {
             Store::Postgres(_) => sql.to_owned(),
-            Store::Sqlite(_) => sql.replace('$', "?"),
+            Store::Sqlite(..) => sql.replace('$', "?"),
         }
     }
 
     /// Applies the migrations not applied yet (idempotent; safe with several replicas).
     pub async fn migrate(&self) -> Result<(), StoreError> {
+        let latest = MIGRATIONS.len() as i64;
         with_pool!(self, pool => {
+            // Nothing to do (every admin view and report asks): no lock taken.
+            let applied: Result<(i64,), _> = sqlx::query_as("SELECT CAST(COUNT(*) AS BIGINT) FROM helpcenter_migrations").fetch_one(pool).await;
+            if applied.is_ok_and(|(n,)| n >= latest) {
+                return Ok(());
+            }
+            // One migrator at a time (replicas, the writer and the first report start
+            // together, and concurrent DDL fails or runs a backfill twice): SQLite takes the
+            // write lock up front, PostgreSQL a transaction-scoped advisory lock; what is
+            // applied is read under it, and every migration commits together.
+            let sqlite = matches!(self, Store::Sqlite(..));
+            let mut tx = pool.begin_with(if sqlite { "BEGIN IMMEDIATE" } else { "BEGIN" }).await?;
+            if !sqlite {
+                sqlx::query("SELECT pg_advisory_xact_lock(7238523)").execute(&mut *tx).await?;
+            }
             sqlx::raw_sql("CREATE TABLE IF NOT EXISTS helpcenter_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)")
-                .execute(pool)
+                .execute(&mut *tx)
                 .await?;
-            for (version, sqlite, postgres) in MIGRATIONS {
+            for (version, sqlite_script, postgres_script) in MIGRATIONS {
                 let applied: Option<(i64,)> = sqlx::query_as(AssertSqlSafe(self.sql("SELECT version FROM helpcenter_migrations WHERE version = $1")))
                     .bind(version)
-                    .fetch_optional(pool)
+                    .fetch_optional(&mut *tx)
                     .await?;
                 if applied.is_some() {
                     continue;
                 }
-                let script = if matches!(self, Store::Sqlite(_)) { *sqlite } else { *postgres };
-                let mut tx = pool.begin().await?;
-                sqlx::raw_sql(script).execute(&mut *tx).await?;
-                sqlx::query(AssertSqlSafe(self.sql("INSERT INTO helpcenter_migrations (version, applied_at) VALUES ($1, $2) ON CONFLICT (version) DO NOTHING")))
+                sqlx::raw_sql(if sqlite { *sqlite_script } else { *postgres_script }).execute(&mut *tx).await?;
+                sqlx::query(AssertSqlSafe(self.sql("INSERT INTO helpcenter_migrations (version, applied_at) VALUES ($1, $2)")))
                     .bind(version)
                     .bind(super::event::now())
                     .execute(&mut *tx)
                     .await?;
-                tx.commit().await?;
             }
+            tx.commit().await?;
             Ok(())
         })
     }
@@ -241,8 +248,48 @@ impl Store {
         tally: &mut Tally,
         mark: Option<(&str, u64)>,
     ) -> Result<(), StoreError> {
+        self.write(Cow::Borrowed(batch), tally, mark).await
+    }
+
+    /// [`Self::insert_tallied`] for a batch the caller gives up (bulk import: SQLite writes
+    /// it on another thread without copying it).
+    pub async fn insert_owned(&self, batch: Vec<Event>, tally: &mut Tally) -> Result<(), StoreError> {
+        if batch.is_empty() {
+            return Ok(());
+        }
+        self.write(Cow::Owned(batch), tally, None).await
+    }
+
+    async fn write(
+        &self,
+        batch: Cow<'_, [Event]>,
+        tally: &mut Tally,
+        mark: Option<(&str, u64)>,
+    ) -> Result<(), StoreError> {
         tally.begin();
-        let result = self.write_tallied(batch, tally, mark).await;
+        let result = match self {
+            Store::Postgres(pool) => super::write_postgres::write(pool, &batch, tally, mark).await,
+            Store::Sqlite(_, writer) => {
+                // Off the async runtime: the batch, the tally and the mark move to a blocking
+                // thread and the tally comes back (a panic there loses only the tally's memory
+                // of visits, as a restart does).
+                let (writer, batch, mark) =
+                    (writer.clone(), batch.into_owned(), mark.map(|(j, at)| (j.to_owned(), at)));
+                let mut owned = std::mem::take(tally);
+                let done = tokio::task::spawn_blocking(move || {
+                    let result = writer.write(&batch, &mut owned, mark.as_ref().map(|(j, at)| (j.as_str(), *at)));
+                    (owned, result)
+                })
+                .await;
+                match done {
+                    Ok((owned, result)) => {
+                        *tally = owned;
+                        result.map_err(StoreError::from)
+                    }
+                    Err(e) => Err(StoreError::Interrupted(e.to_string())),
+                }
+            }
+        };
         if result.is_err() {
             tally.undo();
         }

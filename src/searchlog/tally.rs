@@ -130,9 +130,17 @@ pub struct Deltas {
     pub articles: HashMap<(i64, String, String), ArticleCounts>,
 }
 
+/// The row of `key`, cloning the key only when the row is new (most lookups find one).
+fn row<'m, K: Hash + Eq + Clone, V: Default>(map: &'m mut HashMap<K, V>, key: &K) -> &'m mut V {
+    if !map.contains_key(key) {
+        map.insert(key.clone(), V::default());
+    }
+    map.get_mut(key).expect("inserted above")
+}
+
 impl Deltas {
     fn both(&mut self, key: &SearchKey, f: impl Fn(&mut Counts)) {
-        f(self.searches.entry(key.clone()).or_default());
+        f(row(&mut self.searches, key));
         f(self.days.entry((key.day, key.locale.clone(), key.source.clone())).or_default());
     }
 }
@@ -168,7 +176,14 @@ fn hash(parts: &[&str]) -> u64 {
 
 /// The query as shown in reports: spacing collapsed, case kept.
 pub fn wording(query: &str) -> String {
-    query.split_whitespace().collect::<Vec<_>>().join(" ")
+    let mut out = String::with_capacity(query.len());
+    for word in query.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out
 }
 
 impl Tally {
@@ -220,7 +235,7 @@ impl Tally {
 
     fn credit_reader(&mut self, deltas: &mut Deltas, key: &SearchKey, visit: &str) {
         if self.first(key.day, &["reader", &key.locale, &key.wording, visit]) {
-            deltas.searches.entry(key.clone()).or_default().reader_visits += 1;
+            row(&mut deltas.searches, key).reader_visits += 1;
         }
     }
 
@@ -245,11 +260,11 @@ impl Tally {
         if !reader && state.unread.len() < UNREAD_BOUND {
             state.unread.push(key.clone());
         }
-        let row = deltas.searches.entry(key.clone()).or_default();
-        row.searches += 1;
-        row.zero_results += zero;
-        row.visits += i64::from(new_for_key);
-        row.refinements += i64::from(refined);
+        let counts = row(&mut deltas.searches, &key);
+        counts.searches += 1;
+        counts.zero_results += zero;
+        counts.visits += i64::from(new_for_key);
+        counts.refinements += i64::from(refined);
         let day = deltas.days.entry((key.day, key.locale.clone(), key.source.clone())).or_default();
         day.searches += 1;
         day.zero_results += zero;
@@ -262,8 +277,8 @@ impl Tally {
     }
 
     /// The first click on an earlier search.
-    pub fn clicked(&mut self, deltas: &mut Deltas, search: &SearchRef, position: i64) {
-        deltas.both(&search.key, |c| {
+    pub fn clicked(&mut self, deltas: &mut Deltas, search: &SearchKey, position: i64) {
+        deltas.both(search, |c| {
             c.clicked += 1;
             c.click_position += position;
         });

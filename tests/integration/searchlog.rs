@@ -377,3 +377,20 @@ async fn the_writer_purges_expired_events_on_its_own() {
         assert_eq!(left, vec!["now", "recent"], "{}", backend.name);
     }
 }
+
+/// Replicas (and, in one process, the writer and the first report) start together: their
+/// migrations run one at a time, none fails, and the data backfills run once.
+#[tokio::test]
+async fn concurrent_migrations_on_a_fresh_database_all_succeed() {
+    for backend in backends().await {
+        let stores: Vec<Store> = (0..4).map(|_| Store::connect_lazy(&backend.url).expect("store")).collect();
+        let results = futures_util::future::join_all(stores.iter().map(|s| s.migrate())).await;
+        for result in results {
+            result.unwrap_or_else(|e| panic!("{}: {e}", backend.name));
+        }
+        let store = &stores[0];
+        store.insert(&[Event::Search(search("refund", 2, 0))]).await.expect("insert");
+        let funnel = report::funnel(store, &last_30_days()).await.expect("funnel").current;
+        assert_eq!(funnel.searches, 1, "{}", backend.name);
+    }
+}
