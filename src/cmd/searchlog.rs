@@ -133,7 +133,7 @@ pub fn import(config: &Config, file: &Path) -> anyhow::Result<ExitCode> {
         match message {
             Parsed::Batch(batch) => {
                 imported += batch.len();
-                runtime.block_on(store.insert_owned(batch, &mut tally))?;
+                runtime.block_on(store.insert_owned(batch, &mut tally, None))?;
             }
             Parsed::Done { refused: n } => refused = n,
         }

@@ -45,6 +45,16 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     ),
 ];
 
+/// How long a SQLite connection waits for another's write lock (the writer, a migration,
+/// a purge) before failing.
+pub(super) const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// A statement in SQLite's numbered placeholders (`$1` → `?1`). Every statement is a
+/// constant of this crate; values are always bound, never formatted in.
+pub(super) fn numbered(sql: &str) -> String {
+    sql.replace('$', "?")
+}
+
 /// Errors from the store.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -140,7 +150,7 @@ impl Store {
                 .create_if_missing(true)
                 .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal)
-                .busy_timeout(Duration::from_secs(5))
+                .busy_timeout(BUSY_TIMEOUT)
                 // 16 MiB of page cache per connection (the default is 2 MiB): rollup upserts
                 // and id lookups stay in memory.
                 .pragma("cache_size", "-16384")
@@ -176,12 +186,11 @@ impl Store {
         }
     }
 
-    /// The statement in this backend's placeholder style. Every statement is a constant of
-    /// this module; values are always bound, never formatted in.
+    /// The statement in this backend's placeholder style ([`numbered`] for SQLite).
     pub(super) fn sql(&self, sql: &str) -> String {
         match self {
             Store::Postgres(_) => sql.to_owned(),
-            Store::Sqlite(..) => sql.replace('$', "?"),
+            Store::Sqlite(..) => numbered(sql),
         }
     }
 
@@ -251,13 +260,18 @@ impl Store {
         self.write(Cow::Borrowed(batch), tally, mark).await
     }
 
-    /// [`Self::insert_tallied`] for a batch the caller gives up (bulk import: SQLite writes
-    /// it on another thread without copying it).
-    pub async fn insert_owned(&self, batch: Vec<Event>, tally: &mut Tally) -> Result<(), StoreError> {
-        if batch.is_empty() {
+    /// [`Self::insert_marked`] for a batch the caller gives up (the writer, the journal's
+    /// replay, an import): SQLite writes it on another thread without copying it.
+    pub async fn insert_owned(
+        &self,
+        batch: Vec<Event>,
+        tally: &mut Tally,
+        mark: Option<(&str, u64)>,
+    ) -> Result<(), StoreError> {
+        if batch.is_empty() && mark.is_none() {
             return Ok(());
         }
-        self.write(Cow::Owned(batch), tally, None).await
+        self.write(Cow::Owned(batch), tally, mark).await
     }
 
     async fn write(
@@ -427,5 +441,21 @@ impl Store {
     /// Closes the pool.
     pub async fn close(&self) {
         with_pool!(self, pool => pool.close().await)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_search_log_is_a_file_or_a_server() {
+        // The writer opens the file itself: an in-memory database would be a different one
+        // on every connection, so it is refused with the accepted forms named.
+        for url in ["sqlite::memory:", "sqlite://:memory:", "sqlite:file:log?mode=memory", "sqlite://", "mysql://x"] {
+            let error = Store::connect_lazy(url).expect_err(url).to_string();
+            assert!(error.contains("sqlite://path/to/file.db"), "{url}: {error}");
+        }
+        assert_eq!(numbered("WHERE id = $1 AND at > $2"), "WHERE id = ?1 AND at > ?2");
     }
 }

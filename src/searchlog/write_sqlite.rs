@@ -8,12 +8,12 @@
 use std::path::PathBuf;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::time::Duration;
 
 use rusqlite::{Connection, OptionalExtension, Statement, TransactionBehavior, params};
 use rustc_hash::FxHashMap as HashMap;
 
 use super::event::Event;
+use super::store::{BUSY_TIMEOUT, numbered};
 use super::tally::{Deltas, Tally};
 use super::write::{
     ARTICLE_ROLLUP, CHOSEN, CLICKS, CONTACTED, CONTACTS, DAY_ROLLUP, FEEDBACK, FIRST_CLICK, JOURNAL_MARK, KEY_BUCKETS,
@@ -46,11 +46,6 @@ fn row(n: usize) -> String {
     format!("({})", marks.join(", "))
 }
 
-/// A statement of [`super::write`] in SQLite's numbered placeholders (`$1` → `?1`).
-fn numbered(sql: &str) -> String {
-    sql.replace('$', "?")
-}
-
 /// Reads what crediting a search needs.
 fn ref_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RefRow> {
     Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
@@ -70,7 +65,7 @@ impl SqliteWriter {
 
     fn open(&self) -> rusqlite::Result<Connection> {
         let connection = Connection::open(&self.path)?;
-        connection.busy_timeout(Duration::from_secs(5))?;
+        connection.busy_timeout(BUSY_TIMEOUT)?;
         connection.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()))?;
         connection.execute_batch(&format!(
             "PRAGMA synchronous = NORMAL; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -{CACHE_KIB}; PRAGMA wal_autocheckpoint = {};",

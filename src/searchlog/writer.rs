@@ -298,7 +298,7 @@ impl Writer {
         }
         let n = self.pending.len().min(BATCH);
         let batch: Vec<Event> = self.pending.iter().take(n).cloned().collect();
-        self.store.insert_tallied(&batch, &mut self.tally).await?;
+        self.store.insert_owned(batch, &mut self.tally, None).await?;
         Ok(n)
     }
 
@@ -399,11 +399,12 @@ impl Writer {
             if chunk.end == offset && chunk.events.is_empty() {
                 break;
             }
+            let n = chunk.events.len() as u64;
             self.store
-                .insert_marked(&chunk.events, &mut self.tally, Some((&id, chunk.end)))
+                .insert_owned(chunk.events, &mut self.tally, Some((&id, chunk.end)))
                 .await
                 .map_err(|e| e.to_string())?;
-            self.counters.replayed.fetch_add(chunk.events.len() as u64, Ordering::Relaxed);
+            self.counters.replayed.fetch_add(n, Ordering::Relaxed);
             offset = chunk.end;
             self.replayed_to = Some(offset);
         }
