@@ -42,7 +42,11 @@ pub struct Snapshot {
 impl Snapshot {
     /// A snapshot of `catalog` searched by `searcher` (the typeahead index is built here).
     pub fn new(catalog: Catalog, searcher: Searcher) -> Self {
-        let suggest = Arc::new(SuggestIndex::build(&catalog.public, &searcher.words_by_article()));
+        let started = Instant::now();
+        let words = searcher.body_words();
+        tracing::debug!(ms = started.elapsed().as_millis() as u64, "body words read back");
+        let suggest = Arc::new(SuggestIndex::build(&catalog.public, &words));
+        tracing::debug!(ms = started.elapsed().as_millis() as u64, "typeahead index built");
         Self { catalog, searcher, suggest, completions: Arc::default(), generation: 0 }
     }
 
@@ -293,6 +297,7 @@ fn build(
     previous: Option<&Arc<Synonyms>>,
     generation: u64,
 ) -> Snapshot {
+    let started = Instant::now();
     let (searcher, problem) = crate::search::open_searcher(
         index,
         options.weights,
@@ -301,6 +306,7 @@ fn build(
         &catalog.preview,
         previous,
     );
+    tracing::debug!(ms = started.elapsed().as_millis() as u64, "searcher opened");
     if let Some(problem) = problem {
         note_synonyms_problem(&mut catalog, problem, previous.is_some());
     }

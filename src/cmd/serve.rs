@@ -108,6 +108,7 @@ pub fn run(config: Config) -> anyhow::Result<ExitCode> {
                 if let Err(e) = reloader.compact_now() {
                     warn!(error = %e, "merging the index failed; searches stay a little slower");
                 }
+                release_freed_memory();
             })
             .context("cannot start the index merge thread")?;
         let listener = TcpListener::bind(&addr).await.with_context(|| format!("cannot listen on {addr}"))?;

@@ -4,9 +4,6 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 
-use tantivy::collector::DocSetCollector;
-use tantivy::query::TermQuery;
-use tantivy::schema::{IndexRecordOption, Value};
 use tantivy::{IndexWriter, TantivyDocument, Term, doc};
 use tracing::{info, warn};
 
@@ -123,19 +120,28 @@ impl Indexer {
         Ok(())
     }
 
-    /// The (article id → hash) pairs currently in the index.
+    /// The (article id → hash) pairs currently in the index, read from fast fields: the
+    /// document store (every article's Markdown) is never paged in for it.
     fn indexed_hashes(&self) -> Result<HashMap<String, u64>, SearchError> {
-        let f = self.index.fields;
         self.index.reader.reload()?;
         let searcher = self.index.reader.searcher();
-        let articles = TermQuery::new(Term::from_field_u64(f.kind, KIND_ARTICLE), IndexRecordOption::Basic);
-        let addresses = searcher.search(&articles, &DocSetCollector)?;
-        let mut map = HashMap::with_capacity(addresses.len());
-        for address in addresses {
-            let doc: TantivyDocument = searcher.doc(address)?;
-            let id = doc.get_first(f.article).and_then(|v| v.as_str()).unwrap_or_default().to_owned();
-            let hash = doc.get_first(f.hash).and_then(|v| v.as_u64()).unwrap_or_default();
-            map.insert(id, hash);
+        let mut map = HashMap::new();
+        for reader in searcher.segment_readers() {
+            let fast = reader.fast_fields();
+            let (kinds, hashes) = (fast.u64("kind")?, fast.u64("hash")?);
+            let Some(ids) = fast.str("article")? else { continue };
+            let alive = reader.alive_bitset();
+            let mut id = String::new();
+            for doc in 0..reader.max_doc() {
+                if alive.is_some_and(|a| !a.is_alive(doc)) || kinds.first(doc) != Some(KIND_ARTICLE) {
+                    continue;
+                }
+                let Some(ord) = ids.term_ords(doc).next() else { continue };
+                id.clear();
+                if ids.ord_to_str(ord, &mut id).map_err(tantivy::TantivyError::from)? {
+                    map.insert(id.clone(), hashes.first(doc).unwrap_or_default());
+                }
+            }
         }
         Ok(map)
     }

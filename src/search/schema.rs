@@ -16,7 +16,7 @@ use super::analyzer::{HelpTokenizer, TOKENIZER_NAME};
 const STORE_CACHE_BLOCKS: usize = 2048;
 
 /// Bump when fields change: an index with another version is rebuilt.
-pub const SCHEMA_VERSION: &str = "helpcenter-schema-8";
+pub const SCHEMA_VERSION: &str = "helpcenter-schema-9";
 
 /// The version written next to the index: the fields' version and the analyzer's
 /// fingerprint (its rules, pinned crates and output), so either changing rebuilds it.
@@ -58,7 +58,8 @@ pub struct Fields {
     pub description: Field,
     /// `YYYY-MM-DD` or empty.
     pub updated: Field,
-    /// Content hash of the source file.
+    /// Content hash of the source file (fast field: a sync reads what the index holds
+    /// without opening the document store).
     pub hash: Field,
     /// The Markdown body, stored only: pages render from it when viewed.
     pub source: Field,
@@ -102,10 +103,15 @@ pub struct SearchIndex {
 
 fn build_schema() -> (Schema, Fields) {
     let mut b = Schema::builder();
-    let text = |stored: bool| {
-        let indexing = TextFieldIndexing::default()
-            .set_tokenizer(TOKENIZER_NAME)
-            .set_index_option(IndexRecordOption::WithFreqsAndPositions);
+    // Positions only where phrase clauses read them (title and body: proximity); the
+    // other text fields rank by frequency alone, and skipping positions there makes
+    // indexing cheaper and the index smaller.
+    let text = |stored: bool, positions: bool| {
+        let indexing = TextFieldIndexing::default().set_tokenizer(TOKENIZER_NAME).set_index_option(if positions {
+            IndexRecordOption::WithFreqsAndPositions
+        } else {
+            IndexRecordOption::WithFreqs
+        });
         let opts = TextOptions::default().set_indexing_options(indexing);
         if stored { opts.set_stored() } else { opts }
     };
@@ -120,17 +126,17 @@ fn build_schema() -> (Schema, Fields) {
         slug: b.add_text_field("slug", STRING | STORED),
         category: b.add_text_field("category", STRING | STORED | FAST),
         draft: b.add_u64_field("draft", INDEXED | STORED),
-        title: b.add_text_field("title", text(true)),
-        keywords: b.add_text_field("keywords", text(false)),
-        headings: b.add_text_field("headings", text(false)),
-        body: b.add_text_field("body", text(false)),
+        title: b.add_text_field("title", text(true, true)),
+        keywords: b.add_text_field("keywords", text(false, false)),
+        headings: b.add_text_field("headings", text(false, false)),
+        body: b.add_text_field("body", text(false, true)),
         description: b.add_text_field("description", STORED),
         updated: b.add_text_field("updated", STORED),
-        hash: b.add_u64_field("hash", INDEXED | STORED),
+        hash: b.add_u64_field("hash", INDEXED | STORED | FAST),
         source: b.add_text_field("source", STORED),
         words: b.add_text_field("words", words),
-        section_heading: b.add_text_field("section_heading", text(false)),
-        section_text: b.add_text_field("section_text", text(true)),
+        section_heading: b.add_text_field("section_heading", text(false, false)),
+        section_text: b.add_text_field("section_text", text(true, false)),
         section_anchor: b.add_text_field("section_anchor", STORED),
         section_path: b.add_text_field("section_path", STORED),
         section_answer: b.add_text_field("section_answer", STORED),

@@ -9,7 +9,7 @@
 //! hit links to its best section and its snippet is cut from that passage. When the top
 //! passage clearly beats everything else, it is offered as a quick answer.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use tantivy::collector::{Collector, Count, SegmentCollector, TopDocs};
@@ -158,6 +158,8 @@ pub struct Searcher {
     translated_keys: Arc<HashMap<String, Vec<u64>>>,
     /// Documents of each kind (articles, section passages), for BM25 statistics.
     kinds: [u64; 2],
+    /// Published article documents in this commit.
+    public_docs: u64,
     /// Loanword pairs and guesses by sound.
     loanwords: Arc<super::loanwords::Loanwords>,
     /// Locales written mostly in Han, kana or Hangul (Latin query words there also look
@@ -197,8 +199,14 @@ impl Searcher {
             searcher.search(&q, &Count).map_or(0, |n| n as u64)
         };
         let kinds = [count(KIND_ARTICLE), count(super::schema::KIND_SECTION)];
+        let public = tantivy::query::BooleanQuery::intersection(vec![
+            Box::new(TermQuery::new(Term::from_field_u64(index.fields.kind, KIND_ARTICLE), IndexRecordOption::Basic)),
+            Box::new(TermQuery::new(Term::from_field_u64(index.fields.draft, 0), IndexRecordOption::Basic)),
+        ]);
+        let public_docs = searcher.search(&public, &Count).map_or(0, |n| n as u64);
         Self {
             kinds,
+            public_docs,
             searcher,
             fields: index.fields,
             weights,
@@ -251,7 +259,9 @@ impl Searcher {
                 .cloned()
                 .collect(),
         );
+        let started = std::time::Instant::now();
         self.loanwords = Arc::new(super::loanwords::Loanwords::build(&self.vocabulary, library, &self.synonyms));
+        tracing::debug!(ms = started.elapsed().as_millis() as u64, "loanwords mined");
         self.translated_keys = Arc::new(keys);
         self.translated = Arc::new(self.translated_filters());
         self
@@ -260,7 +270,8 @@ impl Searcher {
     /// The same searcher over the index's latest commit (after a merge of its segments).
     pub fn reopened(&self, index: &SearchIndex) -> Self {
         let fresh = Searcher::new(index.clone(), self.weights);
-        let mut next = Self { searcher: fresh.searcher, kinds: fresh.kinds, ..self.clone() };
+        let mut next =
+            Self { searcher: fresh.searcher, kinds: fresh.kinds, public_docs: fresh.public_docs, ..self.clone() };
         next.translated = Arc::new(next.translated_filters());
         next
     }
@@ -310,29 +321,19 @@ impl Searcher {
         self.searcher.num_docs()
     }
 
-    /// Number of published articles in the index (what `/healthz` may tell anybody).
+    /// Number of published articles in the index (what `/healthz` may tell anybody),
+    /// counted once when the searcher was opened: a liveness probe must not search.
     pub fn num_public_docs(&self) -> u64 {
-        let query = tantivy::query::BooleanQuery::new(vec![
-            (
-                tantivy::query::Occur::Must,
-                Box::new(TermQuery::new(
-                    Term::from_field_u64(self.fields.kind, KIND_ARTICLE),
-                    IndexRecordOption::Basic,
-                )),
-            ),
-            (
-                tantivy::query::Occur::Must,
-                Box::new(TermQuery::new(Term::from_field_u64(self.fields.draft, 0), IndexRecordOption::Basic)),
-            ),
-        ]);
-        self.searcher.search(&query, &Count).map_or(0, |n| n as u64)
+        self.public_docs
     }
 
-    /// Every published article's words (the index's `words` field: surface words of its
-    /// title, keywords, headings and body), by `article_key`, for typeahead.
-    pub fn words_by_article(&self) -> HashMap<u64, Vec<String>> {
+    /// Every word of published articles (the index's `words` field: surface words of
+    /// titles, keywords, headings and bodies), in byte order, each with the sorted
+    /// `article_key`s of the articles that use it: what typeahead builds from. One string
+    /// per distinct word, not one per article and word.
+    pub fn body_words(&self) -> Vec<(String, Vec<u64>)> {
         use tantivy::DocSet;
-        let mut out: HashMap<u64, Vec<String>> = HashMap::new();
+        let mut merged: BTreeMap<String, Vec<u64>> = BTreeMap::new();
         for reader in self.searcher.segment_readers() {
             let (Ok(inverted), Ok(keys)) =
                 (reader.inverted_index(self.fields.words), reader.fast_fields().u64("article_key"))
@@ -347,18 +348,29 @@ impl Searcher {
                 else {
                     continue;
                 };
+                let list = match merged.get_mut(word) {
+                    Some(list) => list,
+                    None => merged.entry(word.to_owned()).or_default(),
+                };
                 while postings.doc() != tantivy::TERMINATED {
                     let doc = postings.doc();
                     if alive.is_none_or(|a| a.is_alive(doc))
                         && let Some(key) = keys.first(doc)
                     {
-                        out.entry(key).or_default().push(word.to_owned());
+                        list.push(key);
                     }
                     postings.advance();
                 }
             }
         }
-        out
+        merged
+            .into_iter()
+            .filter_map(|(word, mut keys)| {
+                keys.sort_unstable();
+                keys.dedup();
+                (!keys.is_empty()).then_some((word, keys))
+            })
+            .collect()
     }
 
     /// The Markdown body the index holds for article `id` (`locale/slug`).

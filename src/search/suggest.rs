@@ -248,12 +248,68 @@ fn entry_words(text: &str, out: &mut std::collections::HashSet<String>) {
     crate::text::analyze::cjk_words(text, out);
 }
 
+/// The places of every word: those of titles, keywords, headings and names (`places`,
+/// sorted by word) merged with the index's words of this locale's articles (`body`,
+/// sorted by word; `local` maps an article key to its id here). Both inputs are in byte
+/// order, so this is one merge pass; each word's list stays in article order.
+fn with_body(
+    places: BTreeMap<String, Vec<(u32, u8)>>,
+    body: &[(String, Vec<u64>)],
+    local: &rustc_hash::FxHashMap<u64, u32>,
+) -> Vec<(String, Vec<(u32, u8)>)> {
+    let mut out = Vec::with_capacity(places.len() + body.len() / 2);
+    let mut places = places.into_iter().peekable();
+    let mut ids: Vec<u32> = Vec::new();
+    for (word, keys) in body {
+        while places.peek().is_some_and(|(w, _)| w < word) {
+            out.extend(places.next());
+        }
+        ids.clear();
+        ids.extend(keys.iter().filter_map(|k| local.get(k).copied()));
+        let named = places.next_if(|(w, _)| w == word).map(|(_, list)| list);
+        if ids.is_empty() {
+            out.extend(named.map(|list| (word.clone(), list)));
+            continue;
+        }
+        ids.sort_unstable();
+        let named = named.unwrap_or_default();
+        let mut list = Vec::with_capacity(ids.len() + named.len());
+        let (mut i, mut j) = (0, 0);
+        while i < ids.len() || j < named.len() {
+            match (ids.get(i), named.get(j)) {
+                (Some(&id), Some(&(nid, bits))) if id == nid => {
+                    list.push((id, bits | BODY));
+                    i += 1;
+                    j += 1;
+                }
+                (Some(&id), Some(&(nid, _))) if id < nid => {
+                    list.push((id, BODY));
+                    i += 1;
+                }
+                (Some(&id), None) => {
+                    list.push((id, BODY));
+                    i += 1;
+                }
+                (_, Some(&entry)) => {
+                    list.push(entry);
+                    j += 1;
+                }
+                (None, None) => break,
+            }
+        }
+        out.push((word.clone(), list));
+    }
+    out.extend(places);
+    out
+}
+
 impl LocaleIndex {
-    fn build(library: &Library, locale: &str, body: &HashMap<u64, Vec<String>>) -> Self {
+    fn build(library: &Library, locale: &str, body: &[(String, Vec<u64>)]) -> Self {
         let mut articles = Vec::new();
         let mut entries: Vec<Entry> = Vec::new();
         let mut entry_word_lists: Vec<Vec<String>> = Vec::new();
         let mut places: BTreeMap<String, Vec<(u32, u8)>> = BTreeMap::new();
+        let mut local: rustc_hash::FxHashMap<u64, u32> = rustc_hash::FxHashMap::default();
         for a in library.articles().filter(|a| a.locale == locale) {
             let id = articles.len() as u32;
             let first = entries.len() as u32;
@@ -286,10 +342,7 @@ impl LocaleIndex {
                 }
                 entry_word_lists.push(words.into_iter().collect::<Vec<_>>());
             }
-            let key = super::schema::article_key(&a.id());
-            for w in body.get(&key).into_iter().flatten() {
-                *bits.entry(w.clone()).or_default() |= BODY;
-            }
+            local.insert(super::schema::article_key(&a.id()), id);
             // The file name and folder say what an article is about, as its keywords do.
             let mut named = std::collections::HashSet::new();
             surface_words(
@@ -312,6 +365,7 @@ impl LocaleIndex {
                 count: entries.len() as u32 - first,
             });
         }
+        let places = with_body(places, body, &local);
         let mut postings = Vec::with_capacity(places.len());
         let mut word_ids = Vec::with_capacity(places.len());
         let mut jamo_ids: Vec<(String, u64)> = Vec::new();
@@ -607,10 +661,12 @@ struct Scored {
 }
 
 impl SuggestIndex {
-    /// Builds the index for every locale of `library` (published articles only); `body`
-    /// gives each article's words by `article_key` (from the index's `words` field).
-    pub fn build(library: &Library, body: &HashMap<u64, Vec<String>>) -> Self {
-        let locales = library.locales().iter().map(|l| (l.clone(), LocaleIndex::build(library, l, body))).collect();
+    /// Builds the index for every locale of `library` (published articles only), the
+    /// locales in parallel; `body` is every word with the `article_key`s that use it
+    /// ([`super::Searcher::body_words`]).
+    pub fn build(library: &Library, body: &[(String, Vec<u64>)]) -> Self {
+        use rayon::prelude::*;
+        let locales = library.locales().par_iter().map(|l| (l.clone(), LocaleIndex::build(library, l, body))).collect();
         Self { locales }
     }
 
@@ -834,6 +890,35 @@ fn rank(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn body_words_merge_into_the_places_of_titles_and_headings() {
+        // Article keys 10, 20, 30 are ids 0, 1, 2 here; key 99 is another locale's.
+        let local: rustc_hash::FxHashMap<u64, u32> = [(10, 0), (20, 1), (30, 2)].into_iter().collect();
+        let places: BTreeMap<String, Vec<(u32, u8)>> = [
+            ("alpha".to_owned(), vec![(1, TITLE)]),
+            ("cache".to_owned(), vec![(0, HEADING), (2, TITLE)]),
+            ("zeta".to_owned(), vec![(2, KEYWORD)]),
+        ]
+        .into_iter()
+        .collect();
+        let body = vec![
+            ("beta".to_owned(), vec![99]),
+            ("cache".to_owned(), vec![10, 20, 99]),
+            ("delta".to_owned(), vec![30, 10]),
+        ];
+        let merged = with_body(places, &body, &local);
+        assert_eq!(
+            merged,
+            vec![
+                ("alpha".to_owned(), vec![(1, TITLE)]),
+                ("cache".to_owned(), vec![(0, HEADING | BODY), (1, BODY), (2, TITLE)]),
+                ("delta".to_owned(), vec![(0, BODY), (2, BODY)]),
+                ("zeta".to_owned(), vec![(2, KEYWORD)]),
+            ],
+            "sorted words, lists in article order, another locale's words left out"
+        );
+    }
 
     #[test]
     fn terms_mark_the_open_last_word() {

@@ -29,6 +29,15 @@ impl Source {
             Source::Typeahead => "typeahead",
         }
     }
+
+    /// The source stored as `name` ([`Self::as_str`]; anything else is a page search).
+    pub fn from_stored(name: &str) -> Self {
+        match name {
+            "api" => Source::Api,
+            "typeahead" => Source::Typeahead,
+            _ => Source::Page,
+        }
+    }
 }
 
 /// A search as typed (redacted) and what it found.

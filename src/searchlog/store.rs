@@ -12,7 +12,7 @@ use sqlx::AssertSqlSafe;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
-use super::event::Event;
+use super::event::{ClickEvent, ContactEvent, Event, FeedbackEvent, SearchEvent, Source, ViewEvent};
 use super::tally::Tally;
 use super::write_sqlite::SqliteWriter;
 
@@ -100,36 +100,99 @@ macro_rules! with_pool {
     };
 }
 
-/// A stored search: (0 id, 1 at, 2 locale, 3 query, 4 normalized, 5 results, 6 corrected,
-/// 7 source, 8 visit, 9 suggestion_chosen).
-pub type SearchRow = (String, i64, String, String, String, i64, i64, String, String, i64);
-/// A stored click: (0 at, 1 search_id, 2 slug, 3 position, 4 kind).
-pub type ClickRow = (i64, String, String, i64, String);
-/// A stored vote: (0 at, 1 locale, 2 slug, 3 helpful, 4 reason, 5 comment, 6 score, 7 search_id).
-pub type FeedbackRow = (i64, String, String, i64, Option<String>, Option<String>, Option<i64>, Option<String>);
-/// A stored contact request: (0 at, 1 locale, 2 search_id, 3 slug, 4 query).
-pub type ContactRow = (i64, String, Option<String>, Option<String>, Option<String>);
-/// A stored view: (0 at, 1 locale, 2 slug, 3 search_id, 4 visit).
-pub type ViewRow = (i64, String, String, Option<String>, String);
+/// Reads stored rows back as the events they were written from, by column name, on
+/// either backend (`sqlx::FromRow`): no positional tuples anywhere.
+macro_rules! event_rows {
+    ($($event:ident |$row:ident| $body:block)*) => {$(
+        impl<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow> for $event {
+            fn from_row($row: &'r sqlx::sqlite::SqliteRow) -> Result<Self, sqlx::Error> {
+                use sqlx::Row;
+                Ok($body)
+            }
+        }
+        impl<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> for $event {
+            fn from_row($row: &'r sqlx::postgres::PgRow) -> Result<Self, sqlx::Error> {
+                use sqlx::Row;
+                Ok($body)
+            }
+        }
+    )*};
+}
 
-/// A vote as exported: a [`FeedbackRow`] and its visit.
-type FullFeedbackRow = (i64, String, String, i64, Option<String>, Option<String>, Option<i64>, Option<String>, String);
-/// A contact request as exported: a [`ContactRow`] and its visit.
-type FullContactRow = (i64, String, Option<String>, Option<String>, Option<String>, String);
+event_rows! {
+    SearchEvent |row| {
+        let query: String = row.try_get("query")?;
+        SearchEvent {
+            id: row.try_get("id")?,
+            at: row.try_get("at")?,
+            locale: row.try_get("locale")?,
+            typed: query.clone(),
+            query,
+            normalized: row.try_get("normalized")?,
+            results: row.try_get("results")?,
+            corrected: row.try_get::<i64, _>("corrected")? != 0,
+            source: Source::from_stored(row.try_get("source")?),
+            visit: row.try_get("visit")?,
+            suggestion_chosen: row.try_get::<i64, _>("suggestion_chosen")? != 0,
+        }
+    }
+    ClickEvent |row| {
+        ClickEvent {
+            at: row.try_get("at")?,
+            search_id: row.try_get("search_id")?,
+            slug: row.try_get("slug")?,
+            position: row.try_get("position")?,
+            kind: row.try_get("kind")?,
+            visit: row.try_get("visit")?,
+        }
+    }
+    FeedbackEvent |row| {
+        FeedbackEvent {
+            at: row.try_get("at")?,
+            locale: row.try_get("locale")?,
+            slug: row.try_get("slug")?,
+            helpful: row.try_get::<i64, _>("helpful")? != 0,
+            reason: row.try_get("reason")?,
+            comment: row.try_get("comment")?,
+            score: row.try_get("score")?,
+            search_id: row.try_get("search_id")?,
+            visit: row.try_get("visit")?,
+        }
+    }
+    ContactEvent |row| {
+        ContactEvent {
+            at: row.try_get("at")?,
+            locale: row.try_get("locale")?,
+            search_id: row.try_get("search_id")?,
+            slug: row.try_get("slug")?,
+            query: row.try_get("query")?,
+            visit: row.try_get("visit")?,
+        }
+    }
+    ViewEvent |row| {
+        ViewEvent {
+            at: row.try_get("at")?,
+            locale: row.try_get("locale")?,
+            slug: row.try_get("slug")?,
+            search_id: row.try_get("search_id")?,
+            visit: row.try_get("visit")?,
+        }
+    }
+}
 
-/// Rows of one report period, as stored.
+/// The events of one period, as stored, by kind and in time order.
 #[derive(Debug, Clone, Default)]
 pub struct Dataset {
     /// Searches.
-    pub searches: Vec<SearchRow>,
+    pub searches: Vec<SearchEvent>,
     /// Clicks.
-    pub clicks: Vec<ClickRow>,
+    pub clicks: Vec<ClickEvent>,
     /// Votes.
-    pub feedback: Vec<FeedbackRow>,
+    pub feedback: Vec<FeedbackEvent>,
     /// Contact requests.
-    pub contacts: Vec<ContactRow>,
+    pub contacts: Vec<ContactEvent>,
     /// Article views.
-    pub views: Vec<ViewRow>,
+    pub views: Vec<ViewEvent>,
 }
 
 impl Store {
@@ -332,19 +395,23 @@ impl Store {
         Ok(deleted)
     }
 
-    /// Every event with `from <= at < to` (optionally one locale).
+    /// Every event with `from <= at < to` (optionally one locale; clicks have none and
+    /// are all read), by kind and in time order.
     pub async fn load(&self, from: i64, to: i64, locale: Option<&str>) -> Result<Dataset, StoreError> {
         let filter = if locale.is_some() { " AND locale = $3" } else { "" };
-        let searches_sql = self.sql(&format!("SELECT id, at, locale, query, normalized, results, corrected, source, visit, suggestion_chosen FROM searches WHERE at >= $1 AND at < $2{filter} ORDER BY at"));
-        let clicks_sql =
-            self.sql("SELECT at, search_id, slug, position, kind FROM clicks WHERE at >= $1 AND at < $2 ORDER BY at");
-        let feedback_sql = self.sql(&format!("SELECT at, locale, slug, helpful, reason, comment, score, search_id FROM feedback WHERE at >= $1 AND at < $2{filter} ORDER BY at"));
-        let contacts_sql = self.sql(&format!(
-            "SELECT at, locale, search_id, slug, query FROM contacts WHERE at >= $1 AND at < $2{filter} ORDER BY at"
-        ));
-        let views_sql = self.sql(&format!(
-            "SELECT at, locale, slug, search_id, visit FROM views WHERE at >= $1 AND at < $2{filter} ORDER BY at"
-        ));
+        let select = |table: &str, columns: &str, filter: &str| {
+            self.sql(&format!("SELECT {columns} FROM {table} WHERE at >= $1 AND at < $2{filter} ORDER BY at"))
+        };
+        let searches_sql = select(
+            "searches",
+            "id, at, locale, query, normalized, results, corrected, source, visit, suggestion_chosen",
+            filter,
+        );
+        let clicks_sql = select("clicks", "at, search_id, slug, position, kind, visit", "");
+        let feedback_sql =
+            select("feedback", "at, locale, slug, helpful, reason, comment, score, search_id, visit", filter);
+        let contacts_sql = select("contacts", "at, locale, search_id, slug, query, visit", filter);
+        let views_sql = select("views", "at, locale, slug, search_id, visit", filter);
         with_pool!(self, pool => {
             macro_rules! fetch {
                 ($sql:expr, $with_locale:expr) => {{
@@ -388,41 +455,14 @@ impl Store {
     /// Every event with `from <= at < to`, in time order (searches before what refers to
     /// them at the same second): for exports, read a window at a time.
     pub async fn events_between(&self, from: i64, to: i64) -> Result<Vec<Event>, StoreError> {
-        use super::event::{ClickEvent, ContactEvent, FeedbackEvent, SearchEvent, Source, ViewEvent};
-        let searches_sql = self.sql("SELECT id, at, locale, query, normalized, results, corrected, source, visit, suggestion_chosen FROM searches WHERE at >= $1 AND at < $2");
-        let clicks_sql =
-            self.sql("SELECT at, search_id, slug, position, kind, visit FROM clicks WHERE at >= $1 AND at < $2");
-        let feedback_sql = self.sql("SELECT at, locale, slug, helpful, reason, comment, score, search_id, visit FROM feedback WHERE at >= $1 AND at < $2");
-        let contacts_sql =
-            self.sql("SELECT at, locale, search_id, slug, query, visit FROM contacts WHERE at >= $1 AND at < $2");
-        let views_sql = self.sql("SELECT at, locale, slug, search_id, visit FROM views WHERE at >= $1 AND at < $2");
+        let data = self.load(from, to, None).await?;
         let mut events: Vec<(i64, u8, Event)> = Vec::new();
-        with_pool!(self, pool => {
-            let rows: Vec<SearchRow> = sqlx::query_as(AssertSqlSafe(searches_sql.as_str())).bind(from).bind(to).fetch_all(pool).await?;
-            for (id, at, locale, query, normalized, results, corrected, source, visit, chosen) in rows {
-                let source = match source.as_str() { "api" => Source::Api, "typeahead" => Source::Typeahead, _ => Source::Page };
-                events.push((at, 0, Event::Search(SearchEvent {
-                    id, at, locale, typed: query.clone(), query, normalized, results, corrected: corrected != 0, source, visit,
-                    suggestion_chosen: chosen != 0,
-                })));
-            }
-            let rows: Vec<(i64, String, String, i64, String, String)> = sqlx::query_as(AssertSqlSafe(clicks_sql.as_str())).bind(from).bind(to).fetch_all(pool).await?;
-            for (at, search_id, slug, position, kind, visit) in rows {
-                events.push((at, 1, Event::Click(ClickEvent { at, search_id, slug, position, kind, visit })));
-            }
-            let rows: Vec<(i64, String, String, Option<String>, String)> = sqlx::query_as(AssertSqlSafe(views_sql.as_str())).bind(from).bind(to).fetch_all(pool).await?;
-            for (at, locale, slug, search_id, visit) in rows {
-                events.push((at, 2, Event::View(ViewEvent { at, locale, slug, search_id, visit })));
-            }
-            let rows: Vec<FullFeedbackRow> = sqlx::query_as(AssertSqlSafe(feedback_sql.as_str())).bind(from).bind(to).fetch_all(pool).await?;
-            for (at, locale, slug, helpful, reason, comment, score, search_id, visit) in rows {
-                events.push((at, 3, Event::Feedback(FeedbackEvent { at, locale, slug, helpful: helpful != 0, reason, comment, score, search_id, visit })));
-            }
-            let rows: Vec<FullContactRow> = sqlx::query_as(AssertSqlSafe(contacts_sql.as_str())).bind(from).bind(to).fetch_all(pool).await?;
-            for (at, locale, search_id, slug, query, visit) in rows {
-                events.push((at, 4, Event::Contact(ContactEvent { at, locale, search_id, slug, query, visit })));
-            }
-        });
+        events.extend(data.searches.into_iter().map(|e| (e.at, 0, Event::Search(e))));
+        events.extend(data.clicks.into_iter().map(|e| (e.at, 1, Event::Click(e))));
+        events.extend(data.views.into_iter().map(|e| (e.at, 2, Event::View(e))));
+        events.extend(data.feedback.into_iter().map(|e| (e.at, 3, Event::Feedback(e))));
+        events.extend(data.contacts.into_iter().map(|e| (e.at, 4, Event::Contact(e))));
+        // Stable: rows of one kind and second keep the database's order.
         events.sort_by_key(|(at, kind, _)| (*at, *kind));
         Ok(events.into_iter().map(|(_, _, e)| e).collect())
     }

@@ -96,21 +96,21 @@ async fn rollups_match_a_full_scan_of_the_same_events() {
         }
         // The full scan, computed here from the raw rows.
         let data = store.load(0, now() + 10, None).await.expect("load");
-        let clicked: HashSet<&str> = data.clicks.iter().map(|c| c.1.as_str()).collect();
-        let contacted: HashSet<&str> = data.contacts.iter().filter_map(|c| c.2.as_deref()).collect();
+        let clicked: HashSet<&str> = data.clicks.iter().map(|c| c.search_id.as_str()).collect();
+        let contacted: HashSet<&str> = data.contacts.iter().filter_map(|c| c.search_id.as_deref()).collect();
         let mut per_key: HashMap<&str, (i64, i64, i64, i64)> = HashMap::new();
         for s in &data.searches {
-            let e = per_key.entry(s.4.as_str()).or_default();
+            let e = per_key.entry(s.normalized.as_str()).or_default();
             e.0 += 1;
-            e.1 += i64::from(s.5 == 0);
-            e.2 += i64::from(clicked.contains(s.0.as_str()));
-            e.3 += i64::from(contacted.contains(s.0.as_str()));
+            e.1 += i64::from(s.results == 0);
+            e.2 += i64::from(clicked.contains(s.id.as_str()));
+            e.3 += i64::from(contacted.contains(s.id.as_str()));
         }
-        let by_id: HashMap<&str, &str> = data.searches.iter().map(|s| (s.0.as_str(), s.4.as_str())).collect();
+        let by_id: HashMap<&str, &str> = data.searches.iter().map(|s| (s.id.as_str(), s.normalized.as_str())).collect();
         let mut votes: (i64, i64) = (0, 0);
         for f in &data.feedback {
-            if f.7.as_deref().is_some_and(|id| by_id.contains_key(id)) {
-                if f.3 != 0 {
+            if f.search_id.as_deref().is_some_and(|id| by_id.contains_key(id)) {
+                if f.helpful {
                     votes.0 += 1;
                 } else {
                     votes.1 += 1;
@@ -131,7 +131,7 @@ async fn rollups_match_a_full_scan_of_the_same_events() {
         assert_eq!(metrics.contacts_after_search, total(|e| e.3), "{}", backend.name);
         assert_eq!((metrics.helpful, metrics.not_helpful), votes, "{}", backend.name);
         assert!(metrics.click_through_rate <= 1.0);
-        let visits_seen: HashSet<&str> = data.searches.iter().map(|s| s.8.as_str()).collect();
+        let visits_seen: HashSet<&str> = data.searches.iter().map(|s| s.visit.as_str()).collect();
         assert!(metrics.visits >= visits_seen.len() as i64, "visits counted once a day");
         let top = report::top_queries(&store, &filter, 20).await.expect("queries");
         assert_eq!(top.len(), WORDS.len(), "{}", backend.name);
@@ -273,8 +273,8 @@ async fn import_keeps_good_lines_names_bad_ones_and_export_gives_them_back() {
         assert_eq!(store.count("searches").await.expect("count"), 1);
         assert_eq!(store.count("clicks").await.expect("count"), 1);
         let data = store.load(0, now() + 10, None).await.expect("load");
-        assert_eq!(data.feedback[0].5.as_deref(), Some("call [phone]"), "imported text is redacted");
-        assert!(!data.searches[0].8.contains("crm"), "a foreign visit id is pseudonymized");
+        assert_eq!(data.feedback[0].comment.as_deref(), Some("call [phone]"), "imported text is redacted");
+        assert!(!data.searches[0].visit.contains("crm"), "a foreign visit id is pseudonymized");
         let from = time::Date::from_calendar_date(2026, time::Month::November, 1).expect("date");
         let period = report::Period { from: from.midnight().assume_utc().unix_timestamp(), to: now() + 1 };
         let filter = report::Filter::new(period, None, None).expect("filter");
@@ -342,14 +342,15 @@ async fn no_personal_data_reaches_any_table() {
         flush(&site).await;
         let store = store(&site);
         let data = store.load(0, now() + 10, None).await.expect("load");
-        let typeahead: Vec<&str> = data.searches.iter().filter(|s| s.7 == "typeahead").map(|s| s.3.as_str()).collect();
+        let typeahead: Vec<&str> =
+            data.searches.iter().filter(|s| s.source.as_str() == "typeahead").map(|s| s.query.as_str()).collect();
         assert_eq!(typeahead, ["reset for [email]"], "{}: one search, the final query, redacted", backend.name);
         let mut stored: Vec<String> = Vec::new();
         for s in &data.searches {
-            stored.extend([s.3.clone(), s.4.clone()]);
+            stored.extend([s.query.clone(), s.normalized.clone()]);
         }
-        stored.extend(data.contacts.iter().filter_map(|c| c.4.clone()));
-        stored.extend(data.feedback.iter().filter_map(|f| f.5.clone()));
+        stored.extend(data.contacts.iter().filter_map(|c| c.query.clone()));
+        stored.extend(data.feedback.iter().filter_map(|f| f.comment.clone()));
         let filter = last_30_days();
         for g in report::top_queries(&store, &filter, 100).await.expect("queries") {
             stored.extend([g.query, g.key]);
@@ -444,7 +445,7 @@ async fn views_and_clicks_are_tallied_from_the_portal() {
         assert_eq!((metrics.searches, metrics.searches_with_click), (1, 1), "{}", backend.name);
         assert_eq!(metrics.average_click_position, 2.0, "{}", backend.name);
         let data = store.load(0, now() + 10, None).await.expect("load");
-        let attributed: Vec<Option<&str>> = data.views.iter().map(|v| v.3.as_deref()).collect();
+        let attributed: Vec<Option<&str>> = data.views.iter().map(|v| v.search_id.as_deref()).collect();
         assert_eq!(attributed, [Some(sid.as_str()), None], "{}: only the first view is the search's", backend.name);
     }
 }
@@ -609,8 +610,8 @@ async fn the_journal_survives_an_outage_and_a_restart_with_nothing_lost_or_dupli
         assert_eq!(store.count("clicks").await.expect("count"), 10, "{}", backend.name);
         assert!(!journal.exists(), "{}: a replayed journal is removed", backend.name);
         let data = store.load(0, now() + 10, None).await.expect("load");
-        let newest = data.searches.iter().max_by_key(|s| s.1).expect("rows");
-        assert_eq!(newest.3, "after the outage");
+        let newest = data.searches.iter().max_by_key(|s| s.at).expect("rows");
+        assert_eq!(newest.query, "after the outage");
         let metrics = report::funnel(&store, &last_30_days()).await.expect("funnel").current;
         assert_eq!((metrics.searches, metrics.searches_with_click), (31, 10), "{}: rollups too", backend.name);
         drop(back);

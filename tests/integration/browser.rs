@@ -226,10 +226,14 @@ async fn typing_shows_suggestions_and_the_keyboard_picks_one() {
     // Eight keystrokes, one logged search, with the chosen suggestion.
     flush(&site).await;
     let data = store(&site).load(0, helpcenter::searchlog::event::now() + 10, None).await.expect("load");
-    let typeahead: Vec<_> = data.searches.iter().filter(|s| s.7 == "typeahead").collect();
+    let typeahead: Vec<_> = data.searches.iter().filter(|s| s.source.as_str() == "typeahead").collect();
     assert_eq!(typeahead.len(), 1, "{:?}", data.searches);
-    assert_eq!((typeahead[0].3.as_str(), typeahead[0].9), ("reset pa", 1), "final query, suggestion chosen");
-    assert!(data.clicks.iter().any(|c| c.4 == "suggestion" && c.2 == "reset-password"));
+    assert_eq!(
+        (typeahead[0].query.as_str(), typeahead[0].suggestion_chosen),
+        ("reset pa", true),
+        "final query, suggestion chosen"
+    );
+    assert!(data.clicks.iter().any(|c| c.kind == "suggestion" && c.slug == "reset-password"));
 }
 
 #[tokio::test]
@@ -379,7 +383,7 @@ async fn ime_session(locale: &str, steps: &[&str], committed: &str, expected: &s
     // Only the settled query reaches the log.
     flush(&site).await;
     let data = store(&site).load(0, helpcenter::searchlog::event::now() + 10, None).await.expect("load");
-    let logged: Vec<&str> = data.searches.iter().map(|s| s.3.as_str()).collect();
+    let logged: Vec<&str> = data.searches.iter().map(|s| s.query.as_str()).collect();
     assert_eq!(logged, vec![committed], "composition fragments are never logged");
 }
 
@@ -765,7 +769,11 @@ async fn a_followed_result_is_reported_without_tracking_parameters() {
     })
     .await;
     let data = store.load(0, helpcenter::searchlog::event::now() + 10, None).await.expect("load");
-    let search = &data.searches[0].0;
-    assert_eq!((data.clicks[0].1.as_str(), data.clicks[0].3), (search.as_str(), 2), "the search and position 2");
-    assert_eq!(data.views[0].3.as_deref(), Some(search.as_str()), "the view belongs to the search");
+    let search = &data.searches[0].id;
+    assert_eq!(
+        (data.clicks[0].search_id.as_str(), data.clicks[0].position),
+        (search.as_str(), 2),
+        "the search and position 2"
+    );
+    assert_eq!(data.views[0].search_id.as_deref(), Some(search.as_str()), "the view belongs to the search");
 }

@@ -73,13 +73,16 @@ async fn every_event_kind_is_stored() {
         assert_eq!(s.count("feedback").await.expect("count"), 2, "{}", backend.name);
         assert_eq!(s.count("contacts").await.expect("count"), 1, "{}", backend.name);
         let data = s.load(0, now() + 10, None).await.expect("load");
-        let search = data.searches.iter().find(|r| r.0 == sid).expect("page search stored");
-        assert_eq!((search.3.as_str(), search.4.as_str(), search.7.as_str()), ("refund", "refund", "page"));
-        assert!(search.5 >= 1, "result count stored");
-        assert_eq!(search.8, cookie.trim_start_matches("hc_visit="), "anonymous visit id from the cookie");
-        let fb = data.feedback.iter().find(|f| f.3 == 0).expect("not helpful vote");
+        let search = data.searches.iter().find(|r| r.id == sid).expect("page search stored");
         assert_eq!(
-            (fb.4.as_deref(), fb.5.as_deref(), fb.6, fb.7.as_deref()),
+            (search.query.as_str(), search.normalized.as_str(), search.source.as_str()),
+            ("refund", "refund", "page")
+        );
+        assert!(search.results >= 1, "result count stored");
+        assert_eq!(search.visit, cookie.trim_start_matches("hc_visit="), "anonymous visit id from the cookie");
+        let fb = data.feedback.iter().find(|f| !f.helpful).expect("not helpful vote");
+        assert_eq!(
+            (fb.reason.as_deref(), fb.comment.as_deref(), fb.score, fb.search_id.as_deref()),
             (Some("outdated"), Some("needs more"), Some(3), Some(sid.as_str()))
         );
     }
@@ -95,10 +98,10 @@ async fn personal_data_is_redacted_before_storage() {
         site.send(post_event(comment, None)).await;
         flush(&site).await;
         let data = store(&site).load(0, now() + 10, None).await.expect("load");
-        let stored = &data.searches[0].3;
+        let stored = &data.searches[0].query;
         assert_eq!(stored, "locked out [email] call [phone] order [number]", "{}", backend.name);
-        assert!(!data.searches[0].4.contains("example"), "normalized key redacted too");
-        assert_eq!(data.feedback[0].5.as_deref(), Some("mail me at [email]"));
+        assert!(!data.searches[0].normalized.contains("example"), "normalized key redacted too");
+        assert_eq!(data.feedback[0].comment.as_deref(), Some("mail me at [email]"));
     }
 }
 
@@ -114,7 +117,7 @@ async fn typeahead_prefixes_collapse_into_one_search() {
         log.record(typeahead("visit-b", "refund"));
         assert!(log.flush(Duration::from_secs(20)).await);
         let data = store.load(0, now() + 10, None).await.expect("load");
-        let mut queries: Vec<&str> = data.searches.iter().map(|s| s.3.as_str()).collect();
+        let mut queries: Vec<&str> = data.searches.iter().map(|s| s.query.as_str()).collect();
         queries.sort();
         assert_eq!(queries, vec!["refund", "reset password"], "{}: 15 keystrokes, 2 searches", backend.name);
     }
@@ -244,7 +247,7 @@ async fn retention_purges_old_events() {
         let purged = store.purge(now() - 365 * 86_400).await.expect("purge");
         assert_eq!(purged, 1, "{}", backend.name);
         let data = store.load(0, now() + 10, None).await.expect("load");
-        assert_eq!(data.searches.iter().map(|s| s.3.as_str()).collect::<Vec<_>>(), vec!["new"]);
+        assert_eq!(data.searches.iter().map(|s| s.query.as_str()).collect::<Vec<_>>(), vec!["new"]);
         // The rollups forget the purged days too.
         let two_years = report::Filter::new(Period::ending(now(), 730 * 86_400), None, None).expect("filter");
         assert_eq!(report::funnel(&store, &two_years).await.expect("funnel").current.searches, 1, "{}", backend.name);
@@ -372,7 +375,7 @@ async fn the_writer_purges_expired_events_on_its_own() {
         };
         assert!(purged.await, "{}: retention runs without being asked", backend.name);
         let data = store.load(0, now() + 10, None).await.expect("load");
-        let mut left: Vec<&str> = data.searches.iter().map(|s| s.3.as_str()).collect();
+        let mut left: Vec<&str> = data.searches.iter().map(|s| s.query.as_str()).collect();
         left.sort();
         assert_eq!(left, vec!["now", "recent"], "{}", backend.name);
     }

@@ -210,7 +210,8 @@ async fn keystrokes_are_logged_as_one_search() {
     assert!(body.contains("\"search_id\":null"), "{body}");
     flush(&site).await;
     let data = store(&site).load(0, now() + 10, None).await.expect("load");
-    let queries: Vec<(&str, &str, i64)> = data.searches.iter().map(|s| (s.3.as_str(), s.7.as_str(), s.5)).collect();
+    let queries: Vec<(&str, &str, i64)> =
+        data.searches.iter().map(|s| (s.query.as_str(), s.source.as_str(), s.results)).collect();
     assert_eq!(queries.len(), 1, "{queries:?}");
     assert_eq!((queries[0].0, queries[0].1), ("reset password", "typeahead"));
     assert!(queries[0].2 >= 1, "with its result count");
@@ -225,7 +226,8 @@ async fn keystrokes_are_logged_as_one_search() {
     site.send(request("/en/search?q=invoices".into())).await;
     flush(&site).await;
     let data = store(&site).load(0, now() + 10, None).await.expect("load");
-    let invoices: Vec<&str> = data.searches.iter().filter(|s| s.3.starts_with("invoi")).map(|s| s.7.as_str()).collect();
+    let invoices: Vec<&str> =
+        data.searches.iter().filter(|s| s.query.starts_with("invoi")).map(|s| s.source.as_str()).collect();
     assert_eq!(invoices, vec!["page"]);
 }
 
