@@ -60,7 +60,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::New { path, title } => cmd::new::run(&config, &path, title.as_deref()),
         Command::Searchlog { action } => match action {
-            helpcenter::cli::SearchlogAction::Import { file } => cmd::searchlog::import(&config, &file),
+            helpcenter::cli::SearchlogAction::Import { file, batch } => {
+                cmd::searchlog::import(&config, &file, batch as usize)
+            }
             helpcenter::cli::SearchlogAction::Export { since, output } => {
                 cmd::searchlog::export(&config, since.as_deref(), output.as_deref())
             }

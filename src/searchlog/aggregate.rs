@@ -5,6 +5,11 @@
 
 use std::collections::HashMap;
 
+/// A completion may have had no results in at most one search in this many (an article in
+/// draft for an hour, a reindex): a popular query is not dropped for a whole month over a
+/// moment, and one that mostly finds nothing never becomes a suggestion.
+const ZERO_SHARE: i64 = 10;
+
 use sqlx::{AssertSqlSafe, Row};
 
 use super::store::{Store, StoreError};
@@ -396,8 +401,9 @@ impl Store {
 
     /// Per locale, the most searched wordings of the 30-day buckets from `from_day` to
     /// today (each bucket's top `per_list` from its index, summed across buckets) that
-    /// never had zero results and that at least `min_readers` visits who read an article
-    /// searched: (locale, wording, searches, reader visits).
+    /// found results (at most one search in [`ZERO_SHARE`] had none) and that at least
+    /// `min_readers` visits who read an article searched: (locale, wording, searches,
+    /// reader visits).
     pub async fn popular_wordings(
         &self,
         from_day: i64,
@@ -430,7 +436,7 @@ impl Store {
         }
         let mut out: Vec<(String, String, i64, i64)> = sums
             .into_iter()
-            .filter(|(_, (_, zero, readers))| *zero == 0 && *readers >= min_readers)
+            .filter(|(_, (searches, zero, readers))| *zero * ZERO_SHARE <= *searches && *readers >= min_readers)
             .map(|((locale, wording), (searches, _, readers))| (locale, wording, searches, readers))
             .collect();
         out.sort_by(|a, b| b.2.cmp(&a.2).then_with(|| a.1.cmp(&b.1)));

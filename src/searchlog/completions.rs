@@ -1,5 +1,5 @@
 //! Query completions from the log: popular searches that found answers. A completion is
-//! shown to every visitor, so the bar is high: never a query that had no results, that
+//! shown to every visitor, so the bar is high: never a query that mostly found nothing, that
 //! carries a redaction placeholder, whose words the articles do not use (`known`), or that
 //! fewer than `min_visits` different visits made (a rare query may be personal); and only
 //! visits that also read an article count (a script that sends the same search without

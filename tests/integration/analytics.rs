@@ -305,6 +305,47 @@ async fn import_keeps_good_lines_names_bad_ones_and_export_gives_them_back() {
     }
 }
 
+#[tokio::test]
+async fn an_import_in_several_transactions_credits_clicks_across_them() {
+    for backend in backends().await {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("events.jsonl");
+        let start = 1_793_527_200; // 2026-11-01
+        let mut lines = Vec::new();
+        for i in 0..1_200 {
+            let sid = random_id();
+            let at = start + i;
+            lines.push(format!(r#"{{"type":"search","at":{at},"locale":"en","query":"refund {i}","results":3,"visit":"v{i}","id":"{sid}"}}"#));
+            lines.push(format!(r#"{{"type":"click","at":{at},"search_id":"{sid}","slug":"refunds","position":1}}"#));
+        }
+        std::fs::write(&file, lines.join("\n")).expect("write");
+        let tiny = helpcenter(&["--searchlog", &backend.url, "searchlog", "import", "--batch", "10", "x"]);
+        assert!(
+            String::from_utf8_lossy(&tiny.stderr).contains("1000"),
+            "a batch below 1,000 is refused with the range"
+        );
+        let out = helpcenter(&[
+            "--searchlog",
+            &backend.url,
+            "searchlog",
+            "import",
+            "--batch",
+            "1000",
+            file.to_str().expect("p"),
+        ]);
+        assert!(out.status.success(), "{}: {}", backend.name, String::from_utf8_lossy(&out.stderr));
+        let store = Store::connect_lazy(&backend.url).expect("store");
+        assert_eq!(store.count("searches").await.expect("count"), 1_200, "{}", backend.name);
+        let from = time::Date::from_calendar_date(2026, time::Month::November, 1).expect("date");
+        let period = report::Period { from: from.midnight().assume_utc().unix_timestamp(), to: now() + 1 };
+        let filter = report::Filter::new(period, None, None).expect("filter");
+        let metrics = report::funnel(&store, &filter).await.expect("funnel").current;
+        // Three transactions: the click that follows search 500 lands in the next one and is
+        // still credited to it (found in the table, not only in its own batch).
+        assert_eq!((metrics.searches, metrics.searches_with_click), (1_200, 1_200), "{}", backend.name);
+    }
+}
+
 /// Personal data typed the way people type it (full-width from a Japanese IME, mixed
 /// separators, an address typed letter by letter into the search box) leaves no trace in
 /// any table or rollup.

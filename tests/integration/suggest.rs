@@ -4,7 +4,7 @@
 use axum::http::StatusCode;
 use helpcenter::searchlog::event::now;
 
-use crate::support::{Site, backends, encode, flush, logged_site, store};
+use crate::support::{Site, backends, encode, flush, logged_site, search_event, store};
 
 async fn suggest(site: &Site, q: &str, locale: &str) -> serde_json::Value {
     let (status, json) = site.json(&format!("/api/suggest?{}", encode(&[("q", q), ("locale", locale)]))).await;
@@ -183,6 +183,43 @@ async fn completions_come_from_readers_known_words_and_answered_searches_only() 
         for q in ["refund ti", "refund ca", "refund at", "quantum"] {
             assert!(query_suggestions(&suggest(&site, q, "en").await).is_empty(), "{}: {q}", backend.name);
         }
+    }
+}
+
+/// A popular question that once found nothing (an article briefly in draft) stays a
+/// completion; one that mostly finds nothing never becomes one.
+#[tokio::test]
+async fn a_completion_survives_a_rare_miss_but_not_a_frequent_one() {
+    use helpcenter::searchlog::{Event, Source, ViewEvent};
+    for backend in backends().await {
+        let store = helpcenter::searchlog::Store::connect_lazy(&backend.url).expect("store");
+        store.migrate().await.expect("migrate");
+        let mut events = Vec::new();
+        let mut n = 0;
+        let mut asked = |q: &str, results: i64, events: &mut Vec<Event>| {
+            n += 1;
+            let visit = visit_id(n);
+            let search = search_event(q, results, &visit, Source::Page, 60);
+            events.push(Event::View(ViewEvent {
+                at: search.at,
+                locale: "en".into(),
+                slug: "refunds".into(),
+                search_id: None,
+                visit: visit.clone(),
+            }));
+            events.push(Event::Search(search));
+        };
+        for i in 0..12 {
+            asked("refund window", 3, &mut events);
+            asked("refund card", if i % 2 == 0 { 0 } else { 2 }, &mut events);
+        }
+        asked("refund window", 0, &mut events);
+        store.insert(&events).await.expect("insert");
+        let popular = helpcenter::searchlog::completions::popular(&store, (now(), 30), 3, 10, |_, _| true)
+            .await
+            .expect("popular");
+        let en: Vec<&str> = popular.get("en").into_iter().flatten().map(|(q, _)| q.as_str()).collect();
+        assert_eq!(en, ["refund window"], "{}: one miss in 13 is kept, one in 2 is not", backend.name);
     }
 }
 
