@@ -823,7 +823,12 @@ fn rank(
             let entries = &index.entries[a.first as usize..(a.first + a.count) as usize];
             let title = entries.first()?;
             let mut shown = (title, covers(title));
+            // No heading shows more than every word with the last one: stop there.
+            let full = (true, terms.len());
             for e in entries.iter().filter(|e| e.place == HEADING) {
+                if shown.1 == full {
+                    break;
+                }
                 let c = covers(e);
                 if c > shown.1 {
                     shown = (e, c);
