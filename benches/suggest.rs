@@ -43,7 +43,7 @@ async fn bench(name: &str, library: Library, bodies: helpcenter::article::Bodies
     let dir = tempfile::tempdir().expect("tempdir");
     let (search_index, _) = open_or_create(&dir.path().join("index")).expect("index");
     Indexer::new(search_index.clone()).expect("writer").rebuild(&library, &bodies, |_| {}).expect("index");
-    let words = Searcher::new(search_index.clone(), Default::default()).body_words();
+    let words = Searcher::new(search_index.clone(), Default::default()).words_with_articles();
     let started = Instant::now();
     let index = SuggestIndex::build(&library, &words);
     let build = started.elapsed();

@@ -108,7 +108,7 @@ impl Filter {
     pub fn new(period: Period, locale: Option<&str>, source: Option<&str>) -> Result<Self, ReportError> {
         let source = source.map(str::trim).filter(|s| !s.is_empty());
         if let Some(s) = source
-            && !matches!(s, "page" | "api" | "typeahead")
+            && crate::searchlog::Source::parse(s).is_none()
         {
             return Err(ReportError::BadSource(s.to_owned()));
         }
@@ -929,6 +929,15 @@ impl Table {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_source_filter_is_page_api_or_typeahead() {
+        let period = Period { from: 0, to: 1 };
+        for source in ["page", "api", "typeahead", " api "] {
+            assert!(Filter::new(period, None, Some(source)).is_ok(), "{source}");
+        }
+        assert!(matches!(Filter::new(period, None, Some("bot")), Err(ReportError::BadSource(s)) if s == "bot"));
+    }
 
     #[test]
     fn periods() {

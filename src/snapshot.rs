@@ -43,9 +43,7 @@ impl Snapshot {
     /// A snapshot of `catalog` searched by `searcher` (the typeahead index is built here).
     pub fn new(catalog: Catalog, searcher: Searcher) -> Self {
         let started = Instant::now();
-        let words = searcher.body_words();
-        tracing::debug!(ms = started.elapsed().as_millis() as u64, "body words read back");
-        let suggest = Arc::new(SuggestIndex::build(&catalog.public, &words));
+        let suggest = Arc::new(SuggestIndex::build(&catalog.public, &searcher.words_with_articles()));
         tracing::debug!(ms = started.elapsed().as_millis() as u64, "typeahead index built");
         Self { catalog, searcher, suggest, completions: Arc::default(), generation: 0 }
     }

@@ -38,9 +38,7 @@ pub fn open_searcher(
         Err(problem) => (previous.cloned().unwrap_or_default(), Some(problem)),
     };
     let base = Searcher::new(index.clone(), weights).with_default_locale(default_locale);
-    let started = std::time::Instant::now();
     let vocabulary = vocabulary::Vocabulary::from_index(base.index(), index.fields.words, synonyms.terms());
-    tracing::debug!(ms = started.elapsed().as_millis() as u64, words = vocabulary.len(), "typo vocabulary read");
     let searcher = base.with_knowledge(synonyms, Arc::new(vocabulary)).with_library(library);
     (searcher, problem)
 }

@@ -194,16 +194,14 @@ impl Searcher {
     /// locale `en`, no synonyms, no typo vocabulary, no catalog until given).
     pub fn new(index: SearchIndex, weights: FieldWeights) -> Self {
         let searcher = index.reader.searcher();
-        let count = |kind: u64| {
-            let q = TermQuery::new(Term::from_field_u64(index.fields.kind, kind), IndexRecordOption::Basic);
-            searcher.search(&q, &Count).map_or(0, |n| n as u64)
+        let is = |field, value| -> Box<dyn tantivy::query::Query> {
+            Box::new(TermQuery::new(Term::from_field_u64(field, value), IndexRecordOption::Basic))
         };
-        let kinds = [count(KIND_ARTICLE), count(super::schema::KIND_SECTION)];
-        let public = tantivy::query::BooleanQuery::intersection(vec![
-            Box::new(TermQuery::new(Term::from_field_u64(index.fields.kind, KIND_ARTICLE), IndexRecordOption::Basic)),
-            Box::new(TermQuery::new(Term::from_field_u64(index.fields.draft, 0), IndexRecordOption::Basic)),
-        ]);
-        let public_docs = searcher.search(&public, &Count).map_or(0, |n| n as u64);
+        let count = |query: &dyn tantivy::query::Query| searcher.search(query, &Count).map_or(0, |n| n as u64);
+        let (kind, draft) = (index.fields.kind, index.fields.draft);
+        let kinds = [count(&*is(kind, KIND_ARTICLE)), count(&*is(kind, super::schema::KIND_SECTION))];
+        let public_docs =
+            count(&tantivy::query::BooleanQuery::intersection(vec![is(kind, KIND_ARTICLE), is(draft, 0)]));
         Self {
             kinds,
             public_docs,
@@ -259,9 +257,7 @@ impl Searcher {
                 .cloned()
                 .collect(),
         );
-        let started = std::time::Instant::now();
         self.loanwords = Arc::new(super::loanwords::Loanwords::build(&self.vocabulary, library, &self.synonyms));
-        tracing::debug!(ms = started.elapsed().as_millis() as u64, "loanwords mined");
         self.translated_keys = Arc::new(keys);
         self.translated = Arc::new(self.translated_filters());
         self
@@ -331,7 +327,7 @@ impl Searcher {
     /// titles, keywords, headings and bodies), in byte order, each with the sorted
     /// `article_key`s of the articles that use it: what typeahead builds from. One string
     /// per distinct word, not one per article and word.
-    pub fn body_words(&self) -> Vec<(String, Vec<u64>)> {
+    pub fn words_with_articles(&self) -> Vec<(String, Vec<u64>)> {
         use tantivy::DocSet;
         let mut merged: BTreeMap<String, Vec<u64>> = BTreeMap::new();
         for reader in self.searcher.segment_readers() {

@@ -663,7 +663,7 @@ struct Scored {
 impl SuggestIndex {
     /// Builds the index for every locale of `library` (published articles only), the
     /// locales in parallel; `body` is every word with the `article_key`s that use it
-    /// ([`super::Searcher::body_words`]).
+    /// ([`super::Searcher::words_with_articles`]).
     pub fn build(library: &Library, body: &[(String, Vec<u64>)]) -> Self {
         use rayon::prelude::*;
         let locales = library.locales().par_iter().map(|l| (l.clone(), LocaleIndex::build(library, l, body))).collect();
@@ -816,6 +816,8 @@ fn rank(
         }
         (bits & last != 0, bits.count_ones() as usize)
     };
+    // No heading shows more than every word with the last one: the search stops there.
+    let full = (true, terms.len());
     let mut lines: Vec<(Scored, &Entry, (bool, usize), bool)> = ranked
         .iter()
         .filter_map(|&s| {
@@ -823,8 +825,6 @@ fn rank(
             let entries = &index.entries[a.first as usize..(a.first + a.count) as usize];
             let title = entries.first()?;
             let mut shown = (title, covers(title));
-            // No heading shows more than every word with the last one: stop there.
-            let full = (true, terms.len());
             for e in entries.iter().filter(|e| e.place == HEADING) {
                 if shown.1 == full {
                     break;

@@ -30,12 +30,14 @@ impl Source {
         }
     }
 
-    /// The source stored as `name` ([`Self::as_str`]; anything else is a page search).
-    pub fn from_stored(name: &str) -> Self {
+    /// The source named `name` ([`Self::as_str`]), if it is one: for stored rows, import
+    /// lines and report filters alike.
+    pub fn parse(name: &str) -> Option<Self> {
         match name {
-            "api" => Source::Api,
-            "typeahead" => Source::Typeahead,
-            _ => Source::Page,
+            "page" => Some(Source::Page),
+            "api" => Some(Source::Api),
+            "typeahead" => Some(Source::Typeahead),
+            _ => None,
         }
     }
 }

@@ -168,10 +168,8 @@ pub fn parse(line: &str, now: i64) -> Result<Event, LineError> {
                 return Err(LineError::Invalid("results must be 0 or more"));
             }
             let source = match source.as_deref() {
-                None | Some("page") => Source::Page,
-                Some("api") => Source::Api,
-                Some("typeahead") => Source::Typeahead,
-                Some(_) => return Err(LineError::Invalid("source must be page, api or typeahead")),
+                None => Source::Page,
+                Some(name) => Source::parse(name).ok_or(LineError::Invalid("source must be page, api or typeahead"))?,
             };
             let redacted = redact(&query, MAX_QUERY_CHARS);
             if redacted.is_empty() {
@@ -313,6 +311,10 @@ mod tests {
             (r#"{"type":"search","at":"yesterday","locale":"en","query":"x","results":1}"#, "RFC 3339"),
             (r#"{"type":"search","at":1700000000,"locale":"English","query":"x","results":1}"#, "language tag"),
             (r#"{"type":"click","at":1700000000,"search_id":"nope","slug":"a","position":1}"#, "32-character"),
+            (
+                r#"{"type":"search","at":1700000000,"locale":"en","query":"x","results":1,"source":"bot"}"#,
+                "page, api or typeahead",
+            ),
             (
                 r#"{"type":"search","at":1700000000,"locale":"en","query":"x","results":1,"ip":"1.2.3.4"}"#,
                 "unknown field",

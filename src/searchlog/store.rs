@@ -131,7 +131,7 @@ event_rows! {
             normalized: row.try_get("normalized")?,
             results: row.try_get("results")?,
             corrected: row.try_get::<i64, _>("corrected")? != 0,
-            source: Source::from_stored(row.try_get("source")?),
+            source: Source::parse(row.try_get("source")?).unwrap_or(Source::Page),
             visit: row.try_get("visit")?,
             suggestion_chosen: row.try_get::<i64, _>("suggestion_chosen")? != 0,
         }

@@ -491,23 +491,34 @@ async fn views_and_clicks_are_tallied_from_the_portal() {
     }
 }
 
+/// The fixture site logging into SQLite in `dir`, with event limits that hardly refill:
+/// `[visit, cookie-less, address, global]` events each.
+fn limited_site(dir: &tempfile::TempDir, [visit, cookieless, address, global]: [f64; 4]) -> crate::support::Site {
+    use helpcenter::config::{Bucket, EventLimits};
+    let url = format!("sqlite://{}", dir.path().join("log.db").display());
+    let slow = |burst: f64| Bucket { burst, per_second: 0.0001 };
+    crate::support::Site::with_config(
+        |a| crate::support::copy_dir(&crate::support::repo().join("tests/fixtures/articles"), a),
+        move |c| {
+            c.searchlog = url;
+            c.events = EventLimits {
+                visit: slow(visit),
+                cookieless: slow(cookieless),
+                address: slow(address),
+                global: slow(global),
+            };
+        },
+    )
+}
+
 /// Each rate-limit rule, with small limits: per visit; cookie-less clients as one group
 /// (dropping the cookie is no way around the limit); per client address; and a global
 /// limit that a client already over its own limit cannot drain for everyone else.
 #[tokio::test]
 async fn event_limits_per_visit_cookieless_group_address_and_global() {
-    use helpcenter::config::{Bucket, EventLimits};
     use std::net::SocketAddr;
     let dir = tempfile::tempdir().expect("tempdir");
-    let url = format!("sqlite://{}", dir.path().join("log.db").display());
-    let slow = |burst: f64| Bucket { burst, per_second: 0.0001 };
-    let site = crate::support::Site::with_config(
-        |a| crate::support::copy_dir(&crate::support::repo().join("tests/fixtures/articles"), a),
-        move |c| {
-            c.searchlog = url;
-            c.events = EventLimits { visit: slow(3.0), cookieless: slow(5.0), address: slow(8.0), global: slow(20.0) };
-        },
-    );
+    let site = limited_site(&dir, [3.0, 5.0, 8.0, 20.0]);
     let vote = r#"{"type":"feedback","locale":"en","slug":"refunds","helpful":false}"#;
     let send = |address: u8, visit: Option<String>| {
         let mut r = Request::post("/api/events").header(header::CONTENT_TYPE, "application/json");
@@ -714,18 +725,8 @@ async fn ranking_from_candidates_equals_the_full_scan() {
 /// is not counted.
 #[tokio::test]
 async fn votes_and_contact_links_are_rate_limited_too() {
-    use helpcenter::config::{Bucket, EventLimits};
     let dir = tempfile::tempdir().expect("tempdir");
-    let url = format!("sqlite://{}", dir.path().join("log.db").display());
-    let slow = |burst: f64| Bucket { burst, per_second: 0.0001 };
-    let site = crate::support::Site::with_config(
-        |a| crate::support::copy_dir(&crate::support::repo().join("tests/fixtures/articles"), a),
-        move |c| {
-            c.searchlog = url;
-            c.events =
-                EventLimits { visit: slow(2.0), cookieless: slow(50.0), address: slow(50.0), global: slow(50.0) };
-        },
-    );
+    let site = limited_site(&dir, [2.0, 50.0, 50.0, 50.0]);
     let cookie = "hc_visit=0123456789abcdef0123456789abcdef";
     let vote = || {
         Request::post("/en/articles/refunds/feedback")
