@@ -79,7 +79,9 @@ for i in range(n):
     results = 0 if rng.random() < 0.12 else rng.randint(1, 40)
     visit = "%032x" % rng.getrandbits(128) if rng.random() < 0.6 or i == 0 else last_visit
     last_visit = visit
-    sid = "%032x" % rng.getrandbits(128)
+    # Search ids as helpcenter makes them (and exports them): Unix milliseconds, then 80
+    # random bits.
+    sid = "%012x%020x" % (at * 1000 + rng.randrange(1000), rng.getrandbits(80))
     source = rng.choices(["page", "typeahead", "api"], [6, 3, 1])[0]
     write(json.dumps({"type": "search", "at": at, "locale": locale, "query": q, "results": results,
                       "visit": visit, "id": sid, "source": source}, ensure_ascii=False) + "\n")

@@ -175,9 +175,11 @@ pub fn parse(line: &str, now: i64) -> Result<Event, LineError> {
             if redacted.is_empty() {
                 return Err(LineError::Invalid("query is empty"));
             }
+            let when = at(t, now)?;
             Event::Search(SearchEvent {
-                id: search_id(id)?.unwrap_or_else(random_id),
-                at: at(t, now)?,
+                // A line without an id gets one that begins with its time, as live searches do.
+                id: search_id(id)?.unwrap_or_else(|| super::event::search_id(when.saturating_mul(1000))),
+                at: when,
                 locale,
                 normalized: normalize(&redacted),
                 typed: redacted.clone(),

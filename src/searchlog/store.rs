@@ -211,6 +211,7 @@ impl Store {
             let options = SqliteConnectOptions::from_str(url)
                 .map_err(|_| StoreError::BadUrl(url.to_owned()))?
                 .create_if_missing(true)
+                .page_size(super::write_sqlite::PAGE_SIZE)
                 .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal)
                 .busy_timeout(BUSY_TIMEOUT)

@@ -184,8 +184,8 @@ pub(super) async fn write(
     for v in &s.views {
         tally.viewed(&mut deltas, v);
     }
-    upsert(&mut tx, &SEARCH_ROLLUP, deltas.searches.iter().map(|(k, c)| search_rollup_row(k, c))).await?;
     let derived = derive(&deltas);
+    upsert(&mut tx, &SEARCH_ROLLUP, derived.searches.iter().map(|(k, c)| search_rollup_row(k, c))).await?;
     upsert(&mut tx, &KEY_DAYS, derived.key_days.iter().map(key_day_row)).await?;
     upsert(&mut tx, &WORDING_BUCKETS, derived.wordings.iter().map(wording_row)).await?;
     upsert(&mut tx, &KEY_BUCKETS, derived.buckets.iter().map(bucket_row)).await?;

@@ -26,17 +26,24 @@ use super::write::{
 /// batch stay in memory; the cache grows only as far as the file does.
 const CACHE_KIB: i64 = 64 * 1024;
 
-/// WAL pages between checkpoints: the default for a live server (the WAL stays under about
-/// 80 MB), more for a bulk import (fewer checkpoints, each an fsync).
-const CHECKPOINT_PAGES: u32 = 20_000;
-const BULK_CHECKPOINT_PAGES: u32 = 100_000;
+/// Page size of a new log file (SQLite's default is 4 KiB): with 16 KiB pages the B-trees
+/// of a 10-million-search log are shallower and a batch dirties fewer, larger pages; an
+/// import of 15.5 million events ran at 100,200 events/s instead of 91,500. An existing
+/// file keeps its size (WAL mode cannot change it).
+pub(super) const PAGE_SIZE: u32 = 16 * 1024;
+
+/// WAL size between checkpoints: the default for a live server (the WAL stays under about
+/// 80 MB), more for a bulk import (fewer checkpoints, each an fsync). SQLite counts it in
+/// pages, whose size depends on the file (16 KiB when this version created it, 4 KiB before).
+const CHECKPOINT_BYTES: u32 = 80 << 20;
+const BULK_CHECKPOINT_BYTES: u32 = 1 << 30;
 
 /// The writing connection to one SQLite file, opened on first use and again after a
 /// failure.
 #[derive(Debug)]
 pub struct SqliteWriter {
     path: PathBuf,
-    checkpoint_pages: AtomicU32,
+    checkpoint_bytes: AtomicU32,
     connection: Mutex<Option<Connection>>,
 }
 
@@ -54,22 +61,25 @@ fn ref_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RefRow> {
 impl SqliteWriter {
     /// A writer for the file at `path` (not opened yet).
     pub fn new(path: PathBuf) -> Self {
-        SqliteWriter { path, checkpoint_pages: AtomicU32::new(CHECKPOINT_PAGES), connection: Mutex::new(None) }
+        SqliteWriter { path, checkpoint_bytes: AtomicU32::new(CHECKPOINT_BYTES), connection: Mutex::new(None) }
     }
 
     /// Tunes the connection for a bulk import (from its next opening).
     pub fn bulk(&self) {
-        self.checkpoint_pages.store(BULK_CHECKPOINT_PAGES, Ordering::Relaxed);
+        self.checkpoint_bytes.store(BULK_CHECKPOINT_BYTES, Ordering::Relaxed);
         *self.connection.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = None;
     }
 
     fn open(&self) -> rusqlite::Result<Connection> {
         let connection = Connection::open(&self.path)?;
         connection.busy_timeout(BUSY_TIMEOUT)?;
+        // Before WAL mode, the only moment a new file's page size can be chosen.
+        connection.execute_batch(&format!("PRAGMA page_size = {PAGE_SIZE}"))?;
         connection.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()))?;
+        let page_size: u32 = connection.query_row("PRAGMA page_size", [], |r| r.get(0))?;
         connection.execute_batch(&format!(
             "PRAGMA synchronous = NORMAL; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -{CACHE_KIB}; PRAGMA wal_autocheckpoint = {};",
-            self.checkpoint_pages.load(Ordering::Relaxed)
+            self.checkpoint_bytes.load(Ordering::Relaxed) / page_size.max(512)
         ))?;
         Ok(connection)
     }
@@ -118,6 +128,7 @@ fn write(
     tally: &mut Tally,
     mark: Option<(&str, u64)>,
 ) -> rusqlite::Result<()> {
+    let started = std::time::Instant::now();
     let s = split(batch);
     let mut deltas = Deltas::default();
     let tx = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -139,6 +150,7 @@ fn write(
         }
     }
     drop(insert);
+    let searched = started.elapsed();
     each(&mut prepare(CLICKS, "", 6)?, s.clicks.iter().map(|c| click_row(c)))?;
     let mut first = tx.prepare(&numbered(FIRST_CLICK))?;
     for (id, position) in firsts {
@@ -181,8 +193,9 @@ fn write(
     for v in &s.views {
         tally.viewed(&mut deltas, v);
     }
-    each(&mut upsert(&SEARCH_ROLLUP)?, deltas.searches.iter().map(|(k, c)| search_rollup_row(k, c)))?;
+    let evented = started.elapsed();
     let derived = derive(&deltas);
+    each(&mut upsert(&SEARCH_ROLLUP)?, derived.searches.iter().map(|(k, c)| search_rollup_row(k, c)))?;
     each(&mut upsert(&KEY_DAYS)?, derived.key_days.iter().map(key_day_row))?;
     each(&mut upsert(&WORDING_BUCKETS)?, derived.wordings.iter().map(wording_row))?;
     each(&mut upsert(&KEY_BUCKETS)?, derived.buckets.iter().map(bucket_row))?;
@@ -191,5 +204,15 @@ fn write(
     if let Some((journal, replayed)) = mark {
         tx.execute(&numbered(JOURNAL_MARK), params![journal, replayed as i64])?;
     }
-    tx.commit()
+    let rolled = started.elapsed();
+    tx.commit()?;
+    tracing::debug!(
+        events = batch.len(),
+        searches_ms = searched.as_millis() as u64,
+        other_events_ms = (evented - searched).as_millis() as u64,
+        rollups_ms = (rolled - evented).as_millis() as u64,
+        commit_ms = (started.elapsed() - rolled).as_millis() as u64,
+        "search log batch written"
+    );
+    Ok(())
 }
