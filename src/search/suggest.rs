@@ -129,7 +129,15 @@ struct LocaleIndex {
     /// CJK unigrams and bigrams of titles, keywords and headings → entries: a CJK run
     /// typed is also found inside them (`パスワードを再` in `パスワードを再設定する`).
     grams: HashMap<String, Vec<u32>>,
+    /// Recent typo-tolerant lookups ((prefix?, term) → word ids): a visitor's earlier words
+    /// are looked up again on every keystroke after them, and a misspelled one costs a
+    /// Levenshtein automaton and a walk of the dictionary each time. Bounded (emptied when
+    /// full); it lives as long as this snapshot of the articles.
+    typos: std::sync::Mutex<HashMap<(bool, String), Vec<u64>>>,
 }
+
+/// Typo lookups remembered per locale.
+const TYPO_CACHE: usize = 4096;
 
 /// Suggestions for every locale.
 #[derive(Default)]
@@ -431,6 +439,7 @@ impl LocaleIndex {
             short,
             sounds,
             grams,
+            typos: std::sync::Mutex::default(),
         }
     }
 
@@ -547,14 +556,29 @@ impl LocaleIndex {
         if term.cjk || len < ONE_TYPO_FROM || !out.is_empty() {
             return out;
         }
-        let budget = if len >= TWO_TYPOS_FROM { 2 } else { 1 };
-        let builder = &builders()[budget - 1];
-        let dfa = if term.prefix { builder.build_prefix_dfa(&term.text) } else { builder.build_dfa(&term.text) };
-        let mut stream = self.words.search(Dfa(&dfa)).into_stream();
-        while let Some((_, id)) = stream.next() {
-            if out.len() >= MAX_PREFIX_WORDS {
-                break;
+        let key = (term.prefix, term.text.clone());
+        let lock = || self.typos.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let found = lock().get(&key).cloned();
+        let ids = found.unwrap_or_else(|| {
+            let budget = if len >= TWO_TYPOS_FROM { 2 } else { 1 };
+            let builder = &builders()[budget - 1];
+            let dfa = if term.prefix { builder.build_prefix_dfa(&term.text) } else { builder.build_dfa(&term.text) };
+            let mut stream = self.words.search(Dfa(&dfa)).into_stream();
+            let mut ids = Vec::new();
+            while let Some((_, id)) = stream.next() {
+                if ids.len() >= MAX_PREFIX_WORDS {
+                    break;
+                }
+                ids.push(id);
             }
+            let mut cache = lock();
+            if cache.len() >= TYPO_CACHE {
+                cache.clear();
+            }
+            cache.insert(key, ids.clone());
+            ids
+        });
+        for id in ids {
             push(&mut out, id, 0.6);
         }
         out

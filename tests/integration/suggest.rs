@@ -51,6 +51,13 @@ async fn typos_are_tolerated_from_five_letters() {
     assert_eq!(urls(&suggest(&site, "authentica", "en").await)[0], "/en/articles/two-factor", "prefix");
     assert_eq!(urls(&suggest(&site, "autenticati", "en").await)[0], "/en/articles/two-factor", "prefix with a typo");
     assert!(urls(&suggest(&site, "pasw", "en").await).is_empty(), "no typo budget under 5 letters");
+    // Keystrokes after a misspelled word look it up again (from the typo cache, once warm):
+    // the same answer every time, whatever else is typed after it.
+    let first = suggest(&site, "passwrd", "en").await;
+    assert_eq!(suggest(&site, "passwrd", "en").await["suggestions"], first["suggestions"], "a repeated typo");
+    for typed in ["passwrd r", "passwrd re", "passwrd res"] {
+        assert_eq!(urls(&suggest(&site, typed, "en").await)[0], "/en/articles/reset-password", "{typed}");
+    }
 }
 
 #[tokio::test]
