@@ -71,9 +71,9 @@ pub enum SearchlogAction {
         /// The JSON Lines file.
         file: PathBuf,
         /// Events written per transaction. Larger batches import large logs faster (each
-        /// commit rewrites the index pages it touched) and hold more memory: 200,000 take
-        /// about 600 MB, 600,000 about 1.3 GB.
-        #[arg(long, default_value_t = 200_000, value_parser = clap::value_parser!(u32).range(1_000..=5_000_000))]
+        /// commit rewrites the pages it touched) and hold more memory (two batches at a
+        /// time): 300,000 take about 600 MB.
+        #[arg(long, default_value_t = 300_000, value_parser = clap::value_parser!(u32).range(1_000..=5_000_000))]
         batch: u32,
     },
     /// Write every event as JSON Lines, in time order.

@@ -109,9 +109,9 @@ fn parse_lines(
 
 /// `searchlog import FILE` (`-` for standard input).
 /// `searchlog import`: `batch` events per transaction. Each commit rewrites the pages the
-/// batch touched (index pages of random ids, rollup rows), so fewer, larger batches write
-/// less (50,000 → 200,000 made the commits of a 1.5 million event import 2.6× cheaper;
-/// 200,000 → 600,000 took a 15.5 million event import from 52,000 to 75,000 events/s).
+/// batch touched (rollup rows above all), so fewer, larger batches write less (50,000 →
+/// 200,000 made the commits of a 1.5 million event import 2.6× cheaper; 200,000 → 300,000
+/// took a 15.5 million event import from 98,000–100,000 to 105,000 events/s).
 pub fn import(config: &Config, file: &Path, batch: usize) -> anyhow::Result<ExitCode> {
     let input: Box<dyn Read + Send> = if file == Path::new("-") {
         Box::new(std::io::stdin())
@@ -125,8 +125,9 @@ pub fn import(config: &Config, file: &Path, batch: usize) -> anyhow::Result<Exit
     runtime.block_on(store.migrate())?;
     store.bulk();
     let started = Instant::now();
-    // Two batches in flight at most: memory stays bounded whatever the file's size.
-    let (tx, rx) = std::sync::mpsc::sync_channel(1);
+    // Two batches alive at most (one written, the next parsed and handed over when the
+    // writer takes it): memory stays bounded whatever the file's size.
+    let (tx, rx) = std::sync::mpsc::sync_channel(0);
     let path = file.to_path_buf();
     let parser = std::thread::Builder::new()
         .name("parse".into())
