@@ -53,8 +53,8 @@ const VISITS_BOUND: usize = 100_000;
 /// Searches a visit may make before reading anything that are remembered to credit later.
 const UNREAD_BOUND: usize = 8;
 
-/// The rollup key of a search.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+/// The rollup key of a search (ordered as `search_rollup`'s primary key).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct SearchKey {
     /// UTC day number.
     pub day: i64,

@@ -198,15 +198,7 @@ pub(super) fn derive(deltas: &Deltas) -> Derived<'_> {
         rows
     }
     let mut searches: Vec<(&SearchKey, &Counts)> = deltas.searches.iter().collect();
-    searches.sort_unstable_by(|(a, _), (b, _)| {
-        (a.day, &a.locale, &a.source, &a.normalized, &a.wording).cmp(&(
-            b.day,
-            &b.locale,
-            &b.source,
-            &b.normalized,
-            &b.wording,
-        ))
-    });
+    searches.sort_unstable_by(|a, b| a.0.cmp(b.0));
     Derived { searches, key_days: sorted(keys), wordings: sorted(wordings), buckets: sorted(buckets) }
 }
 
@@ -363,6 +355,33 @@ pub(super) fn article_row<'a>((day, locale, slug): &'a (i64, String, String), a:
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn derived_rollups_come_in_primary_key_order() {
+        let mut deltas = Deltas::default();
+        for (day, locale, source, key) in [
+            (20_001, "ko", "page", "b"),
+            (20_000, "en", "api", "z"),
+            (20_000, "en", "api", "a"),
+            (20_040, "en", "page", "a"),
+        ] {
+            let k = SearchKey {
+                day,
+                locale: locale.into(),
+                source: source.into(),
+                normalized: key.into(),
+                wording: key.to_uppercase(),
+            };
+            deltas.searches.insert(k, Counts { searches: 1, ..Counts::default() });
+        }
+        let d = derive(&deltas);
+        let days: Vec<(i64, &str)> = d.searches.iter().map(|(k, _)| (k.day, k.normalized.as_str())).collect();
+        assert_eq!(days, [(20_000, "a"), (20_000, "z"), (20_001, "b"), (20_040, "a")]);
+        let keys: Vec<_> = d.key_days.iter().map(|(k, _)| *k).collect();
+        assert_eq!(keys, [("a", "en", 20_000), ("a", "en", 20_040), ("b", "ko", 20_001), ("z", "en", 20_000)]);
+        assert!(d.wordings.is_sorted_by(|a, b| a.0 <= b.0) && d.buckets.is_sorted_by(|a, b| a.0 <= b.0));
+        assert_eq!(d.buckets.iter().map(|(_, (searches, _))| searches).sum::<i64>(), 4, "nothing lost by sorting");
+    }
 
     #[test]
     fn an_upsert_adds_every_counter() {
