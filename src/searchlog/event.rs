@@ -211,14 +211,20 @@ pub fn valid_slug(slug: &str) -> bool {
     !slug.is_empty() && slug.len() <= 200 && slug.chars().all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.'))
 }
 
-/// A random id (16 bytes, hex) for searches and visits.
+/// A random id (16 bytes, hex) for visits and journals.
 pub fn random_id() -> String {
-    let mut bytes = [0u8; 16];
+    random_hex::<16>()
+}
+
+/// `N` random bytes in hex.
+fn random_hex<const N: usize>() -> String {
+    let mut bytes = [0u8; N];
     if getrandom::fill(&mut bytes).is_err() {
         // Extremely unlikely; fall back to time + counter, still unique per process.
         static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        return format!("{:016x}{n:016x}", now());
+        let unique = format!("{n:016x}{:016x}", now());
+        return unique[..2 * N].to_owned();
     }
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -229,8 +235,7 @@ pub fn random_id() -> String {
 /// log keeps its writes (and the clicks that update recent searches) in a few hot pages.
 /// The time it shows is stored beside it anyway.
 pub fn search_id(at_millis: i64) -> String {
-    let random = random_id();
-    format!("{:012x}{}", at_millis.clamp(0, 0xFFFF_FFFF_FFFF), &random[..20])
+    format!("{:012x}{}", at_millis.clamp(0, 0xFFFF_FFFF_FFFF), random_hex::<10>())
 }
 
 /// Unix milliseconds now.

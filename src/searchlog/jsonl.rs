@@ -17,7 +17,7 @@ use serde_json::{Value, json};
 
 use super::event::{
     ClickEvent, ContactEvent, Event, FeedbackEvent, MAX_COMMENT_CHARS, MAX_QUERY_CHARS, MAX_REASON_CHARS, SearchEvent,
-    Source, ViewEvent, is_id, normalize, random_id, redact, valid_slug,
+    Source, ViewEvent, is_id, normalize, random_id, redact, search_id, valid_slug,
 };
 
 /// Why a line was refused.
@@ -144,7 +144,7 @@ fn visit(v: Option<String>) -> String {
     }
 }
 
-fn search_id(id: Option<String>) -> Result<Option<String>, LineError> {
+fn given_search_id(id: Option<String>) -> Result<Option<String>, LineError> {
     match id.filter(|i| !i.is_empty()) {
         Some(i) if is_id(&i) => Ok(Some(i.to_ascii_lowercase())),
         Some(_) => Err(LineError::Invalid("search_id must be a 32-character hex id")),
@@ -178,7 +178,7 @@ pub fn parse(line: &str, now: i64) -> Result<Event, LineError> {
             let when = at(t, now)?;
             Event::Search(SearchEvent {
                 // A line without an id gets one that begins with its time, as live searches do.
-                id: search_id(id)?.unwrap_or_else(|| super::event::search_id(when.saturating_mul(1000))),
+                id: given_search_id(id)?.unwrap_or_else(|| search_id(when.saturating_mul(1000))),
                 at: when,
                 locale,
                 normalized: normalize(&redacted),
@@ -199,7 +199,7 @@ pub fn parse(line: &str, now: i64) -> Result<Event, LineError> {
             if kind != "result" && kind != "suggestion" {
                 return Err(LineError::Invalid("kind must be result or suggestion"));
             }
-            let search_id = search_id(Some(id))?.ok_or(LineError::Invalid("search_id is required"))?;
+            let search_id = given_search_id(Some(id))?.ok_or(LineError::Invalid("search_id is required"))?;
             Event::Click(ClickEvent { at: at(t, now)?, search_id, slug, position, kind, visit: visit(v) })
         }
         Line::Feedback { at: t, locale, slug, helpful, reason, comment, score, search_id: id, visit: v } => {
@@ -217,7 +217,7 @@ pub fn parse(line: &str, now: i64) -> Result<Event, LineError> {
                 reason: text(reason, MAX_REASON_CHARS),
                 comment: text(comment, MAX_COMMENT_CHARS),
                 score,
-                search_id: search_id(id)?,
+                search_id: given_search_id(id)?,
                 visit: visit(v),
             })
         }
@@ -228,7 +228,7 @@ pub fn parse(line: &str, now: i64) -> Result<Event, LineError> {
             Event::Contact(ContactEvent {
                 at: at(t, now)?,
                 locale,
-                search_id: search_id(id)?,
+                search_id: given_search_id(id)?,
                 slug,
                 query: text(query, MAX_QUERY_CHARS),
                 visit: visit(v),
@@ -238,7 +238,7 @@ pub fn parse(line: &str, now: i64) -> Result<Event, LineError> {
             if !valid_locale(&locale) || !valid_slug(&slug) {
                 return Err(LineError::Invalid("locale must be a language tag and slug an article slug"));
             }
-            Event::View(ViewEvent { at: at(t, now)?, locale, slug, search_id: search_id(id)?, visit: visit(v) })
+            Event::View(ViewEvent { at: at(t, now)?, locale, slug, search_id: given_search_id(id)?, visit: visit(v) })
         }
     })
 }
@@ -302,7 +302,9 @@ mod tests {
         assert_eq!(s.query, "reset for [email]");
         assert!(is_id(&s.visit) && !s.visit.contains("4412"), "foreign visit ids pseudonymized");
         let again = parse(&line(&Event::Search(s.clone())), NOW).expect("own output parses");
-        assert_eq!(again, Event::Search(s));
+        assert_eq!(again, Event::Search(s.clone()));
+        // No id given: one that begins with the line's time, as a live search's does.
+        assert_eq!(i64::from_str_radix(&s.id[..12], 16), Ok(s.at * 1000), "{}", s.id);
     }
 
     #[test]
