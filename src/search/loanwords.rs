@@ -56,6 +56,8 @@ const MAX_GUESSES: usize = 2;
 const REVERSE_MIN_KEY: usize = 5;
 /// Longest Latin span (words) aligned with one CJK word.
 const MAX_SPAN: usize = 3;
+/// Most other spellings of one word found through its Latin original.
+const MAX_SPELLINGS: usize = 3;
 
 /// Words grouped by sound key, searchable within an edit budget.
 #[derive(Default)]
@@ -112,9 +114,10 @@ pub struct Loanwords {
     latin: KeyIndex,
     cjk: KeyIndex,
     pairs: Vec<Pair>,
-    /// (locale, cjk) → pairs, (locale, latin) → pairs.
+    /// (locale, cjk) → pairs, (locale, latin) → pairs, (locale, stemmed latin) → pairs.
     by_cjk: HashMap<(String, String), Vec<usize>>,
     by_latin: HashMap<(String, String), Vec<usize>>,
+    by_stems: HashMap<(String, String), Vec<usize>>,
     /// Pairs writers said are wrong: (locale, cjk, latin).
     rejected: HashSet<(String, String, String)>,
 }
@@ -169,6 +172,7 @@ impl Loanwords {
             let i = this.pairs.len();
             this.by_cjk.entry((locale.clone(), cjk.clone())).or_default().push(i);
             this.by_latin.entry((locale.clone(), latin.clone())).or_default().push(i);
+            this.by_stems.entry((locale.clone(), stems(&latin))).or_default().push(i);
             this.pairs.push(Pair { locale, cjk, latin, source, article, seen });
         }
         this
@@ -223,6 +227,64 @@ impl Loanwords {
     }
 }
 
+impl Loanwords {
+    /// Other spellings of the CJK word `word` in `locale`: the CJK sides of mined pairs whose
+    /// Latin side has the same stems as one of `latin` (its Latin originals), one word in
+    /// the same script that begins with the same sounds. Borrowed words are spelled many
+    /// ways and borrowed in different forms (`리다이렉트`, `리디렉션` for `redirect`,
+    /// `redirection`), so two spellings meet through the original they share. A spelling
+    /// inside the word or around it adds nothing the word's bigrams do not already match.
+    pub fn spellings(&self, locale: &str, word: &str, latin: &[String]) -> Vec<String> {
+        let Some(key) = sound_key(word) else { return Vec::new() };
+        let hangul = |w: &str| w.starts_with(|c: char| ('\u{AC00}'..='\u{D7A3}').contains(&c));
+        let fits = |cjk: &str| {
+            hangul(cjk) == hangul(word)
+                && !cjk.contains(word)
+                && !word.contains(cjk)
+                && sound_key(cjk).is_some_and(|k| same_onset(&k, &key))
+        };
+        let mut out: Vec<String> = Vec::new();
+        for l in latin {
+            let Some(pairs) = self.by_stems.get(&(locale.to_owned(), stems(l))) else { continue };
+            for &i in pairs {
+                let cjk = &self.pairs[i].cjk;
+                if out.len() < MAX_SPELLINGS && !out.contains(cjk) && fits(cjk) {
+                    out.push(cjk.clone());
+                }
+            }
+        }
+        out
+    }
+}
+
+/// True when two sound keys begin alike: their first [`MIN_KEY`] consonants (all of the
+/// shorter, if shorter) are the same.
+fn same_onset(a: &str, b: &str) -> bool {
+    let n = MIN_KEY.min(a.len()).min(b.len());
+    n > 0 && a.as_bytes()[..n] == b.as_bytes()[..n]
+}
+
+/// A Latin term as its analysed stems (`redirects` and `redirect` meet).
+fn stems(latin: &str) -> String {
+    let mut out = String::with_capacity(latin.len());
+    for token in crate::text::analyze::analyze(latin) {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(&token.text);
+    }
+    out
+}
+
+/// True when two sound keys are one word in different derived forms, as a translation
+/// borrows one (`리디렉션` for `redirects`, `RTRKSN`/`RTRKTS`): both 5 or more consonants,
+/// the same first 4, and at most 2 more after what they share.
+fn derived(a: &str, b: &str) -> bool {
+    const SHARED: usize = 4;
+    let common = a.bytes().zip(b.bytes()).take_while(|(x, y)| x == y).count();
+    a.len().min(b.len()) > SHARED && common >= SHARED && a.len().max(b.len()) <= common + 2
+}
+
 /// Pairs from one aligned line: each loanword-shaped CJK word of `cjk_line` with the span of
 /// 1–3 Latin words of `latin_line` that sounds most like it.
 fn aligned(cjk_line: &str, latin_line: &str) -> Vec<(String, String)> {
@@ -251,9 +313,17 @@ fn aligned(cjk_line: &str, latin_line: &str) -> Vec<(String, String)> {
                 }
                 let Some(span_key) = sound_key(&span.concat()) else { continue };
                 // Native words only pair when they sound exactly alike (`패널` = panel); a
-                // borrowed-looking one may be an edit off (`프로퍼티` = properties).
-                if similar(&key, &span_key) && (span_key == key || loan_shaped(&word)) {
-                    let distance = usize::from(span_key != key);
+                // borrowed-looking one may be an edit off (`프로퍼티` = properties); a long
+                // one may be another derived form of the original (`리디렉션` = redirects).
+                let near = similar(&key, &span_key) && (span_key == key || loan_shaped(&word));
+                if near || derived(&key, &span_key) {
+                    let distance = if span_key == key {
+                        0
+                    } else if near {
+                        1
+                    } else {
+                        2
+                    };
                     if best.as_ref().is_none_or(|(d, _)| distance < *d) {
                         best = Some((distance, span.join(" ")));
                     }
@@ -281,5 +351,11 @@ mod tests {
         assert!(aligned("비밀번호 재설정", "Reset your password").is_empty(), "translation, not a loanword");
         assert!(aligned("표시될 때", "When it is visible").is_empty(), "a native word an edit away is no pair");
         assert_eq!(aligned("플래그 설정", "Set a flag"), vec![("플래그".to_owned(), "flag".to_owned())]);
+        assert_eq!(
+            aligned("여러 페이지 리디렉션 방지", "Avoid multiple page redirects"),
+            vec![("리디렉션".to_owned(), "redirects".to_owned())],
+            "another derived form of the original"
+        );
+        assert!(!derived("RTRKSN", "RTRPSN") && !derived("KSTM", "KSTMS") && derived("KSTMSN", "KSTMS"));
     }
 }

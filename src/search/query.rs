@@ -185,6 +185,7 @@ const KOREAN_ENDINGS: &[&str] = &[
     "의",
     "도",
     "로",
+    "에",
     "와",
     "과",
     "요",
@@ -205,10 +206,12 @@ fn cjk_units(group: &[RawToken]) -> Option<Vec<Unit>> {
     let whole = Unit { groups: vec![group.to_vec()], alternatives: Vec::new(), stop: true };
     if kinds.iter().all(|k| *k == Kind::Hangul) {
         let mut word: String = chars.iter().collect();
-        if let Some(n) = crate::text::analyze::korean_one_syllable_noun(&chars) {
-            // The index stacks this noun on the word (`창을` → `창`).
+        // A function word stays one whatever its stem (`없이` is no `없`).
+        let function = is_cjk_stop_word(&word);
+        if let Some(n) = crate::text::analyze::korean_one_syllable_stem(&chars) {
+            // The index stacks this stem on the word (`창을` → `창`, `작거나` → `작`).
             let stem = chars[..n].to_vec();
-            let stop = is_cjk_stop_word(&stem.iter().collect::<String>());
+            let stop = function || is_cjk_stop_word(&stem.iter().collect::<String>());
             let content = Unit { groups: vec![bigram_group(&stem, id)], alternatives: Vec::new(), stop };
             return Some(vec![content, whole]);
         }
@@ -221,17 +224,24 @@ fn cjk_units(group: &[RawToken]) -> Option<Vec<Unit>> {
             word.truncate(word.len() - ending.len());
         }
         let stem: Vec<char> = word.chars().collect();
+        // `탭대상` may be written `탭 대상`, `웹앱` `웹 앱` (a lone syllable is indexed as
+        // itself, and the bigrams of the joined word never contain it).
+        let spaced = |stem: &[char]| {
+            (2..=3).contains(&stem.len()).then(|| vec![bigram_group(&stem[..1], id), bigram_group(&stem[1..], id)])
+        };
         if stem.len() == chars.len() {
-            if chars.len() == 3 {
-                // `탭대상` may be written `탭 대상` (a lone syllable is indexed as itself).
-                let mut unit = Unit { groups: vec![group.to_vec()], alternatives: Vec::new(), stop: false };
-                unit.alternatives.push(vec![bigram_group(&chars[..1], id), bigram_group(&chars[1..], id)]);
-                return Some(vec![unit]);
+            if function {
+                return None;
             }
-            return None;
+            let mut unit = Unit { groups: vec![group.to_vec()], alternatives: Vec::new(), stop: false };
+            unit.alternatives.extend(spaced(&stem));
+            return (!unit.alternatives.is_empty()).then(|| vec![unit]);
         }
-        let stop = is_cjk_stop_word(&word);
-        let content = Unit { groups: vec![bigram_group(&stem, id)], alternatives: Vec::new(), stop };
+        let stop = function || is_cjk_stop_word(&word);
+        let mut content = Unit { groups: vec![bigram_group(&stem, id)], alternatives: Vec::new(), stop };
+        if !stop {
+            content.alternatives.extend(spaced(&stem));
+        }
         return Some(vec![content, whole]);
     }
     let has_hiragana = kinds.contains(&Kind::Hiragana);

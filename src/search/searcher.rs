@@ -464,14 +464,18 @@ impl Searcher {
     }
 
     /// Adds loanword alternatives to single-word units: Latin terms for a Hangul or
-    /// katakana word, and in CJK locales the Hangul or katakana form of a Latin word.
+    /// katakana word and its other spellings, and in CJK locales the Hangul or katakana
+    /// form of a Latin word.
     fn add_loanwords(&self, text: &str, locale: &str, units: &mut [Unit]) {
         let cjk_locale = self.cjk_locales.contains(locale);
         for unit in units.iter_mut().filter(|u| !u.stop && u.groups.len() == 1) {
             let group = &unit.groups[0];
             let terms = if group[0].cjk {
                 let word = query::group_text(group);
-                self.loanwords.latin_for(locale, &word, self.vocabulary.contains(&word))
+                let mut terms = self.loanwords.latin_for(locale, &word, self.vocabulary.contains(&word));
+                let spellings = self.loanwords.spellings(locale, &word, &terms);
+                terms.extend(spellings);
+                terms
             } else if cjk_locale && let Some(word) = text.get(group[0].from..group[0].to).and_then(surface_word) {
                 self.loanwords.cjk_for(locale, &word)
             } else {

@@ -23,7 +23,7 @@ use unicode_normalization::char::{canonical_combining_class, compose};
 pub const PINNED: &[(&str, &str)] = &[("frostem", "1.20260821.8"), ("unicode-normalization", "0.1.26")];
 
 /// Bump when this module's own rules change what it emits.
-const RULES_VERSION: u32 = 2;
+const RULES_VERSION: u32 = 3;
 
 /// A text that exercises every rule: stemming, possessives, versions, width folding,
 /// half-width kana, Han/Kana and Hangul bigrams.
@@ -311,13 +311,21 @@ pub const KOREAN_PARTICLES: &[&str] = &[
     "은", "는", "의", "에", "도", "로", "와", "과", "만",
 ];
 
-/// The noun of a Hangul word that is one syllable plus a particle (`창을` → 1), if it is.
-pub fn korean_one_syllable_noun(word: &[char]) -> Option<usize> {
+/// Endings of a one-syllable predicate stem (`작다고`, `작으면`, `크거나`, `길어요`): with
+/// them the stem alone is stacked and searched, so `작다고` finds `작은` and `작거나`.
+/// Only two-syllable endings, after exactly one syllable: a one-syllable ending (`다`, `고`)
+/// also ends nouns (`바다`, `사고`).
+const KOREAN_PREDICATE_ENDINGS: &[&str] =
+    &["다고", "다는", "다면", "아요", "어요", "아서", "어서", "으면", "거나", "은데", "는데", "지만", "습니"];
+
+/// The stem of a Hangul word that is one syllable plus a particle (`창을` → 1) or plus a
+/// predicate ending (`작다고` → 1), if it is.
+pub fn korean_one_syllable_stem(word: &[char]) -> Option<usize> {
     if !(2..=3).contains(&word.len()) {
         return None;
     }
     let tail: String = word[1..].iter().collect();
-    KOREAN_PARTICLES.contains(&tail.as_str()).then_some(1)
+    (KOREAN_PARTICLES.contains(&tail.as_str()) || KOREAN_PREDICATE_ENDINGS.contains(&tail.as_str())).then_some(1)
 }
 
 fn word(run: &[NormChar]) -> Vec<char> {
@@ -381,7 +389,7 @@ fn cut(chars: &[NormChar], tokens: &mut Tokens, stems: bool) {
                         if k == 0
                             && stems
                             && script == Script::Hangul
-                            && korean_one_syllable_noun(&word(&run)).is_some()
+                            && korean_one_syllable_stem(&word(&run)).is_some()
                         {
                             // The noun alone: `창` finds `창을`.
                             let start = tokens.buf.len();
@@ -696,13 +704,18 @@ mod tests {
     }
 
     #[test]
-    fn one_syllable_korean_nouns_are_stacked_in_the_index_only() {
+    fn one_syllable_korean_stems_are_stacked_in_the_index_only() {
         let index = tokenize_for_index("창을 닫기");
         let texts: Vec<&str> = (0..index.len()).filter_map(|i| index.get(i).map(|t| t.0)).collect();
         assert_eq!(texts, vec!["창을", "창", "닫기"]);
         assert!(index.stacked(1) && !index.stacked(2));
         assert_eq!(terms("창을 닫기"), vec!["창을", "닫기"], "queries plan their own stems");
-        assert_eq!(korean_one_syllable_noun(&['아', '이', '콘']), None);
+        assert_eq!(korean_one_syllable_stem(&['아', '이', '콘']), None);
+        assert_eq!(korean_one_syllable_stem(&['작', '다', '고']), Some(1), "a predicate stem");
+        assert_eq!(korean_one_syllable_stem(&['바', '다']), None, "a noun ending like a predicate");
+        let index = tokenize_for_index("너무 작거나");
+        let texts: Vec<&str> = (0..index.len()).filter_map(|i| index.get(i).map(|t| t.0)).collect();
+        assert_eq!(texts, vec!["너무", "작거", "작", "거나"]);
     }
 
     #[test]

@@ -43,7 +43,13 @@ pub fn glosses(text: &str) -> Vec<Gloss> {
             // An acronym glosses a phrase: one Korean word before `(DSP)` is rarely all of it.
             let enough = |cjk: &String| !acronym || cjk.contains(' ') || !cjk.chars().any(is_hangul);
             cjk_tail(before, n).filter(enough).map(|cjk| Gloss { cjk, latin: inner.to_ascii_lowercase() })
-        } else if inner.chars().any(is_cjk) && inner.chars().all(|c| is_cjk(c) || c == ' ') {
+        } else if inner.chars().any(is_cjk)
+            && inner.chars().all(|c| is_cjk(c) || c == ' ')
+            && inner.split_whitespace().count() <= MAX_WORDS
+            && !inner.chars().any(is_hiragana)
+        {
+            // Hiragana or many words in the parentheses make a phrase (`（現時点では草案です）`),
+            // not a term.
             let n = inner.split_whitespace().count();
             latin_tail(before, n).map(|latin| Gloss { cjk: normalize_text(inner), latin })
         } else {
@@ -64,6 +70,10 @@ fn is_latin_term(s: &str) -> bool {
 
 fn is_hangul(c: char) -> bool {
     ('\u{AC00}'..='\u{D7A3}').contains(&c)
+}
+
+fn is_hiragana(c: char) -> bool {
+    ('\u{3040}'..='\u{309F}').contains(&c)
 }
 
 fn is_acronym(s: &str) -> bool {
@@ -148,6 +158,12 @@ mod tests {
             "an acronym glosses a phrase"
         );
         assert!(pairs("로그인이라고도 함(ID)").is_empty());
+        // A sentence in the parentheses after a Latin word is an aside, not its translation.
+        assert!(
+            pairs("API（現時点では草案です）").is_empty()
+                && pairs("id(사용자가 타사 서비스를 통해 웹사이트에 로그인할 수 있는 경우)").is_empty()
+        );
+        assert_eq!(pairs("Cookie（クッキー）"), vec![("クッキー".to_owned(), "cookie".to_owned())]);
         assert!(pairs("unclosed (TBT and more text that goes on and on and on and on").is_empty());
     }
 }

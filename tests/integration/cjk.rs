@@ -29,10 +29,28 @@ fn articles(a: &Path) {
         ("polyfill-setup", "설치 가이드", "npm 으로 polyfill 패키지를 설치하고 가져오세요."),
         ("font-license", "폰트 라이선스", "폰트 라이선스를 확인하세요. 상업용 폰트는 따로 구매합니다."),
         ("display-settings", "표시 설정", "화면 밝기와 글자 크기를 설정합니다. 설정은 바로 적용됩니다."),
+        ("install-app", "웹 앱 설치", "홈 화면에 웹 앱을 추가하면 파일을 바로 열 수 있습니다."),
+        ("cookie-ads", "쿠키와 광고", "광고 측정에 쿠키가 필요 없는 방법을 소개합니다."),
     ];
     for (slug, title, body) in ko {
         write(a, &format!("ko/help/{slug}.md"), &article(title, body));
     }
+    write(
+        a,
+        "en/help/redirects.md",
+        &article(
+            "Avoid multiple page redirects",
+            "Redirects slow down page loads.\n\n## How to eliminate redirects\n\nLink to the final URL.",
+        ),
+    );
+    write(
+        a,
+        "ko/help/redirects.md",
+        &article(
+            "여러 페이지 리디렉션 방지",
+            "리디렉션이 여러 번 일어나면 페이지가 느리게 열립니다.\n\n## 리디렉션을 제거하는 방법\n\n최종 URL에 연결하세요.",
+        ),
+    );
     let ja = [
         ("reset-password", "パスワードの再設定", "パスワードを忘れた場合は、ログイン画面から再設定できます。"),
         ("server-status", "サーバーの状態", "サーバーが応答しない場合の確認方法です。"),
@@ -114,11 +132,48 @@ async fn aligned_headings_of_a_translation_give_a_pair() {
 async fn an_unknown_loanword_is_guessed_by_sound() {
     let site = Site::with(articles);
     assert_eq!(top(&site, "웹트랜스포트", "ko").await.first().map(String::as_str), Some("webtransport"));
-    // Native words are never guessed at: no alternative is planned, nothing unrelated matches.
+    // Native words are never guessed at: no Latin alternative is planned, nothing unrelated
+    // matches.
     let searcher = site.state.searcher();
     let explained = searcher.explain(&SearchRequest::new("설정 다름", "ko")).expect("search");
-    assert!(!explained.plan.contains('{'), "{}", explained.plan);
+    assert!(!explained.plan.chars().any(|c| c.is_ascii_alphabetic()), "{}", explained.plan);
     assert_eq!(explained.results.hits.first().map(|h| h.slug.as_str()), Some("display-settings"));
+}
+
+#[tokio::test]
+async fn another_spelling_of_a_loanword_meets_through_its_original() {
+    let site = Site::with(articles);
+    let pairs = site.state.searcher().loanwords().pairs().to_vec();
+    // The translation borrows another form of the original: `리디렉션` for `redirects`.
+    assert!(pairs.iter().any(|p| p.locale == "ko" && p.cjk == "리디렉션" && p.latin == "redirects"), "{pairs:?}");
+    // `리다이렉트` is in no article: it sounds like `redirect`, whose stem the pair shares.
+    assert_eq!(top(&site, "리다이렉트", "ko").await.first().map(String::as_str), Some("redirects"));
+    assert_eq!(top(&site, "리다이렉트 여러 번 느려짐", "ko").await.first().map(String::as_str), Some("redirects"));
+}
+
+#[tokio::test]
+async fn a_one_syllable_predicate_stem_meets_its_other_endings() {
+    let site = Site::with(articles);
+    // `작아요` and the article's `작으면` share only the stem `작`.
+    assert_eq!(top(&site, "작아요", "ko").await.first().map(String::as_str), Some("tap-targets"));
+    assert_eq!(top(&site, "버튼 작다고", "ko").await.first().map(String::as_str), Some("tap-targets"));
+}
+
+#[tokio::test]
+async fn a_two_syllable_compound_meets_its_spaced_form() {
+    let site = Site::with(articles);
+    // The article writes `웹 앱`; the query glues the two and adds a particle.
+    assert_eq!(top(&site, "웹앱으로 파일 열기", "ko").await.first().map(String::as_str), Some("install-app"));
+}
+
+#[tokio::test]
+async fn korean_function_words_are_never_required() {
+    let site = Site::with(articles);
+    let searcher = site.state.searcher();
+    // `없이` ("without") keeps its stem `없` optional, `때문에` ("because of") is `때문`.
+    let explained = searcher.explain(&SearchRequest::new("쿠키 없이 광고 때문에", "ko")).expect("search");
+    assert!(!explained.plan.contains("[없") && !explained.plan.contains("[때문"), "{}", explained.plan);
+    assert_eq!(explained.results.hits.first().map(|h| h.slug.as_str()), Some("cookie-ads"));
 }
 
 #[tokio::test]
