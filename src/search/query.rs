@@ -194,6 +194,25 @@ const KOREAN_ENDINGS: &[&str] = &[
     "함",
 ];
 
+/// The predicate a Korean word of three or more syllables names with a nominal ending, if it
+/// ends in one: `-기` (`바꾸기` → `바꾸`, `줄이기` → `줄이`) or a final `ㅁ` (`느려짐` → `느려지`,
+/// `깎임` is too short). Articles conjugate the predicate (`바꾸려면`, `느려집니다`), whose
+/// bigrams the nominal form does not all share. An alternative, never a replacement: nouns
+/// end the same way (`프로그램`).
+fn predicate(stem: &[char]) -> Option<Vec<char>> {
+    const FINAL_M: u32 = 16;
+    let (&last, rest) = stem.split_last()?;
+    if stem.len() < 3 {
+        return None;
+    }
+    if last == '기' {
+        return Some(rest.to_vec());
+    }
+    let s = (last as u32).checked_sub(0xAC00).filter(|s| *s < 11172 && s % 28 == FINAL_M)?;
+    let open = char::from_u32(0xAC00 + s - FINAL_M)?;
+    Some(rest.iter().copied().chain([open]).collect())
+}
+
 /// Splits a long CJK group into content units (required) and particles/endings (optional):
 /// Japanese at changes between kanji, katakana and hiragana; Korean by stripping endings.
 /// The whole run stays as an optional unit that rewards an exact match.
@@ -229,18 +248,19 @@ fn cjk_units(group: &[RawToken]) -> Option<Vec<Unit>> {
         let spaced = |stem: &[char]| {
             (2..=3).contains(&stem.len()).then(|| vec![bigram_group(&stem[..1], id), bigram_group(&stem[1..], id)])
         };
+        let forms = |stem: &[char]| spaced(stem).into_iter().chain(predicate(stem).map(|p| vec![bigram_group(&p, id)]));
         if stem.len() == chars.len() {
             if function {
                 return None;
             }
             let mut unit = Unit { groups: vec![group.to_vec()], alternatives: Vec::new(), stop: false };
-            unit.alternatives.extend(spaced(&stem));
+            unit.alternatives.extend(forms(&stem));
             return (!unit.alternatives.is_empty()).then(|| vec![unit]);
         }
         let stop = function || is_cjk_stop_word(&word);
         let mut content = Unit { groups: vec![bigram_group(&stem, id)], alternatives: Vec::new(), stop };
         if !stop {
-            content.alternatives.extend(spaced(&stem));
+            content.alternatives.extend(forms(&stem));
         }
         return Some(vec![content, whole]);
     }
@@ -575,6 +595,11 @@ mod tests {
         assert_eq!(plan("비밀번호", &[]).len(), 1, "no ending, no split");
         let units = plan("창을", &[]);
         assert_eq!(units[0].groups[0][0].text, "창", "a one-syllable noun loses its particle");
+        let chars = |w: &str| w.chars().collect::<Vec<_>>();
+        assert_eq!(predicate(&chars("바꾸기")), Some(chars("바꾸")));
+        assert_eq!(predicate(&chars("느려짐")), Some(chars("느려지")));
+        assert_eq!(predicate(&chars("요금")), None, "two syllables: too many nouns end so");
+        assert_eq!(predicate(&chars("비밀번호")), None);
     }
 
     #[test]

@@ -31,6 +31,10 @@ fn articles(a: &Path) {
         ("display-settings", "표시 설정", "화면 밝기와 글자 크기를 설정합니다. 설정은 바로 적용됩니다."),
         ("install-app", "웹 앱 설치", "홈 화면에 웹 앱을 추가하면 파일을 바로 열 수 있습니다."),
         ("cookie-ads", "쿠키와 광고", "광고 측정에 쿠키가 필요 없는 방법을 소개합니다."),
+        ("change-language", "메뉴 설정", "메뉴에서 언어를 바꾸려면 설정을 여세요."),
+        ("language-list", "지원 목록", "지원하는 언어와 언어별 글꼴, 언어 코드 목록입니다."),
+        ("slow-screen", "앱 속도 문제", "화면이 느려지면 캐시를 지우세요."),
+        ("screen-brightness", "화면 밝기", "화면 밝기를 조절합니다."),
     ];
     for (slug, title, body) in ko {
         write(a, &format!("ko/help/{slug}.md"), &article(title, body));
@@ -164,6 +168,14 @@ async fn a_two_syllable_compound_meets_its_spaced_form() {
     let site = Site::with(articles);
     // The article writes `웹 앱`; the query glues the two and adds a particle.
     assert_eq!(top(&site, "웹앱으로 파일 열기", "ko").await.first().map(String::as_str), Some("install-app"));
+}
+
+#[tokio::test]
+async fn a_nominal_ending_meets_the_conjugated_predicate() {
+    let site = Site::with(articles);
+    // `바꾸기` and `느려짐` name what the articles conjugate (`바꾸려면`, `느려지면`).
+    assert_eq!(top(&site, "언어 바꾸기", "ko").await.first().map(String::as_str), Some("change-language"));
+    assert_eq!(top(&site, "화면 느려짐", "ko").await.first().map(String::as_str), Some("slow-screen"));
 }
 
 #[tokio::test]
