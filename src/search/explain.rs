@@ -25,8 +25,10 @@ pub fn describe_plan(units: &[Unit]) -> String {
         .iter()
         .map(|u| {
             let typed = u.groups.iter().map(group).collect::<Vec<_>>().join(" ");
-            let alts: Vec<String> =
+            let mut alts: Vec<String> =
                 u.alternatives.iter().map(|a| a.iter().map(group).collect::<Vec<_>>().join(" ")).collect();
+            // A spaced form counts only as a phrase: quoted.
+            alts.extend(u.spaced.iter().map(|s| format!("\"{}\"", s.iter().map(group).collect::<Vec<_>>().join(" "))));
             let alts = if alts.is_empty() { String::new() } else { format!(" {{{}}}", alts.join(" | ")) };
             if u.stop { format!("({typed}{alts})") } else { format!("[{typed}{alts}]") }
         })

@@ -58,6 +58,9 @@ const REVERSE_MIN_KEY: usize = 5;
 const MAX_SPAN: usize = 3;
 /// Most other spellings of one word found through its Latin original.
 const MAX_SPELLINGS: usize = 3;
+/// Shortest sound key a CJK word needs to pair with another derived form (two edits): a
+/// native word may share four sounds with a heading's English, rarely six.
+const DERIVED_MIN_KEY: usize = 6;
 
 /// Words grouped by sound key, searchable within an edit budget.
 #[derive(Default)]
@@ -172,7 +175,10 @@ impl Loanwords {
             let i = this.pairs.len();
             this.by_cjk.entry((locale.clone(), cjk.clone())).or_default().push(i);
             this.by_latin.entry((locale.clone(), latin.clone())).or_default().push(i);
-            this.by_stems.entry((locale.clone(), stems(&latin))).or_default().push(i);
+            let stemmed = stems(&latin);
+            if !stemmed.is_empty() {
+                this.by_stems.entry((locale.clone(), stemmed)).or_default().push(i);
+            }
             this.pairs.push(Pair { locale, cjk, latin, source, article, seen });
         }
         this
@@ -225,13 +231,11 @@ impl Loanwords {
             .filter(|cjk| !self.rejected.contains(&(locale.to_owned(), cjk.clone(), word.to_owned())))
             .collect()
     }
-}
 
-impl Loanwords {
     /// Other spellings of the CJK word `word` in `locale`: the CJK sides of mined pairs whose
-    /// Latin side has the same stems as one of `latin` (its Latin originals), one word in
-    /// the same script that begins with the same sounds. Borrowed words are spelled many
-    /// ways and borrowed in different forms (`리다이렉트`, `리디렉션` for `redirect`,
+    /// Latin side has the same stems as one of `latin` (its Latin originals), kept when they
+    /// are in the same script and begin with the same sounds. Borrowed words are spelled
+    /// many ways and borrowed in different forms (`리다이렉트`, `리디렉션` for `redirect`,
     /// `redirection`), so two spellings meet through the original they share. A spelling
     /// inside the word or around it adds nothing the word's bigrams do not already match.
     pub fn spellings(&self, locale: &str, word: &str, latin: &[String]) -> Vec<String> {
@@ -245,7 +249,11 @@ impl Loanwords {
         };
         let mut out: Vec<String> = Vec::new();
         for l in latin {
-            let Some(pairs) = self.by_stems.get(&(locale.to_owned(), stems(l))) else { continue };
+            let stemmed = stems(l);
+            if stemmed.is_empty() {
+                continue;
+            }
+            let Some(pairs) = self.by_stems.get(&(locale.to_owned(), stemmed)) else { continue };
             for &i in pairs {
                 let cjk = &self.pairs[i].cjk;
                 if out.len() < MAX_SPELLINGS && !out.contains(cjk) && fits(cjk) {
@@ -316,7 +324,7 @@ fn aligned(cjk_line: &str, latin_line: &str) -> Vec<(String, String)> {
                 // borrowed-looking one may be an edit off (`프로퍼티` = properties); a long
                 // one may be another derived form of the original (`리디렉션` = redirects).
                 let near = similar(&key, &span_key) && (span_key == key || loan_shaped(&word));
-                if near || derived(&key, &span_key) {
+                if near || (key.len() >= DERIVED_MIN_KEY && derived(&key, &span_key)) {
                     let distance = if span_key == key {
                         0
                     } else if near {

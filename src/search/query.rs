@@ -69,7 +69,7 @@ pub fn query_groups(text: &str) -> Vec<Vec<RawToken>> {
 }
 
 /// A planned piece of the query.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Unit {
     /// The groups typed (one word or CJK run; several for a multi-word synonym match).
     pub groups: Vec<Vec<RawToken>>,
@@ -77,6 +77,9 @@ pub struct Unit {
     pub alternatives: Vec<Vec<Vec<RawToken>>>,
     /// A stop word: adds score but is never required.
     pub stop: bool,
+    /// The word written apart (`탭대상` as `탭 대상`): its pieces count only next to each
+    /// other, since lone syllables are common words (`안내` is not `안` … `내`).
+    pub spaced: Option<Vec<Vec<RawToken>>>,
 }
 
 fn texts(group: &[RawToken]) -> impl Iterator<Item = &str> {
@@ -222,7 +225,7 @@ fn cjk_units(group: &[RawToken]) -> Option<Vec<Unit>> {
         return None;
     }
     let id = group[0].group;
-    let whole = Unit { groups: vec![group.to_vec()], alternatives: Vec::new(), stop: true };
+    let whole = Unit { groups: vec![group.to_vec()], alternatives: Vec::new(), stop: true, spaced: None };
     if kinds.iter().all(|k| *k == Kind::Hangul) {
         let mut word: String = chars.iter().collect();
         // A function word stays one whatever its stem (`없이` is no `없`).
@@ -231,7 +234,7 @@ fn cjk_units(group: &[RawToken]) -> Option<Vec<Unit>> {
             // The index stacks this stem on the word (`창을` → `창`, `작거나` → `작`).
             let stem = chars[..n].to_vec();
             let stop = function || is_cjk_stop_word(&stem.iter().collect::<String>());
-            let content = Unit { groups: vec![bigram_group(&stem, id)], alternatives: Vec::new(), stop };
+            let content = Unit { groups: vec![bigram_group(&stem, id)], alternatives: Vec::new(), stop, spaced: None };
             return Some(vec![content, whole]);
         }
         for _ in 0..3 {
@@ -248,19 +251,25 @@ fn cjk_units(group: &[RawToken]) -> Option<Vec<Unit>> {
         let spaced = |stem: &[char]| {
             (2..=3).contains(&stem.len()).then(|| vec![bigram_group(&stem[..1], id), bigram_group(&stem[1..], id)])
         };
-        let forms = |stem: &[char]| spaced(stem).into_iter().chain(predicate(stem).map(|p| vec![bigram_group(&p, id)]));
+        let predicate = |stem: &[char]| predicate(stem).map(|p| vec![bigram_group(&p, id)]);
         if stem.len() == chars.len() {
             if function {
                 return None;
             }
-            let mut unit = Unit { groups: vec![group.to_vec()], alternatives: Vec::new(), stop: false };
-            unit.alternatives.extend(forms(&stem));
-            return (!unit.alternatives.is_empty()).then(|| vec![unit]);
+            let unit = Unit {
+                groups: vec![group.to_vec()],
+                alternatives: predicate(&stem).into_iter().collect(),
+                stop: false,
+                spaced: spaced(&stem),
+            };
+            return (!unit.alternatives.is_empty() || unit.spaced.is_some()).then(|| vec![unit]);
         }
         let stop = function || is_cjk_stop_word(&word);
-        let mut content = Unit { groups: vec![bigram_group(&stem, id)], alternatives: Vec::new(), stop };
+        let mut content = Unit { groups: vec![bigram_group(&stem, id)], ..Unit::default() };
+        content.stop = stop;
         if !stop {
-            content.alternatives.extend(forms(&stem));
+            content.alternatives.extend(predicate(&stem));
+            content.spaced = spaced(&stem);
         }
         return Some(vec![content, whole]);
     }
@@ -284,6 +293,7 @@ fn cjk_units(group: &[RawToken]) -> Option<Vec<Unit>> {
                 groups: vec![bigram_group(&chars[i..end], id)],
                 alternatives: Vec::new(),
                 stop: !content || is_cjk_stop_word(&word),
+                spaced: None,
             });
         }
         i = j;
@@ -304,6 +314,7 @@ pub fn plan(text: &str, rules: &[Rule]) -> Vec<Unit> {
                 groups: groups[i..i + k].to_vec(),
                 alternatives: rule.alternatives().cloned().collect(),
                 stop: false,
+                spaced: None,
             });
             i += k;
             continue;
@@ -326,7 +337,7 @@ pub fn plan(text: &str, rules: &[Rule]) -> Vec<Unit> {
                 }
                 units.extend(parts);
             }
-            None => units.push(Unit { groups: vec![group.clone()], alternatives, stop }),
+            None => units.push(Unit { groups: vec![group.clone()], alternatives, stop, spaced: None }),
         }
         i += 1;
     }
@@ -371,6 +382,8 @@ pub struct Target {
     phrases: Vec<(Field, f32)>,
     /// Documents with every unit are counted once more, by these fields (none: no bonus).
     all_fields: Vec<(Field, f32)>,
+    /// Fields with positions, where a spaced form must be a phrase (none: anywhere).
+    positioned: Vec<(Field, f32)>,
 }
 
 impl Target {
@@ -390,12 +403,18 @@ impl Target {
             // The bonus for having every unit looks at the title and body only: as good, and
             // half the clauses of all four fields.
             all_fields: vec![(fields.title, weights.title), (fields.body, weights.body)],
+            positioned: vec![(fields.title, weights.title), (fields.body, weights.body)],
         }
     }
 
     /// The same fields without phrase or completeness clauses (does a unit match at all?).
     pub fn lean(&self) -> Self {
-        Self { fields: self.fields.clone(), phrases: Vec::new(), all_fields: Vec::new() }
+        Self {
+            fields: self.fields.clone(),
+            phrases: Vec::new(),
+            all_fields: Vec::new(),
+            positioned: self.positioned.clone(),
+        }
     }
 
     /// Section passages: their heading, then their text.
@@ -404,6 +423,7 @@ impl Target {
             fields: vec![(fields.section_heading, weights.headings), (fields.section_text, weights.body)],
             phrases: Vec::new(),
             all_fields: Vec::new(),
+            positioned: Vec::new(),
         }
     }
 }
@@ -455,6 +475,22 @@ fn group_clause(target: &Target, group: &[RawToken]) -> Box<dyn Query> {
     Box::new(BooleanQuery::new(all))
 }
 
+/// Groups of one token each, next to each other in order: a phrase in each positioned field
+/// (the best field counts); without positioned fields (section passages, already within
+/// the candidates), all of them anywhere.
+fn adjacent(target: &Target, groups: &[Vec<RawToken>]) -> Box<dyn Query> {
+    let tokens: Vec<&RawToken> = groups.iter().filter_map(|g| g.first()).collect();
+    if target.positioned.is_empty() || tokens.len() < 2 || groups.iter().any(|g| g.len() != 1) {
+        return all_of(target, groups);
+    }
+    let phrases: Vec<Box<dyn Query>> = target
+        .positioned
+        .iter()
+        .map(|&(field, w)| Box::new(BoostQuery::new(Box::new(phrase(field, &tokens, 0)), w)) as Box<dyn Query>)
+        .collect();
+    Box::new(DisjunctionMaxQuery::with_tie_breaker(phrases, 0.3))
+}
+
 fn all_of(target: &Target, groups: &[Vec<RawToken>]) -> Box<dyn Query> {
     if groups.len() == 1 {
         return group_clause(target, &groups[0]);
@@ -465,7 +501,7 @@ fn all_of(target: &Target, groups: &[Vec<RawToken>]) -> Box<dyn Query> {
 /// The clause one unit adds (its words, or any of its synonym alternatives).
 pub fn unit_clause(target: &Target, unit: &Unit) -> Box<dyn Query> {
     let typed = all_of(target, &unit.groups);
-    if unit.alternatives.is_empty() {
+    if unit.alternatives.is_empty() && unit.spaced.is_none() {
         return typed;
     }
     // The best of the forms counts (a little more when several match): a document using
@@ -473,6 +509,9 @@ pub fn unit_clause(target: &Target, unit: &Unit) -> Box<dyn Query> {
     let mut options = vec![typed];
     for alt in &unit.alternatives {
         options.push(Box::new(BoostQuery::new(all_of(target, alt), SYNONYM_WEIGHT)));
+    }
+    if let Some(spaced) = &unit.spaced {
+        options.push(Box::new(BoostQuery::new(adjacent(target, spaced), SYNONYM_WEIGHT)));
     }
     Box::new(DisjunctionMaxQuery::with_tie_breaker(options, 0.2))
 }
@@ -486,7 +525,12 @@ pub fn text_query(target: &Target, units: &[Unit]) -> Option<Box<dyn Query>> {
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     if !target.all_fields.is_empty() && required.len() > 1 {
         // Every unit present: counted once more, so complete matches rank first.
-        let lean = Target { fields: target.all_fields.clone(), phrases: Vec::new(), all_fields: Vec::new() };
+        let lean = Target {
+            fields: target.all_fields.clone(),
+            phrases: Vec::new(),
+            all_fields: Vec::new(),
+            positioned: target.all_fields.clone(),
+        };
         let all = units.iter().filter(|u| !u.stop).map(|u| (Occur::Must, unit_clause(&lean, u))).collect();
         clauses.push((Occur::Should, Box::new(BooleanQuery::new(all))));
     }

@@ -113,8 +113,9 @@ fn window(text: &str, at: usize) -> (usize, usize, bool, bool) {
 /// folding may change), not the whole window.
 fn mark_latin(part: &str, needles: &Needles, marks: &mut Vec<(usize, usize)>) {
     const PREFIX: usize = 4;
-    // A stem's last letter may differ from its word's (`cri` for `cry`): never compare it.
-    let prefix = |n: &str| n.floor_char_boundary(n.len().saturating_sub(1).clamp(1, PREFIX));
+    // A stem's last letter may differ from its word's (`cri` for `cry`): never compare it;
+    // a short stem may differ after its first (`die` for `dying`).
+    let prefix = |n: &str| n.floor_char_boundary(if n.len() <= 3 { 1 } else { (n.len() - 1).min(PREFIX) });
     let prefixes: Vec<&str> = needles.latin.iter().map(|n| &n[..prefix(n)]).collect();
     let mut lower = String::new();
     let mut start = 0;
@@ -128,15 +129,15 @@ fn mark_latin(part: &str, needles: &Needles, marks: &mut Vec<(usize, usize)>) {
             continue;
         }
         if piece.is_ascii() {
+            // Apostrophes are dropped by analysis (`o'clock` is `oclock`).
             lower.clear();
-            lower.push_str(piece);
-            lower.make_ascii_lowercase();
+            lower.extend(piece.chars().filter(|&c| c != '\'').map(|c| c.to_ascii_lowercase()));
             if !prefixes.iter().any(|p| lower.contains(p)) {
                 continue;
             }
         }
         let tokens = tokenize(piece);
-        let offset = piece.as_ptr() as usize - part.as_ptr() as usize;
+        let offset = i - piece.len();
         for t in 0..tokens.len() {
             if let Some((term, from, to)) = tokens.get(t)
                 && needles.latin.contains(term)
@@ -217,8 +218,10 @@ mod tests {
     #[test]
     fn marks_the_words_a_full_analysis_would() {
         let text = "Customer's refunds (v2.3) cry: tried trying ＲＥＦＵＮＤ, http2 e-mail RUNNING runs, \
-                    naïve café appliances applied; パスワード refund";
-        for q in ["refund", "customer v2.3", "cry try", "refund http2 email", "run", "naive cafe apply", "x"] {
+                    naïve café appliances applied; o'clock dying パスワード refund";
+        for q in
+            ["refund", "customer v2.3", "cry try", "refund http2 email", "run", "naive cafe apply", "oclock die", "x"]
+        {
             let n = needles(q);
             let mut fast = Vec::new();
             mark_latin(text, &n, &mut fast);

@@ -287,9 +287,9 @@ pub fn tokenize(text: &str) -> Tokens {
     cut_text(text, false)
 }
 
-/// [`tokenize`] plus what only the index holds: the one-syllable Korean noun of a word with
-/// a particle (`창을` also indexes `창`), stacked on the word's position, so the query `창`
-/// finds it (bigrams alone never could).
+/// [`tokenize`] plus what only the index holds: the one-syllable Korean stem of a word with
+/// a particle or a predicate ending (`창을` also indexes `창`, `작거나` `작`), stacked on the
+/// word's position, so the query `창` finds it (bigrams alone never could).
 pub fn tokenize_for_index(text: &str) -> Tokens {
     cut_text(text, true)
 }
@@ -316,7 +316,7 @@ pub const KOREAN_PARTICLES: &[&str] = &[
 /// Only two-syllable endings, after exactly one syllable: a one-syllable ending (`다`, `고`)
 /// also ends nouns (`바다`, `사고`).
 const KOREAN_PREDICATE_ENDINGS: &[&str] =
-    &["다고", "다는", "다면", "아요", "어요", "아서", "어서", "으면", "거나", "은데", "는데", "지만", "습니"];
+    &["다고", "다는", "다면", "아요", "어요", "아서", "어서", "으면", "거나", "은데", "는데", "지만"];
 
 /// The stem of a Hangul word that is one syllable plus a particle (`창을` → 1) or plus a
 /// predicate ending (`작다고` → 1), if it is.
@@ -391,7 +391,7 @@ fn cut(chars: &[NormChar], tokens: &mut Tokens, stems: bool) {
                             && script == Script::Hangul
                             && korean_one_syllable_stem(&word(&run)).is_some()
                         {
-                            // The noun alone: `창` finds `창을`.
+                            // The stem alone: `창` finds `창을`, `작` finds `작거나`.
                             let start = tokens.buf.len();
                             tokens.buf.push(pair[0].c);
                             let end = tokens.buf.len();

@@ -46,9 +46,9 @@ pub fn glosses(text: &str) -> Vec<Gloss> {
         } else if inner.chars().any(is_cjk)
             && inner.chars().all(|c| is_cjk(c) || c == ' ')
             && inner.split_whitespace().count() <= MAX_WORDS
-            && !inner.chars().any(is_hiragana)
+            && !sentence_like(inner)
         {
-            // Hiragana or many words in the parentheses make a phrase (`（現時点では草案です）`),
+            // Many words or a sentence in the parentheses are an aside (`（現時点では草案です）`),
             // not a term.
             let n = inner.split_whitespace().count();
             latin_tail(before, n).map(|latin| Gloss { cjk: normalize_text(inner), latin })
@@ -74,6 +74,19 @@ fn is_hangul(c: char) -> bool {
 
 fn is_hiragana(c: char) -> bool {
     ('\u{3040}'..='\u{309F}').contains(&c)
+}
+
+/// True for Japanese that reads as a sentence: three hiragana in a row or a copula
+/// (`では`, `です`, `ます`). A term's okurigana are shorter (`払い戻し`, `問い合わせ`).
+fn sentence_like(text: &str) -> bool {
+    let mut run = 0;
+    for c in text.chars() {
+        run = if is_hiragana(c) { run + 1 } else { 0 };
+        if run >= 3 {
+            return true;
+        }
+    }
+    ["では", "です", "ます"].iter().any(|w| text.contains(w))
 }
 
 fn is_acronym(s: &str) -> bool {
@@ -164,6 +177,11 @@ mod tests {
                 && pairs("id(사용자가 타사 서비스를 통해 웹사이트에 로그인할 수 있는 경우)").is_empty()
         );
         assert_eq!(pairs("Cookie（クッキー）"), vec![("クッキー".to_owned(), "cookie".to_owned())]);
+        assert_eq!(
+            pairs("Refund（払い戻し）"),
+            vec![("払イ戻シ".to_owned(), "refund".to_owned())],
+            "okurigana (folded as search folds it)"
+        );
         assert!(pairs("unclosed (TBT and more text that goes on and on and on and on").is_empty());
     }
 }

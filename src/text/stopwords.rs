@@ -23,7 +23,7 @@ fn stop_words() -> &'static HashSet<String> {
 fn cjk_stop_words() -> &'static HashSet<String> {
     static STOP: OnceLock<HashSet<String>> = OnceLock::new();
     STOP.get_or_init(|| {
-        let words = "방법 이유 어떻게 왜 뭐 무엇 너무 때문 안 못 좀 잘 더 또 그냥 계속 자꾸 매번 항상 정말 진짜                      가장 제일 아주 매우 다시 이제 지금 어디 언제 하는 하나요 되나요 있나요 없이 위해 위한 통해 대해 대한 관련 경우 나옴 나와요                      方法 やり方 仕方 理由 なぜ どう どうやって 何 とは について ため 場合";
+        let words = "방법 이유 어떻게 왜 뭐 무엇 너무 때문 안 못 좀 잘 더 또 그냥 계속 자꾸 매번 항상 정말 진짜                      가장 제일 아주 매우 다시 이제 지금 어디 언제 하는 하나요 되나요 있나요 되 있 없 하 같 없이 위해 위한 통해 대해 대한 관련 경우 나옴 나와요                      方法 やり方 仕方 理由 なぜ どう どうやって 何 とは について ため 場合";
         words.split_whitespace().map(super::analyze::normalize_text).collect()
     })
 }

@@ -35,6 +35,8 @@ fn articles(a: &Path) {
         ("language-list", "지원 목록", "지원하는 언어와 언어별 글꼴, 언어 코드 목록입니다."),
         ("slow-screen", "앱 속도 문제", "화면이 느려지면 캐시를 지우세요."),
         ("screen-brightness", "화면 밝기", "화면 밝기를 조절합니다."),
+        ("login-help", "로그인 도움말", "내 계정에 로그인이 안 될 때 확인하세요."),
+        ("guide", "사용 안내", "처음 쓰는 분을 위한 안내입니다."),
     ];
     for (slug, title, body) in ko {
         write(a, &format!("ko/help/{slug}.md"), &article(title, body));
@@ -168,6 +170,8 @@ async fn a_two_syllable_compound_meets_its_spaced_form() {
     let site = Site::with(articles);
     // The article writes `웹 앱`; the query glues the two and adds a particle.
     assert_eq!(top(&site, "웹앱으로 파일 열기", "ko").await.first().map(String::as_str), Some("install-app"));
+    // The pieces count only side by side: `내 계정에 … 안 될 때` is no `안내`.
+    assert_eq!(top(&site, "안내", "ko").await, vec!["guide"]);
 }
 
 #[tokio::test]
