@@ -29,6 +29,8 @@ pub fn describe_plan(units: &[Unit]) -> String {
                 u.alternatives.iter().map(|a| a.iter().map(group).collect::<Vec<_>>().join(" ")).collect();
             // A spaced form counts only as a phrase: quoted.
             alts.extend(u.spaced.iter().map(|s| format!("\"{}\"", s.iter().map(group).collect::<Vec<_>>().join(" "))));
+            // A form guessed from an ending: marked `?`.
+            alts.extend(u.guessed.iter().map(|g| format!("?{}", g.iter().map(group).collect::<Vec<_>>().join(" "))));
             let alts = if alts.is_empty() { String::new() } else { format!(" {{{}}}", alts.join(" | ")) };
             if u.stop { format!("({typed}{alts})") } else { format!("[{typed}{alts}]") }
         })

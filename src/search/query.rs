@@ -32,6 +32,8 @@ const MAX_GROUPS: usize = 16;
 const MAX_BIGRAMS: usize = 24;
 /// Weight of a synonym alternative relative to the words typed.
 const SYNONYM_WEIGHT: f32 = 0.8;
+/// Weight of a form guessed from a word's ending relative to the words typed.
+const GUESS_WEIGHT: f32 = 0.5;
 /// Weight of a stop word's clause.
 const STOP_WEIGHT: f32 = 0.2;
 /// Words may be this many positions apart and still count as a phrase.
@@ -80,6 +82,9 @@ pub struct Unit {
     /// The word written apart (`탭대상` as `탭 대상`): its pieces count only next to each
     /// other, since lone syllables are common words (`안내` is not `안` … `내`).
     pub spaced: Option<Vec<Vec<RawToken>>>,
+    /// A form guessed from the word's ending (`바꾸기` → `바꾸`): weaker than a synonym, since
+    /// nouns may end the same way (`공유기` is no `공유`).
+    pub guessed: Option<Vec<Vec<RawToken>>>,
 }
 
 fn texts(group: &[RawToken]) -> impl Iterator<Item = &str> {
@@ -225,7 +230,8 @@ fn cjk_units(group: &[RawToken]) -> Option<Vec<Unit>> {
         return None;
     }
     let id = group[0].group;
-    let whole = Unit { groups: vec![group.to_vec()], alternatives: Vec::new(), stop: true, spaced: None };
+    let whole =
+        Unit { groups: vec![group.to_vec()], alternatives: Vec::new(), stop: true, spaced: None, guessed: None };
     if kinds.iter().all(|k| *k == Kind::Hangul) {
         let mut word: String = chars.iter().collect();
         // A function word stays one whatever its stem (`없이` is no `없`).
@@ -234,7 +240,13 @@ fn cjk_units(group: &[RawToken]) -> Option<Vec<Unit>> {
             // The index stacks this stem on the word (`창을` → `창`, `작거나` → `작`).
             let stem = chars[..n].to_vec();
             let stop = function || is_cjk_stop_word(&stem.iter().collect::<String>());
-            let content = Unit { groups: vec![bigram_group(&stem, id)], alternatives: Vec::new(), stop, spaced: None };
+            let content = Unit {
+                groups: vec![bigram_group(&stem, id)],
+                alternatives: Vec::new(),
+                stop,
+                spaced: None,
+                guessed: None,
+            };
             return Some(vec![content, whole]);
         }
         for _ in 0..3 {
@@ -258,17 +270,18 @@ fn cjk_units(group: &[RawToken]) -> Option<Vec<Unit>> {
             }
             let unit = Unit {
                 groups: vec![group.to_vec()],
-                alternatives: predicate(&stem).into_iter().collect(),
+                alternatives: Vec::new(),
                 stop: false,
                 spaced: spaced(&stem),
+                guessed: predicate(&stem),
             };
-            return (!unit.alternatives.is_empty() || unit.spaced.is_some()).then(|| vec![unit]);
+            return (unit.spaced.is_some() || unit.guessed.is_some()).then(|| vec![unit]);
         }
         let stop = function || is_cjk_stop_word(&word);
         let mut content = Unit { groups: vec![bigram_group(&stem, id)], ..Unit::default() };
         content.stop = stop;
         if !stop {
-            content.alternatives.extend(predicate(&stem));
+            content.guessed = predicate(&stem);
             content.spaced = spaced(&stem);
         }
         return Some(vec![content, whole]);
@@ -294,6 +307,7 @@ fn cjk_units(group: &[RawToken]) -> Option<Vec<Unit>> {
                 alternatives: Vec::new(),
                 stop: !content || is_cjk_stop_word(&word),
                 spaced: None,
+                guessed: None,
             });
         }
         i = j;
@@ -315,6 +329,7 @@ pub fn plan(text: &str, rules: &[Rule]) -> Vec<Unit> {
                 alternatives: rule.alternatives().cloned().collect(),
                 stop: false,
                 spaced: None,
+                guessed: None,
             });
             i += k;
             continue;
@@ -337,7 +352,7 @@ pub fn plan(text: &str, rules: &[Rule]) -> Vec<Unit> {
                 }
                 units.extend(parts);
             }
-            None => units.push(Unit { groups: vec![group.clone()], alternatives, stop, spaced: None }),
+            None => units.push(Unit { groups: vec![group.clone()], alternatives, stop, spaced: None, guessed: None }),
         }
         i += 1;
     }
@@ -501,7 +516,7 @@ fn all_of(target: &Target, groups: &[Vec<RawToken>]) -> Box<dyn Query> {
 /// The clause one unit adds (its words, or any of its synonym alternatives).
 pub fn unit_clause(target: &Target, unit: &Unit) -> Box<dyn Query> {
     let typed = all_of(target, &unit.groups);
-    if unit.alternatives.is_empty() && unit.spaced.is_none() {
+    if unit.alternatives.is_empty() && unit.spaced.is_none() && unit.guessed.is_none() {
         return typed;
     }
     // The best of the forms counts (a little more when several match): a document using
@@ -512,6 +527,9 @@ pub fn unit_clause(target: &Target, unit: &Unit) -> Box<dyn Query> {
     }
     if let Some(spaced) = &unit.spaced {
         options.push(Box::new(BoostQuery::new(adjacent(target, spaced), SYNONYM_WEIGHT)));
+    }
+    if let Some(guessed) = &unit.guessed {
+        options.push(Box::new(BoostQuery::new(all_of(target, guessed), GUESS_WEIGHT)));
     }
     Box::new(DisjunctionMaxQuery::with_tie_breaker(options, 0.2))
 }
@@ -644,6 +662,8 @@ mod tests {
         assert_eq!(predicate(&chars("느려짐")), Some(chars("느려지")));
         assert_eq!(predicate(&chars("요금")), None, "two syllables: too many nouns end so");
         assert_eq!(predicate(&chars("비밀번호")), None);
+        let units = plan("느려짐", &[]);
+        assert!(units[0].guessed.is_some() && units[0].alternatives.is_empty(), "a guess, weaker than a synonym");
     }
 
     #[test]
