@@ -19,7 +19,7 @@ use tantivy_fst::{IntoStreamer, Map, Streamer};
 use super::synonyms::Synonyms;
 use super::vocabulary::Vocabulary;
 use crate::article::Library;
-use crate::text::analyze::{cjk_words, is_cjk, normalize_text};
+use crate::text::analyze::{cjk_words, is_cjk, is_hangul_syllable, normalize_text};
 use crate::text::translit::{MIN_KEY, lengths_fit, loan_shaped, similar, sound_key};
 use crate::text::typo::{Dfa, builders};
 
@@ -220,8 +220,8 @@ impl Loanwords {
         }
         let Some(sound) = sound_key(word).filter(|k| k.len() >= REVERSE_MIN_KEY) else { return Vec::new() };
         let script = |cjk: &str| match locale.split(['-', '_']).next() {
-            Some("ko") => cjk.starts_with(|c: char| ('\u{AC00}'..='\u{D7A3}').contains(&c)),
-            Some("ja") => !cjk.starts_with(|c: char| ('\u{AC00}'..='\u{D7A3}').contains(&c)),
+            Some("ko") => cjk.starts_with(is_hangul_syllable),
+            Some("ja") => !cjk.starts_with(is_hangul_syllable),
             _ => true,
         };
         let exact = |cjk: &str| sound_key(cjk).as_deref() == Some(sound.as_str());
@@ -240,9 +240,8 @@ impl Loanwords {
     /// inside the word or around it adds nothing the word's bigrams do not already match.
     pub fn spellings(&self, locale: &str, word: &str, latin: &[String]) -> Vec<String> {
         let Some(key) = sound_key(word) else { return Vec::new() };
-        let hangul = |w: &str| w.starts_with(|c: char| ('\u{AC00}'..='\u{D7A3}').contains(&c));
         let fits = |cjk: &str| {
-            hangul(cjk) == hangul(word)
+            cjk.starts_with(is_hangul_syllable) == word.starts_with(is_hangul_syllable)
                 && !cjk.contains(word)
                 && !word.contains(cjk)
                 && sound_key(cjk).is_some_and(|k| same_onset(&k, &key))

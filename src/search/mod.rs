@@ -7,6 +7,7 @@ mod docs;
 pub mod explain;
 pub mod indexer;
 pub mod loanwords;
+mod memo;
 pub mod query;
 pub mod relevance;
 pub mod schema;

@@ -216,7 +216,9 @@ fn predicate(stem: &[char]) -> Option<Vec<char>> {
     if last == '기' {
         return Some(rest.to_vec());
     }
-    let s = (last as u32).checked_sub(0xAC00).filter(|s| *s < 11172 && s % 28 == FINAL_M)?;
+    let s = (last as u32)
+        .checked_sub(0xAC00)
+        .filter(|s| crate::text::analyze::is_hangul_syllable(last) && s % 28 == FINAL_M)?;
     let open = char::from_u32(0xAC00 + s - FINAL_M)?;
     Some(rest.iter().copied().chain([open]).collect())
 }
@@ -230,8 +232,7 @@ fn cjk_units(group: &[RawToken]) -> Option<Vec<Unit>> {
         return None;
     }
     let id = group[0].group;
-    let whole =
-        Unit { groups: vec![group.to_vec()], alternatives: Vec::new(), stop: true, spaced: None, guessed: None };
+    let whole = Unit { groups: vec![group.to_vec()], stop: true, ..Unit::default() };
     if kinds.iter().all(|k| *k == Kind::Hangul) {
         let mut word: String = chars.iter().collect();
         // A function word stays one whatever its stem (`없이` is no `없`).
@@ -240,13 +241,7 @@ fn cjk_units(group: &[RawToken]) -> Option<Vec<Unit>> {
             // The index stacks this stem on the word (`창을` → `창`, `작거나` → `작`).
             let stem = chars[..n].to_vec();
             let stop = function || is_cjk_stop_word(&stem.iter().collect::<String>());
-            let content = Unit {
-                groups: vec![bigram_group(&stem, id)],
-                alternatives: Vec::new(),
-                stop,
-                spaced: None,
-                guessed: None,
-            };
+            let content = Unit { groups: vec![bigram_group(&stem, id)], stop, ..Unit::default() };
             return Some(vec![content, whole]);
         }
         for _ in 0..3 {
@@ -270,16 +265,14 @@ fn cjk_units(group: &[RawToken]) -> Option<Vec<Unit>> {
             }
             let unit = Unit {
                 groups: vec![group.to_vec()],
-                alternatives: Vec::new(),
-                stop: false,
                 spaced: spaced(&stem),
                 guessed: predicate(&stem),
+                ..Unit::default()
             };
             return (unit.spaced.is_some() || unit.guessed.is_some()).then(|| vec![unit]);
         }
         let stop = function || is_cjk_stop_word(&word);
-        let mut content = Unit { groups: vec![bigram_group(&stem, id)], ..Unit::default() };
-        content.stop = stop;
+        let mut content = Unit { groups: vec![bigram_group(&stem, id)], stop, ..Unit::default() };
         if !stop {
             content.guessed = predicate(&stem);
             content.spaced = spaced(&stem);
@@ -304,10 +297,8 @@ fn cjk_units(group: &[RawToken]) -> Option<Vec<Unit>> {
             let word: String = chars[i..end].iter().collect();
             units.push(Unit {
                 groups: vec![bigram_group(&chars[i..end], id)],
-                alternatives: Vec::new(),
                 stop: !content || is_cjk_stop_word(&word),
-                spaced: None,
-                guessed: None,
+                ..Unit::default()
             });
         }
         i = j;
@@ -327,9 +318,7 @@ pub fn plan(text: &str, rules: &[Rule]) -> Vec<Unit> {
             units.push(Unit {
                 groups: groups[i..i + k].to_vec(),
                 alternatives: rule.alternatives().cloned().collect(),
-                stop: false,
-                spaced: None,
-                guessed: None,
+                ..Unit::default()
             });
             i += k;
             continue;
@@ -352,7 +341,7 @@ pub fn plan(text: &str, rules: &[Rule]) -> Vec<Unit> {
                 }
                 units.extend(parts);
             }
-            None => units.push(Unit { groups: vec![group.clone()], alternatives, stop, spaced: None, guessed: None }),
+            None => units.push(Unit { groups: vec![group.clone()], alternatives, stop, ..Unit::default() }),
         }
         i += 1;
     }

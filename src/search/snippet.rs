@@ -20,6 +20,8 @@ const LEAD_CHARS: usize = 50;
 #[derive(Debug, Default, Clone)]
 pub struct Needles {
     latin: HashSet<String>,
+    /// The first letters of each Latin needle that its words share (see [`mark_latin`]).
+    prefixes: Vec<String>,
     cjk: Vec<String>,
 }
 
@@ -46,6 +48,11 @@ impl Needles {
         }
         // Longest first, so a longer word wins where two overlap.
         needles.cjk.sort_by_key(|w| std::cmp::Reverse(w.len()));
+        // A stem's last letter may differ from its word's (`cri` for `cry`): never compare
+        // it; a short stem may differ after its first (`die` for `dying`).
+        const PREFIX: usize = 4;
+        let prefix = |n: &str| n.floor_char_boundary(if n.len() <= 3 { 1 } else { (n.len() - 1).min(PREFIX) });
+        needles.prefixes = needles.latin.iter().map(|n| n[..prefix(n)].to_owned()).collect();
         needles
     }
 
@@ -112,11 +119,6 @@ fn window(text: &str, at: usize) -> (usize, usize, bool, bool) {
 /// contain a needle's first letters are analysed (every piece with non-ASCII text, which
 /// folding may change), not the whole window.
 fn mark_latin(part: &str, needles: &Needles, marks: &mut Vec<(usize, usize)>) {
-    const PREFIX: usize = 4;
-    // A stem's last letter may differ from its word's (`cri` for `cry`): never compare it;
-    // a short stem may differ after its first (`die` for `dying`).
-    let prefix = |n: &str| n.floor_char_boundary(if n.len() <= 3 { 1 } else { (n.len() - 1).min(PREFIX) });
-    let prefixes: Vec<&str> = needles.latin.iter().map(|n| &n[..prefix(n)]).collect();
     let mut lower = String::new();
     let mut start = 0;
     for (i, c) in part.char_indices().chain(std::iter::once((part.len(), ' '))) {
@@ -132,7 +134,7 @@ fn mark_latin(part: &str, needles: &Needles, marks: &mut Vec<(usize, usize)>) {
             // Apostrophes are dropped by analysis (`o'clock` is `oclock`).
             lower.clear();
             lower.extend(piece.chars().filter(|&c| c != '\'').map(|c| c.to_ascii_lowercase()));
-            if !prefixes.iter().any(|p| lower.contains(p)) {
+            if !needles.prefixes.iter().any(|p| lower.contains(p.as_str())) {
                 continue;
             }
         }

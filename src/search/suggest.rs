@@ -133,7 +133,7 @@ struct LocaleIndex {
     /// are looked up again on every keystroke after them, and a misspelled one costs a
     /// Levenshtein automaton and a walk of the dictionary each time. Bounded (emptied when
     /// full); it lives as long as this snapshot of the articles.
-    typos: std::sync::Mutex<HashMap<(bool, String), Vec<u64>>>,
+    typos: super::memo::Memo<(bool, String), Vec<u64>>,
 }
 
 /// Typo lookups remembered per locale.
@@ -439,7 +439,7 @@ impl LocaleIndex {
             short,
             sounds,
             grams,
-            typos: std::sync::Mutex::default(),
+            typos: super::memo::Memo::new(TYPO_CACHE),
         }
     }
 
@@ -556,10 +556,7 @@ impl LocaleIndex {
         if term.cjk || len < ONE_TYPO_FROM || !out.is_empty() {
             return out;
         }
-        let key = (term.prefix, term.text.clone());
-        let lock = || self.typos.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let found = lock().get(&key).cloned();
-        let ids = found.unwrap_or_else(|| {
+        let ids = self.typos.get_or_compute(&(term.prefix, term.text.clone()), || {
             let budget = if len >= TWO_TYPOS_FROM { 2 } else { 1 };
             let builder = &builders()[budget - 1];
             let dfa = if term.prefix { builder.build_prefix_dfa(&term.text) } else { builder.build_dfa(&term.text) };
@@ -571,11 +568,6 @@ impl LocaleIndex {
                 }
                 ids.push(id);
             }
-            let mut cache = lock();
-            if cache.len() >= TYPO_CACHE {
-                cache.clear();
-            }
-            cache.insert(key, ids.clone());
             ids
         });
         for id in ids {

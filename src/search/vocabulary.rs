@@ -4,11 +4,11 @@
 //! counts as one), using a Levenshtein automaton intersected with the FST, so a correction
 //! costs microseconds and a correctly spelled query costs one lookup.
 
-use std::collections::{BTreeMap, HashMap};
-use std::sync::Mutex;
+use std::collections::BTreeMap;
 
 use tantivy_fst::{IntoStreamer, Map, Streamer};
 
+use super::memo::Memo;
 pub use crate::text::typo::ONE_TYPO_FROM;
 use crate::text::typo::{Dfa, TWO_TYPOS_FROM, builders, distance};
 
@@ -20,7 +20,7 @@ pub struct Vocabulary {
     map: Map<Vec<u8>>,
     /// Corrections already worked out: the words of queries repeat far more than the
     /// queries do, and each miss walks a Levenshtein automaton over the whole FST.
-    corrections: Mutex<HashMap<String, Option<String>>>,
+    corrections: Memo<String, Option<String>>,
 }
 
 impl std::fmt::Debug for Vocabulary {
@@ -41,7 +41,7 @@ impl Vocabulary {
         // Keys are sorted and unique (BTreeMap), which is all the builder needs.
         let map =
             Map::from_iter(counts).unwrap_or_else(|_| Map::from_iter(Vec::<(String, u64)>::new()).expect("empty map"));
-        Self { map, corrections: Mutex::default() }
+        Self { map, corrections: Memo::new(CORRECTIONS) }
     }
 
     /// The vocabulary of the published articles in the index (the dictionary of its
@@ -149,17 +149,7 @@ impl Vocabulary {
         if len < ONE_TYPO_FROM || self.contains(word) {
             return None;
         }
-        let lock = || self.corrections.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some(known) = lock().get(word) {
-            return known.clone();
-        }
-        let fix = self.closest(word, len);
-        let mut memory = lock();
-        if memory.len() >= CORRECTIONS {
-            memory.clear();
-        }
-        memory.insert(word.to_owned(), fix.clone());
-        fix
+        self.corrections.get_or_compute(word, || self.closest(word, len))
     }
 
     fn closest(&self, word: &str, len: usize) -> Option<String> {
@@ -206,14 +196,14 @@ mod tests {
         let v = vocab(&[("password", 9), ("refund", 5)]);
         assert_eq!(v.correct("pasword").as_deref(), Some("password"));
         assert_eq!(v.correct("zzzzzz"), None);
-        let remembered = |w: &str| v.corrections.lock().expect("lock").get(w).cloned();
+        let remembered = |w: &str| v.corrections.get(w);
         assert_eq!(remembered("pasword"), Some(Some("password".to_owned())));
         assert_eq!(remembered("zzzzzz"), Some(None), "a miss is remembered too");
         assert_eq!(v.correct("pasword").as_deref(), Some("password"), "the same answer from memory");
         for i in 0..CORRECTIONS + 10 {
             v.correct(&format!("unknown{i}"));
         }
-        assert!(v.corrections.lock().expect("lock").len() <= CORRECTIONS);
+        assert!(v.corrections.len() <= CORRECTIONS);
     }
 
     #[test]

@@ -546,6 +546,11 @@ pub fn cjk_words<S: std::hash::BuildHasher>(text: &str, out: &mut std::collectio
     }
 }
 
+/// True for a precomposed Hangul syllable (`가`–`힣`; not a bare jamo).
+pub fn is_hangul_syllable(c: char) -> bool {
+    ('\u{AC00}'..='\u{D7A3}').contains(&c)
+}
+
 /// `text` NFKC-normalised and lowercased, as one string (what search compares).
 pub fn normalize_text(text: &str) -> String {
     let mut chars = Vec::new();

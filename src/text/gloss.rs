@@ -3,7 +3,7 @@
 //! `サービスワーカー（Service Worker）`, `Web Authentication(웹 인증)`). Each is a pair the
 //! writer stated; search uses them as loanword pairs.
 
-use super::analyze::{KOREAN_PARTICLES, is_cjk, normalize_text};
+use super::analyze::{KOREAN_PARTICLES, is_cjk, is_hangul_syllable, normalize_text};
 
 /// A CJK term and the Latin term it was glossed with (both normalised, lowercase).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -41,7 +41,7 @@ pub fn glosses(text: &str) -> Vec<Gloss> {
             let acronym = is_acronym(inner);
             let n = if acronym { inner.len() } else { inner.split_whitespace().count() };
             // An acronym glosses a phrase: one Korean word before `(DSP)` is rarely all of it.
-            let enough = |cjk: &String| !acronym || cjk.contains(' ') || !cjk.chars().any(is_hangul);
+            let enough = |cjk: &String| !acronym || cjk.contains(' ') || !cjk.chars().any(is_hangul_syllable);
             cjk_tail(before, n).filter(enough).map(|cjk| Gloss { cjk, latin: inner.to_ascii_lowercase() })
         } else if inner.chars().any(is_cjk)
             && inner.chars().all(|c| is_cjk(c) || c == ' ')
@@ -66,10 +66,6 @@ fn is_latin_term(s: &str) -> bool {
     s.starts_with(|c: char| c.is_ascii_alphabetic())
         && s.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b' ' | b'-' | b'.'))
         && s.split_whitespace().count() <= MAX_WORDS
-}
-
-fn is_hangul(c: char) -> bool {
-    ('\u{AC00}'..='\u{D7A3}').contains(&c)
 }
 
 fn is_hiragana(c: char) -> bool {
@@ -101,13 +97,10 @@ fn cjk_tail(before: &str, n: usize) -> Option<String> {
     if !is_cjk(last) {
         return None;
     }
-    if ('\u{AC00}'..='\u{D7A3}').contains(&last) {
+    if is_hangul_syllable(last) {
         let mut words: Vec<&str> = Vec::new();
         for word in before.rsplit(' ') {
-            if words.len() >= n.clamp(1, MAX_WORDS)
-                || word.is_empty()
-                || !word.chars().all(|c| ('\u{AC00}'..='\u{D7A3}').contains(&c))
-            {
+            if words.len() >= n.clamp(1, MAX_WORDS) || word.is_empty() || !word.chars().all(is_hangul_syllable) {
                 break;
             }
             if !words.is_empty() && KOREAN_PARTICLES.iter().any(|p| word.ends_with(p)) {

@@ -190,6 +190,9 @@ async fn korean_function_words_are_never_required() {
     let explained = searcher.explain(&SearchRequest::new("쿠키 없이 광고 때문에", "ko")).expect("search");
     assert!(!explained.plan.contains("[없") && !explained.plan.contains("[때문"), "{}", explained.plan);
     assert_eq!(explained.results.hits.first().map(|h| h.slug.as_str()), Some("cookie-ads"));
+    // Nor a light verb's stem (`되는데` → `되`).
+    let explained = searcher.explain(&SearchRequest::new("로그인 안 되는데", "ko")).expect("search");
+    assert!(!explained.plan.contains("[되"), "{}", explained.plan);
 }
 
 #[tokio::test]
