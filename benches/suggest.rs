@@ -10,6 +10,10 @@
 //! ```
 
 mod corpus;
+
+/// The allocator `serve` runs with (see `src/main.rs`).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 mod http_load;
 
 use std::path::{Path, PathBuf};

@@ -8,7 +8,21 @@ use helpcenter::cli::{Cli, Command};
 use helpcenter::cmd;
 use helpcenter::config::Config;
 
+/// mimalloc instead of glibc's malloc: a search builds and drops many short-lived scorer
+/// buffers on several blocking-pool threads, where glibc's per-arena locks and
+/// consolidation took a quarter of the CPU under load.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// mimalloc's `mi_option_purge_delay` (its number in libmimalloc-sys 0.1.49, pinned).
+const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+
 fn main() -> ExitCode {
+    // Freed memory goes back to the system at once: the threads that parse and index at
+    // start then sit idle and would otherwise keep it (RSS after start 230 → 176 MB at 11k
+    // articles), at no cost measured under search load.
+    // SAFETY: sets a process-wide option before any other thread exists.
+    unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 0) };
     let cli = Cli::parse();
     tracing_subscriber::fmt()
         .with_env_filter(

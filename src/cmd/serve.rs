@@ -38,6 +38,8 @@ pub fn prepare(config: Config) -> anyhow::Result<Prepared> {
 
 /// Gives the memory that loading used and freed back to the system: glibc keeps freed
 /// heap pages otherwise, and the resident size after start would be the loading peak.
+/// (The `helpcenter` binary runs on mimalloc, told in `main.rs` to return freed memory at
+/// once; this is for a glibc-allocated embedding.)
 fn release_freed_memory() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: malloc_trim only releases free heap memory; it touches no live allocation.
