@@ -7,8 +7,14 @@
 //!
 //! For each data set: load (parse + render) time, full index time, index size, and in-process
 //! search latency p50/p99 over queries made from article titles (all, and 3-word queries).
+//! With `HELPCENTER_BENCH_QUERIES=FILE` (lines `locale<TAB>query`, e.g. the mix `benches/load.sh`
+//! sends) it also times those, so in-process and HTTP figures compare on the same inputs.
 
 mod corpus;
+
+/// The allocator `serve` runs with (see `src/main.rs`).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -137,6 +143,16 @@ fn bench_set(name: &str, source: PathBuf, load: impl FnOnce() -> (Library, Bodie
     let three: Vec<_> = all.iter().filter(|(_, q)| q.split_whitespace().count() == 3).cloned().collect();
     report_latency("all", &searcher, &all);
     report_latency("3-word", &searcher, &three);
+    if let Some(file) = std::env::var_os("HELPCENTER_BENCH_QUERIES") {
+        let text = std::fs::read_to_string(&file).expect("read HELPCENTER_BENCH_QUERIES");
+        let given: Vec<(String, String)> = text
+            .lines()
+            .filter_map(|l| l.split_once('\t'))
+            .map(|(l, q)| (l.to_string(), q.to_string()))
+            .take(MAX_QUERIES * 4)
+            .collect();
+        report_latency("given", &searcher, &given);
+    }
     println!("  peak RSS so far {:.0} MiB", peak_rss_mib());
 }
 

@@ -2,6 +2,7 @@
 //! that keeps the index in step with the articles ([`indexer`]), and queries ([`searcher`]).
 
 pub mod analyzer;
+mod any_of;
 pub mod completions;
 mod docs;
 pub mod explain;
@@ -15,6 +16,7 @@ pub mod searcher;
 pub mod snippet;
 pub mod suggest;
 pub mod synonyms;
+mod term_stats;
 pub mod vocabulary;
 
 pub use indexer::{Indexer, SyncStats};

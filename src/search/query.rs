@@ -12,13 +12,13 @@
 //!   beat words far apart.
 
 use tantivy::Term;
-use tantivy::query::{
-    BooleanQuery, BoostQuery, ConstScoreQuery, DisjunctionMaxQuery, Occur, PhraseQuery, Query, TermQuery,
-};
+use tantivy::query::{BooleanQuery, BoostQuery, ConstScoreQuery, Occur, PhraseQuery, Query, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption};
 
+use super::any_of::AnyOf;
 use super::schema::Fields;
 use super::synonyms::Rule;
+use super::term_stats::TermStats;
 pub use crate::config::FieldWeights;
 use crate::text::analyze::{RawToken, analyze};
 use crate::text::stopwords::is_cjk_stop_word;
@@ -85,6 +85,21 @@ pub struct Unit {
     /// A form guessed from the word's ending (`바꾸기` → `바꾸`): weaker than a synonym, since
     /// nouns may end the same way (`공유기` is no `공유`).
     pub guessed: Option<Vec<Vec<RawToken>>>,
+}
+
+impl Unit {
+    /// Adds `groups` as an alternative unless they are the same terms as the typed form or
+    /// an alternative already there (`extension`, `extensions` and `extensible` are one
+    /// stem: three copies would cost three clauses and add score for the same match).
+    pub fn add_alternative(&mut self, groups: Vec<Vec<RawToken>>) {
+        let same = |a: &[Vec<RawToken>], b: &[Vec<RawToken>]| {
+            a.len() == b.len() && a.iter().zip(b).all(|(x, y)| texts(x).eq(texts(y)))
+        };
+        if groups.is_empty() || same(&self.groups, &groups) || self.alternatives.iter().any(|alt| same(alt, &groups)) {
+            return;
+        }
+        self.alternatives.push(groups);
+    }
 }
 
 fn texts(group: &[RawToken]) -> impl Iterator<Item = &str> {
@@ -380,7 +395,7 @@ fn join_korean_syllables(mut units: Vec<Unit>) -> Vec<Unit> {
 /// The fields a query runs over, with their weights, and the two fields (a short and a
 /// long one) whose phrase matches add proximity score.
 #[derive(Debug, Clone)]
-pub struct Target {
+pub struct Target<'a> {
     fields: Vec<(Field, f32)>,
     /// Fields whose phrase matches add proximity score (none: no phrase clauses).
     phrases: Vec<(Field, f32)>,
@@ -388,9 +403,11 @@ pub struct Target {
     all_fields: Vec<(Field, f32)>,
     /// Fields with positions, where a spaced form must be a phrase (none: anywhere).
     positioned: Vec<(Field, f32)>,
+    /// The search's term statistics: no clause for a term in a field that never has it.
+    stats: Option<&'a TermStats<'a>>,
 }
 
-impl Target {
+impl<'a> Target<'a> {
     /// Article documents: title > keywords > headings > body.
     pub fn articles(fields: &Fields, weights: &FieldWeights) -> Self {
         Self {
@@ -408,7 +425,29 @@ impl Target {
             // half the clauses of all four fields.
             all_fields: vec![(fields.title, weights.title), (fields.body, weights.body)],
             positioned: vec![(fields.title, weights.title), (fields.body, weights.body)],
+            stats: None,
         }
+    }
+
+    /// Leaves out the clauses of terms absent from a field, as `stats` tells.
+    pub fn with_stats<'b>(self, stats: &'b TermStats<'b>) -> Target<'b> {
+        Target {
+            fields: self.fields,
+            phrases: self.phrases,
+            all_fields: self.all_fields,
+            positioned: self.positioned,
+            stats: Some(stats),
+        }
+    }
+
+    /// True unless the statistics say no document has `text` in `field`.
+    fn has(&self, field: Field, text: &str) -> bool {
+        self.stats.is_none_or(|s| s.has(field, text))
+    }
+
+    /// True unless a phrase of `tokens` in `field` cannot match (a term is absent).
+    fn has_all(&self, field: Field, tokens: &[&RawToken]) -> bool {
+        tokens.iter().all(|t| self.has(field, &t.text))
     }
 
     /// The same fields without phrase or completeness clauses (does a unit match at all?).
@@ -418,6 +457,7 @@ impl Target {
             phrases: Vec::new(),
             all_fields: Vec::new(),
             positioned: self.positioned.clone(),
+            stats: self.stats,
         }
     }
 
@@ -428,6 +468,7 @@ impl Target {
             phrases: Vec::new(),
             all_fields: Vec::new(),
             positioned: Vec::new(),
+            stats: None,
         }
     }
 }
@@ -436,12 +477,13 @@ fn term_clause(target: &Target, text: &str) -> Box<dyn Query> {
     let disjuncts: Vec<Box<dyn Query>> = target
         .fields
         .iter()
+        .filter(|&&(field, _)| target.has(field, text))
         .map(|&(field, weight)| {
             let tq = TermQuery::new(Term::from_field_text(field, text), IndexRecordOption::WithFreqs);
             Box::new(BoostQuery::new(Box::new(tq), weight)) as Box<dyn Query>
         })
         .collect();
-    Box::new(DisjunctionMaxQuery::with_tie_breaker(disjuncts, 0.3))
+    Box::new(AnyOf::new(disjuncts, 0.3))
 }
 
 fn phrase(field: Field, tokens: &[&RawToken], slop: u32) -> PhraseQuery {
@@ -472,11 +514,19 @@ fn group_clause(target: &Target, group: &[RawToken]) -> Box<dyn Query> {
     };
     let bigrams = BooleanQuery::with_minimum_required_clauses(clauses, required);
     let tokens: Vec<&RawToken> = group.iter().collect();
-    let mut all = vec![(Occur::Must, Box::new(bigrams) as Box<dyn Query>)];
-    for &(field, w) in &target.phrases {
-        all.push((Occur::Should, Box::new(BoostQuery::new(Box::new(phrase(field, &tokens, 0)), w * share))));
+    let phrases: Vec<Box<dyn Query>> = target
+        .phrases
+        .iter()
+        .filter(|&&(field, _)| target.has_all(field, &tokens))
+        .map(|&(field, w)| Box::new(BoostQuery::new(Box::new(phrase(field, &tokens, 0)), w * share)) as Box<dyn Query>)
+        .collect();
+    if phrases.is_empty() {
+        return Box::new(bigrams);
     }
-    Box::new(BooleanQuery::new(all))
+    Box::new(BooleanQuery::new(vec![
+        (Occur::Must, Box::new(bigrams) as Box<dyn Query>),
+        (Occur::Should, Box::new(AnyOf::new(phrases, 1.0))),
+    ]))
 }
 
 /// Groups of one token each, next to each other in order: a phrase in each positioned field
@@ -490,9 +540,10 @@ fn adjacent(target: &Target, groups: &[Vec<RawToken>]) -> Box<dyn Query> {
     let phrases: Vec<Box<dyn Query>> = target
         .positioned
         .iter()
+        .filter(|&&(field, _)| target.has_all(field, &tokens))
         .map(|&(field, w)| Box::new(BoostQuery::new(Box::new(phrase(field, &tokens, 0)), w)) as Box<dyn Query>)
         .collect();
-    Box::new(DisjunctionMaxQuery::with_tie_breaker(phrases, 0.3))
+    Box::new(AnyOf::new(phrases, 0.3))
 }
 
 fn all_of(target: &Target, groups: &[Vec<RawToken>]) -> Box<dyn Query> {
@@ -520,7 +571,7 @@ pub fn unit_clause(target: &Target, unit: &Unit) -> Box<dyn Query> {
     if let Some(guessed) = &unit.guessed {
         options.push(Box::new(BoostQuery::new(all_of(target, guessed), GUESS_WEIGHT)));
     }
-    Box::new(DisjunctionMaxQuery::with_tie_breaker(options, 0.2))
+    Box::new(AnyOf::new(options, 0.2))
 }
 
 /// The scored text part of the query, or `None` when nothing is searchable.
@@ -529,7 +580,9 @@ pub fn text_query(target: &Target, units: &[Unit]) -> Option<Box<dyn Query>> {
         return None;
     }
     let required: Vec<Box<dyn Query>> = units.iter().filter(|u| !u.stop).map(|u| unit_clause(target, u)).collect();
-    let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    // What adds score without being required: one disjunction (a sum), so the top level is
+    // a required part and an optional one.
+    let mut optional: Vec<Box<dyn Query>> = Vec::new();
     if !target.all_fields.is_empty() && required.len() > 1 {
         // Every unit present: counted once more, so complete matches rank first.
         let lean = Target {
@@ -537,15 +590,14 @@ pub fn text_query(target: &Target, units: &[Unit]) -> Option<Box<dyn Query>> {
             phrases: Vec::new(),
             all_fields: Vec::new(),
             positioned: target.all_fields.clone(),
+            stats: target.stats,
         };
         let all = units.iter().filter(|u| !u.stop).map(|u| (Occur::Must, unit_clause(&lean, u))).collect();
-        clauses.push((Occur::Should, Box::new(BooleanQuery::new(all))));
+        optional.push(Box::new(BooleanQuery::new(all)));
     }
-    let any =
-        BooleanQuery::with_minimum_required_clauses(required.into_iter().map(|q| (Occur::Should, q)).collect(), 1);
-    clauses.push((Occur::Must, Box::new(any)));
+    let any: Box<dyn Query> = Box::new(AnyOf::new(required, 1.0));
     for unit in units.iter().filter(|u| u.stop) {
-        clauses.push((Occur::Should, Box::new(BoostQuery::new(unit_clause(target, unit), STOP_WEIGHT))));
+        optional.push(Box::new(BoostQuery::new(unit_clause(target, unit), STOP_WEIGHT)));
     }
     // Proximity: typed Latin words close together, in order.
     let words: Vec<&RawToken> = units
@@ -556,12 +608,14 @@ pub fn text_query(target: &Target, units: &[Unit]) -> Option<Box<dyn Query>> {
         .map(|g| &g[0])
         .collect();
     if words.len() >= 2 {
-        for &(field, w) in &target.phrases {
-            clauses
-                .push((Occur::Should, Box::new(BoostQuery::new(Box::new(phrase(field, &words, PROXIMITY_SLOP)), w))));
+        for &(field, w) in target.phrases.iter().filter(|&&(field, _)| target.has_all(field, &words)) {
+            optional.push(Box::new(BoostQuery::new(Box::new(phrase(field, &words, PROXIMITY_SLOP)), w)));
         }
     }
-    Some(Box::new(BooleanQuery::new(clauses)))
+    if optional.is_empty() {
+        return Some(any);
+    }
+    Some(Box::new(BooleanQuery::new(vec![(Occur::Must, any), (Occur::Should, Box::new(AnyOf::new(optional, 1.0)))])))
 }
 
 /// A filter clause: matches `value` in `field` and adds no score.

@@ -23,6 +23,7 @@ use super::query::{self, FieldWeights, Target, Unit, is_stop_word};
 use super::schema::{Fields, KIND_ARTICLE, SearchIndex, article_key};
 use super::snippet::{Needles, snippet};
 use super::synonyms::Synonyms;
+use super::term_stats::TermStats;
 use super::vocabulary::Vocabulary;
 use super::{SearchError, escape_html};
 use crate::article::{Article, Library};
@@ -158,6 +159,8 @@ pub struct Searcher {
     translated_keys: Arc<HashMap<String, Vec<u64>>>,
     /// Documents of each kind (articles, section passages), for BM25 statistics.
     kinds: [u64; 2],
+    /// Tokens per field id, for BM25 statistics.
+    tokens: Arc<Vec<u64>>,
     /// Published article documents in this commit.
     public_docs: u64,
     /// Loanword pairs and guesses by sound.
@@ -165,28 +168,6 @@ pub struct Searcher {
     /// Locales written mostly in Han, kana or Hangul (Latin query words there also look
     /// for their Hangul or katakana form).
     cjk_locales: Arc<std::collections::HashSet<String>>,
-}
-
-/// BM25 statistics for one kind of document: the index mixes articles and section
-/// passages, and each kind's lengths and frequencies must be measured against its own
-/// documents only (otherwise adding passages would change how articles rank).
-struct KindStats<'a> {
-    searcher: &'a tantivy::Searcher,
-    docs: u64,
-}
-
-impl tantivy::query::Bm25StatisticsProvider for KindStats<'_> {
-    fn total_num_tokens(&self, field: tantivy::schema::Field) -> tantivy::Result<u64> {
-        self.searcher.total_num_tokens(field)
-    }
-
-    fn total_num_docs(&self) -> tantivy::Result<u64> {
-        Ok(self.docs.max(1))
-    }
-
-    fn doc_freq(&self, term: &Term) -> tantivy::Result<u64> {
-        self.searcher.doc_freq(term)
-    }
 }
 
 impl Searcher {
@@ -204,6 +185,7 @@ impl Searcher {
             count(&tantivy::query::BooleanQuery::intersection(vec![is(kind, KIND_ARTICLE), is(draft, 0)]));
         Self {
             kinds,
+            tokens: Arc::new(super::term_stats::field_tokens(&searcher)),
             public_docs,
             searcher,
             fields: index.fields,
@@ -266,8 +248,13 @@ impl Searcher {
     /// The same searcher over the index's latest commit (after a merge of its segments).
     pub fn reopened(&self, index: &SearchIndex) -> Self {
         let fresh = Searcher::new(index.clone(), self.weights);
-        let mut next =
-            Self { searcher: fresh.searcher, kinds: fresh.kinds, public_docs: fresh.public_docs, ..self.clone() };
+        let mut next = Self {
+            searcher: fresh.searcher,
+            kinds: fresh.kinds,
+            tokens: fresh.tokens,
+            public_docs: fresh.public_docs,
+            ..self.clone()
+        };
         next.translated = Arc::new(next.translated_filters());
         next
     }
@@ -451,8 +438,8 @@ impl Searcher {
         let Some(last) = units.last_mut().filter(|u| u.groups.len() == 1 && u.groups[0].len() == 1) else { return };
         for completion in self.vocabulary.completions(word, EXPANSIONS) {
             let groups = query::query_groups(&completion);
-            if groups.len() == 1 && !last.alternatives.contains(&groups) {
-                last.alternatives.push(groups);
+            if groups.len() == 1 {
+                last.add_alternative(groups);
             }
         }
         last.stop = false;
@@ -482,10 +469,7 @@ impl Searcher {
                 continue;
             };
             for term in terms {
-                let groups = query::query_groups(&term);
-                if !groups.is_empty() && !unit.alternatives.contains(&groups) {
-                    unit.alternatives.push(groups);
-                }
+                unit.add_alternative(query::query_groups(&term));
             }
         }
     }
@@ -504,7 +488,8 @@ impl Searcher {
         self.add_loanwords(req.query, req.locale, &mut units);
         let open = self.open_last_word(req.query);
         self.complete_last_word(open.as_ref(), &mut units);
-        let articles = Target::articles(&fields, &self.weights);
+        let stats = TermStats::new(&self.searcher, &self.tokens);
+        let articles = Target::articles(&fields, &self.weights).with_stats(&stats);
         let Some(text_query) = query::text_query(&articles, &units) else {
             return Ok(SearchResults::default());
         };
@@ -515,14 +500,14 @@ impl Searcher {
         let own = query::filtered(&fields, text_query.box_clone(), req.locale, req.category, req.include_drafts, None);
         let top_docs = TopDocs::with_limit(wanted).order_by_score();
         let (top, mut total, mut counts) = if req.category.is_none() {
-            self.scored(KIND_ARTICLE, &*own, &(top_docs, Count, CategoryCounts))?
+            self.scored(&stats, KIND_ARTICLE, &*own, &(top_docs, Count, CategoryCounts))?
         } else {
-            let (top, total) = self.scored(KIND_ARTICLE, &*own, &(top_docs, Count))?;
+            let (top, total) = self.scored(&stats, KIND_ARTICLE, &*own, &(top_docs, Count))?;
             let unfiltered =
                 query::filtered(&fields, text_query.box_clone(), req.locale, None, req.include_drafts, None);
             (top, total, self.searcher.search(&*unfiltered, &CategoryCounts)?)
         };
-        let mut ranked = self.rerank(&units, req.locale, req, top)?;
+        let mut ranked = self.rerank(&stats, &units, req.locale, req, top)?;
 
         // Articles not translated into this locale, from the default locale, after its own.
         if req.locale != self.default_locale {
@@ -542,13 +527,13 @@ impl Searcher {
                 let room = wanted.saturating_sub(ranked.len());
                 let page = TopDocs::with_limit(room.max(1)).order_by_score();
                 let (top, fallback_total, fallback_counts) =
-                    self.scored(KIND_ARTICLE, &*fallback, &(page, Count, CategoryCounts))?;
+                    self.scored(&stats, KIND_ARTICLE, &*fallback, &(page, Count, CategoryCounts))?;
                 for (category, n) in fallback_counts {
                     *counts.entry(category).or_default() += n;
                 }
                 total += fallback_total;
                 if room > 0 {
-                    ranked.extend(self.rerank(&fallback_units, &self.default_locale, req, top)?);
+                    ranked.extend(self.rerank(&stats, &fallback_units, &self.default_locale, req, top)?);
                 }
             }
         }
@@ -565,17 +550,19 @@ impl Searcher {
     /// Runs `query` over documents of `kind` with BM25 statistics of that kind.
     fn scored<C: Collector>(
         &self,
+        stats: &TermStats<'_>,
         kind: u64,
         query: &dyn tantivy::query::Query,
         collector: &C,
     ) -> Result<C::Fruit, SearchError> {
-        let stats = KindStats { searcher: &self.searcher, docs: self.kinds[kind as usize] };
+        let stats = stats.for_kind(self.kinds[kind as usize]);
         Ok(self.searcher.search_with_statistics_provider(query, collector, &stats)?)
     }
 
     /// Adds each candidate's best section passage to its score and re-sorts.
     fn rerank(
         &self,
+        stats: &TermStats<'_>,
         units: &[Unit],
         locale: &str,
         req: &SearchRequest<'_>,
@@ -595,8 +582,9 @@ impl Searcher {
         if ranked.is_empty() {
             return Ok(ranked);
         }
-        self.weigh_coverage(units, &mut ranked)?;
-        let Some(section_text) = query::text_query(&Target::sections(&fields, &self.weights), units) else {
+        self.weigh_coverage(stats, units, &mut ranked)?;
+        let Some(section_text) = query::text_query(&Target::sections(&fields, &self.weights).with_stats(stats), units)
+        else {
             ranked.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.article.slug.cmp(&b.article.slug)));
             return Ok(ranked);
         };
@@ -609,8 +597,12 @@ impl Searcher {
             (tantivy::query::Occur::Must, sections),
             (tantivy::query::Occur::Must, Box::new(tantivy::query::ConstScoreQuery::new(Box::new(within), 0.0))),
         ]);
-        let best =
-            self.scored(super::schema::KIND_SECTION, &sections, &BestSections { keys: keys.into_iter().collect() })?;
+        let best = self.scored(
+            stats,
+            super::schema::KIND_SECTION,
+            &sections,
+            &BestSections { keys: keys.into_iter().collect() },
+        )?;
         for r in &mut ranked {
             if let Some(&(score, address)) = best.get(&r.key) {
                 r.score += self.weights.section * score;
@@ -624,12 +616,12 @@ impl Searcher {
     /// Scales each candidate's score by the share of the query's required units it
     /// matches: an article with most of what was asked beats one with a single word in its
     /// title (Meilisearch ranks by matched words first; this is the soft version of that).
-    fn weigh_coverage(&self, units: &[Unit], ranked: &mut [Ranked]) -> Result<(), SearchError> {
+    fn weigh_coverage(&self, stats: &TermStats<'_>, units: &[Unit], ranked: &mut [Ranked]) -> Result<(), SearchError> {
         let required: Vec<&Unit> = units.iter().filter(|u| !u.stop).collect();
         if required.len() < 2 {
             return Ok(());
         }
-        let target = Target::articles(&self.fields, &self.weights).lean();
+        let target = Target::articles(&self.fields, &self.weights).lean().with_stats(stats);
         let mut matched = vec![0usize; ranked.len()];
         let mut by_segment: HashMap<SegmentOrdinal, Vec<(DocId, usize)>> = HashMap::new();
         for (i, r) in ranked.iter().enumerate() {
@@ -888,6 +880,7 @@ impl Searcher {
             }
             let key = article_key(&format!("{}/{}", hit.locale, hit.slug));
             let mut phases = Vec::new();
+            let stats = TermStats::new(&self.searcher, &self.tokens);
             for (kind, target) in [
                 (KIND_ARTICLE, Target::articles(&self.fields, &self.weights)),
                 (super::schema::KIND_SECTION, Target::sections(&self.fields, &self.weights)),
@@ -907,8 +900,8 @@ impl Searcher {
                     ),
                     (Occur::Must, Box::new(tantivy::query::ConstScoreQuery::new(Box::new(of_kind), 0.0))),
                 ]);
-                let stats = KindStats { searcher: &self.searcher, docs: self.kinds[kind as usize] };
-                let top = self.scored(kind, &q, &TopDocs::with_limit(1).order_by_score())?;
+                let top = self.scored(&stats, kind, &q, &TopDocs::with_limit(1).order_by_score())?;
+                let stats = stats.for_kind(self.kinds[kind as usize]);
                 let Some(&(_, address)) = top.first() else {
                     phases.push(Vec::new());
                     continue;

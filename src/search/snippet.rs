@@ -62,15 +62,39 @@ impl Needles {
     }
 }
 
-/// Byte offset of the first likely match in `text` (0 when none is found).
+/// Bytes of passage searched at a time for the first match: most passages have one in
+/// their first kilobyte, and a long one is then neither copied nor scanned to its end.
+const SCAN_CHUNK: usize = 1024;
+
+/// Byte offset of the first likely match in `text` (0 when none is found): a CJK word
+/// anywhere, a Latin stem where it starts a word (it is usually a prefix of its words:
+/// `refund` in `Refunds`).
 fn first_match(text: &str, needles: &Needles) -> usize {
-    let lower = text.to_ascii_lowercase();
-    let latin = needles.latin.iter().filter_map(|n| {
-        // A stem is usually a prefix of its words (`refund` in `Refunds`); check it starts a word.
-        lower.match_indices(n.as_str()).find(|(i, _)| !lower[..*i].chars().last().is_some_and(char::is_alphanumeric))
-    });
-    let cjk = needles.cjk.iter().filter_map(|n| text.find(n.as_str()).map(|i| (i, "")));
-    latin.map(|(i, _)| i).chain(cjk.map(|(i, _)| i)).min().unwrap_or(0)
+    let longest = needles.latin.iter().chain(&needles.cjk).map(String::len).max().unwrap_or(0);
+    if longest == 0 {
+        return 0;
+    }
+    let mut lower = String::new();
+    let mut from = 0;
+    while from < text.len() {
+        // Matches starting in [from, next) lie whole in [from, end).
+        let next = text.ceil_char_boundary(from + SCAN_CHUNK);
+        let end = text.ceil_char_boundary(next + longest);
+        let chunk = &text[from..end];
+        lower.clear();
+        lower.push_str(chunk);
+        lower.make_ascii_lowercase();
+        let starts_word = |i: usize| !text[..from + i].chars().next_back().is_some_and(char::is_alphanumeric);
+        let latin = needles.latin.iter().filter_map(|n| {
+            lower.match_indices(n.as_str()).map(|(i, _)| i).take_while(|&i| from + i < next).find(|&i| starts_word(i))
+        });
+        let cjk = needles.cjk.iter().filter_map(|n| chunk.find(n.as_str()).filter(|&i| from + i < next));
+        if let Some(i) = latin.chain(cjk).min() {
+            return from + i;
+        }
+        from = next;
+    }
+    0
 }
 
 /// A window of about [`SNIPPET_CHARS`] characters around byte `at`, cut at word boundaries;
@@ -208,6 +232,22 @@ mod tests {
         assert!(s.starts_with('…') && s.ends_with('…'), "{s}");
         assert!(s.contains("<mark>Refunds</mark>"), "{s}");
         assert!(!s.contains("wor…") && !s.contains("…ord"), "never mid-word: {s}");
+    }
+
+    #[test]
+    fn the_first_match_is_found_across_and_beyond_scan_chunks() {
+        let n = needles("refund パスワード");
+        // Every offset around the chunk edge: a needle straddling it is still found, and a
+        // later one never wins over an earlier one.
+        for pad in (SCAN_CHUNK - 12)..(SCAN_CHUNK + 4) {
+            let text = format!("{}refunds later refund", "x".repeat(pad) + " ");
+            assert_eq!(first_match(&text, &n), pad + 1, "pad {pad}");
+        }
+        let far = format!("{}ぱパスワード", "あ".repeat(3 * SCAN_CHUNK));
+        assert_eq!(first_match(&far, &n), 3 * 3 * SCAN_CHUNK + "ぱ".len());
+        let inside = format!("{} prerefund refund", "y ".repeat(SCAN_CHUNK));
+        assert_eq!(first_match(&inside, &n), 2 * SCAN_CHUNK + " prerefund ".len(), "a word start only");
+        assert_eq!(first_match("nothing here", &n), 0);
     }
 
     #[test]
