@@ -8,19 +8,40 @@ use std::collections::HashMap;
 use std::hash::Hash;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
-/// Remembers up to `capacity` answers.
+/// Remembers up to `capacity` answers (and, when answers have a size, up to `budget` of
+/// it in all).
 pub struct Memo<K, V> {
-    map: Mutex<HashMap<K, V>>,
+    map: Mutex<Entries<K, V>>,
     capacity: usize,
+    budget: usize,
+    size: fn(&V) -> usize,
+}
+
+struct Entries<K, V> {
+    map: HashMap<K, V>,
+    /// Total size of the answers held.
+    used: usize,
+}
+
+impl<K, V> Default for Entries<K, V> {
+    fn default() -> Self {
+        Self { map: HashMap::new(), used: 0 }
+    }
 }
 
 impl<K: Hash + Eq, V: Clone> Memo<K, V> {
     /// An empty memo of `capacity` entries.
     pub fn new(capacity: usize) -> Self {
-        Self { map: Mutex::default(), capacity }
+        Self::sized(capacity, usize::MAX, |_| 0)
     }
 
-    fn lock(&self) -> MutexGuard<'_, HashMap<K, V>> {
+    /// An empty memo of `capacity` entries whose sizes (`size`, in any unit) add up to at
+    /// most `budget`: a few large answers cannot hold more memory than many small ones.
+    pub fn sized(capacity: usize, budget: usize, size: fn(&V) -> usize) -> Self {
+        Self { map: Mutex::default(), capacity, budget, size }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Entries<K, V>> {
         self.map.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
@@ -31,15 +52,23 @@ impl<K: Hash + Eq, V: Clone> Memo<K, V> {
         K: Borrow<Q>,
         Q: Hash + Eq + ToOwned<Owned = K> + ?Sized,
     {
-        if let Some(known) = self.lock().get(key) {
+        if let Some(known) = self.lock().map.get(key) {
             return known.clone();
         }
         let value = compute();
-        let mut map = self.lock();
-        if map.len() >= self.capacity {
-            map.clear();
+        let size = (self.size)(&value);
+        if size > self.budget {
+            return value;
         }
-        map.insert(key.to_owned(), value.clone());
+        let mut entries = self.lock();
+        if entries.map.len() >= self.capacity || entries.used + size > self.budget {
+            entries.map.clear();
+            entries.used = 0;
+        }
+        if let Some(old) = entries.map.insert(key.to_owned(), value.clone()) {
+            entries.used -= (self.size)(&old).min(entries.used);
+        }
+        entries.used += size;
         value
     }
 
@@ -50,13 +79,13 @@ impl<K: Hash + Eq, V: Clone> Memo<K, V> {
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        self.lock().get(key).cloned()
+        self.lock().map.get(key).cloned()
     }
 
     /// How many answers are remembered.
     #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
-        self.lock().len()
+        self.lock().map.len()
     }
 }
 
@@ -88,5 +117,17 @@ mod tests {
             memo.get_or_compute(k, || 0);
         }
         assert!(memo.len() <= 3 && memo.get("e") == Some(0));
+    }
+
+    #[test]
+    fn sizes_stay_within_the_budget() {
+        let memo: Memo<String, Vec<u8>> = Memo::sized(100, 10, Vec::len);
+        memo.get_or_compute("a", || vec![0; 6]);
+        memo.get_or_compute("b", || vec![0; 3]);
+        assert_eq!(memo.len(), 2);
+        memo.get_or_compute("c", || vec![0; 4]);
+        assert_eq!((memo.len(), memo.get("c").map(|v| v.len())), (1, Some(4)), "emptied to make room");
+        assert_eq!(memo.get_or_compute("d", || vec![0; 11]).len(), 11, "too large: answered, not kept");
+        assert!(memo.get("d").is_none() && memo.get("c").is_some());
     }
 }

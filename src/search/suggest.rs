@@ -20,6 +20,7 @@
 //! their own schedule, not with the articles.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use serde::Serialize;
 use tantivy_fst::{IntoStreamer, Map, Streamer};
@@ -134,10 +135,23 @@ struct LocaleIndex {
     /// Levenshtein automaton and a walk of the dictionary each time. Bounded (emptied when
     /// full); it lives as long as this snapshot of the articles.
     typos: super::memo::Memo<(bool, String), Vec<u64>>,
+    /// Recent terms' matches ((prefix?, term) → [`TermMatches`]), bounded the same way.
+    matched: super::memo::Memo<(bool, String), Arc<TermMatches>>,
 }
 
 /// Typo lookups remembered per locale.
 const TYPO_CACHE: usize = 4096;
+/// Terms' matches remembered per locale, and the (article, word) pairs they may hold in
+/// all (8 bytes each: 4 MB per locale).
+const MATCH_CACHE: usize = 8192;
+const MATCH_BUDGET: usize = 1 << 19;
+
+/// One term's matches: word ids with their quality, and each article's best weight with
+/// the places (bits) its matched words have there.
+struct TermMatches {
+    words: Vec<(u64, f32)>,
+    articles: Vec<(u32, f32, u8)>,
+}
 
 /// Suggestions for every locale.
 #[derive(Default)]
@@ -440,6 +454,7 @@ impl LocaleIndex {
             sounds,
             grams,
             typos: super::memo::Memo::new(TYPO_CACHE),
+            matched: super::memo::Memo::sized(MATCH_CACHE, MATCH_BUDGET, |m| m.words.len() + m.articles.len()),
         }
     }
 
@@ -501,6 +516,35 @@ impl LocaleIndex {
         for &(_, id) in found.iter().take(8) {
             out.push((u64::from(id), 0.5));
         }
+    }
+
+    /// What `term` matches, remembered: its words and each article's best weight for it.
+    /// Visitors type the same words' first letters again and again, and a prefix's
+    /// expansions (up to 48 words) reach thousands of postings. `best` and `touched` are
+    /// scratch (all zero / empty before and after).
+    fn term_matches(&self, term: &Term, scratch: &mut Scratch) -> Arc<TermMatches> {
+        self.matched.get_or_compute(&(term.prefix, term.text.clone()), || {
+            let words = self.matches(term);
+            let Scratch { best, places, touched, .. } = scratch;
+            touched.clear();
+            for &(id, quality) in &words {
+                for &(article, bits) in &self.postings[id as usize] {
+                    let w = place_weight(bits) * quality;
+                    let a = article as usize;
+                    if best[a] == 0.0 {
+                        touched.push(article);
+                    }
+                    best[a] = best[a].max(w);
+                    places[a] |= bits;
+                }
+            }
+            let articles = touched
+                .iter()
+                .map(|&a| (a, std::mem::take(&mut best[a as usize]), std::mem::take(&mut places[a as usize])))
+                .collect();
+            touched.clear();
+            Arc::new(TermMatches { words, articles })
+        })
     }
 
     /// The article each entry belongs to (entries are stored article by article).
@@ -713,6 +757,10 @@ struct Scratch {
     matched: Vec<u8>,
     score: Vec<f32>,
     best: Vec<f32>,
+    /// Per article: places (bits) while a term's matches are merged; then `headed`.
+    places: Vec<u8>,
+    /// Per article: a bit for each term some word of which is in one of its headings.
+    headed: Vec<u8>,
     word_terms: Vec<u8>,
     marked: Vec<u64>,
     touched: Vec<u32>,
@@ -726,6 +774,8 @@ impl Scratch {
             self.matched.resize(articles, 0);
             self.score.resize(articles, 0.0);
             self.best.resize(articles, 0.0);
+            self.places.resize(articles, 0);
+            self.headed.resize(articles, 0);
         }
         if self.word_terms.len() < words {
             self.word_terms.resize(words, 0);
@@ -736,6 +786,7 @@ impl Scratch {
         for &a in &self.candidates {
             self.matched[a as usize] = 0;
             self.score[a as usize] = 0.0;
+            self.headed[a as usize] = 0;
         }
         for &id in &self.marked {
             self.word_terms[id as usize] = 0;
@@ -761,10 +812,10 @@ fn rank(
     query: &str,
 ) -> Vec<Suggestion> {
     let n = index.articles.len();
-    let Scratch { matched, score, best, word_terms, marked, touched, candidates, ranked } = scratch;
     let mut term_entries: Vec<Vec<u32>> = Vec::with_capacity(terms.len());
     for (t, term) in terms.iter().enumerate() {
-        let matches = index.matches(term);
+        let found = index.term_matches(term, scratch);
+        let Scratch { matched, score, best, headed, word_terms, marked, touched, candidates, .. } = &mut *scratch;
         touched.clear();
         let mut note = |article: u32, w: f32| {
             let slot = &mut best[article as usize];
@@ -775,9 +826,10 @@ fn rank(
                 *slot = w;
             }
         };
-        for (id, quality) in &matches {
-            for &(article, bits) in &index.postings[*id as usize] {
-                note(article, place_weight(bits) * quality);
+        for &(article, w, places) in &found.articles {
+            note(article, w);
+            if places & HEADING != 0 {
+                headed[article as usize] |= 1 << t;
             }
         }
         let mut inside = Vec::new();
@@ -789,7 +841,7 @@ fn rank(
             }
         }
         inside.sort_unstable();
-        for (id, _) in &matches {
+        for (id, _) in &found.words {
             word_terms[*id as usize] |= 1 << t;
             marked.push(*id);
         }
@@ -805,6 +857,7 @@ fn rank(
             best[a] = 0.0;
         }
     }
+    let Scratch { matched, score, headed, word_terms, candidates, ranked, .. } = scratch;
     ranked.extend(candidates.iter().map(|&article| Scored {
         article,
         matched: matched[article as usize] as usize,
@@ -821,7 +874,7 @@ fn rank(
     let typed = normalize_text(query.trim());
     let any_inside = term_entries.iter().any(|e| !e.is_empty());
     let last = 1u8 << (terms.len() - 1);
-    let covers = |e: &Entry| -> (bool, usize) {
+    let bits_of = |e: &Entry| -> u8 {
         let mut bits = e.words.iter().fold(0u8, |acc, w| acc | word_terms[*w as usize]);
         if any_inside {
             for (t, inside) in term_entries.iter().enumerate() {
@@ -830,8 +883,10 @@ fn rank(
                 }
             }
         }
-        (bits & last != 0, bits.count_ones() as usize)
+        bits
     };
+    let coverage = |bits: u8| (bits & last != 0, bits.count_ones() as usize);
+    let covers = |e: &Entry| coverage(bits_of(e));
     // No heading shows more than every word with the last one: the search stops there.
     let full = (true, terms.len());
     let mut lines: Vec<(Scored, &Entry, (bool, usize), bool)> = ranked
@@ -840,8 +895,13 @@ fn rank(
             let a = &index.articles[s.article as usize];
             let entries = &index.entries[a.first as usize..(a.first + a.count) as usize];
             let title = entries.first()?;
-            let mut shown = (title, covers(title));
-            for e in entries.iter().filter(|e| e.place == HEADING) {
+            let title_bits = bits_of(title);
+            let mut shown = (title, coverage(title_bits));
+            // A heading covers only terms whose words are in a heading of the article: when
+            // the title has them all, no heading shows more (CJK runs found inside a line
+            // are not in the postings: those look at every heading).
+            let more = headed[s.article as usize] & !title_bits != 0;
+            for e in entries.iter().filter(|e| (more || any_inside) && e.place == HEADING) {
                 if shown.1 == full {
                     break;
                 }
