@@ -159,8 +159,8 @@ pub struct Searcher {
     translated_keys: Arc<HashMap<String, Vec<u64>>>,
     /// Documents of each kind (articles, section passages), for BM25 statistics.
     kinds: [u64; 2],
-    /// Tokens per field id, for BM25 statistics.
-    tokens: Arc<Vec<u64>>,
+    /// Tokens per indexed field id, for BM25 statistics.
+    tokens: Arc<Vec<Option<u64>>>,
     /// Published article documents in this commit.
     public_docs: u64,
     /// Loanword pairs and guesses by sound.

@@ -135,14 +135,14 @@ struct LocaleIndex {
     /// Levenshtein automaton and a walk of the dictionary each time. Bounded (emptied when
     /// full); it lives as long as this snapshot of the articles.
     typos: super::memo::Memo<(bool, String), Vec<u64>>,
-    /// Recent terms' matches ((prefix?, term) → [`TermMatches`]), bounded the same way.
-    matched: super::memo::Memo<(bool, String), Arc<TermMatches>>,
+    /// Recent terms' matches ((prefix?, CJK?, term) → [`TermMatches`]), bounded by size.
+    matched: super::memo::Memo<(bool, bool, String), Arc<TermMatches>>,
 }
 
 /// Typo lookups remembered per locale.
 const TYPO_CACHE: usize = 4096;
-/// Terms' matches remembered per locale, and the (article, word) pairs they may hold in
-/// all (8 bytes each: 4 MB per locale).
+/// Terms' matches remembered per locale, and the (article, word) entries they may hold in
+/// all (12–16 bytes each: 6–8 MB per locale).
 const MATCH_CACHE: usize = 8192;
 const MATCH_BUDGET: usize = 1 << 19;
 
@@ -523,7 +523,7 @@ impl LocaleIndex {
     /// expansions (up to 48 words) reach thousands of postings. `best` and `touched` are
     /// scratch (all zero / empty before and after).
     fn term_matches(&self, term: &Term, scratch: &mut Scratch) -> Arc<TermMatches> {
-        self.matched.get_or_compute(&(term.prefix, term.text.clone()), || {
+        self.matched.get_or_compute(&(term.prefix, term.cjk, term.text.clone()), || {
             let words = self.matches(term);
             let Scratch { best, places, touched, .. } = scratch;
             touched.clear();

@@ -11,16 +11,20 @@ use tantivy::Term;
 use tantivy::query::Bm25StatisticsProvider;
 use tantivy::schema::Field;
 
-/// Total tokens per field id, of one committed version of the index.
-pub fn field_tokens(searcher: &tantivy::Searcher) -> Vec<u64> {
-    let fields = searcher.schema().num_fields();
-    (0..fields as u32).map(|id| searcher.total_num_tokens(Field::from_field_id(id)).unwrap_or(0)).collect()
+/// Total tokens per field id of one committed version of the index, for the indexed
+/// fields (asking tantivy about a stored-only field logs a warning each time).
+pub fn field_tokens(searcher: &tantivy::Searcher) -> Vec<Option<u64>> {
+    searcher
+        .schema()
+        .fields()
+        .map(|(field, entry)| entry.is_indexed().then(|| searcher.total_num_tokens(field).ok()).flatten())
+        .collect()
 }
 
 /// Document frequencies seen so far in one search (not shared between threads).
 pub struct TermStats<'a> {
     searcher: &'a tantivy::Searcher,
-    tokens: &'a [u64],
+    tokens: &'a [Option<u64>],
     freqs: RefCell<FxHashMap<Term, u64>>,
 }
 
@@ -32,23 +36,24 @@ impl std::fmt::Debug for TermStats<'_> {
 
 impl<'a> TermStats<'a> {
     /// Statistics of `searcher`, with its token totals from [`field_tokens`].
-    pub fn new(searcher: &'a tantivy::Searcher, tokens: &'a [u64]) -> Self {
+    pub fn new(searcher: &'a tantivy::Searcher, tokens: &'a [Option<u64>]) -> Self {
         Self { searcher, tokens, freqs: RefCell::default() }
     }
 
     /// Documents (of any kind, deleted ones included, as BM25 counts them) with `term`.
-    pub fn doc_freq(&self, term: &Term) -> u64 {
+    pub fn doc_freq(&self, term: &Term) -> tantivy::Result<u64> {
         if let Some(&n) = self.freqs.borrow().get(term) {
-            return n;
+            return Ok(n);
         }
-        let n = self.searcher.doc_freq(term).unwrap_or(0);
+        let n = self.searcher.doc_freq(term)?;
         self.freqs.borrow_mut().insert(term.clone(), n);
-        n
+        Ok(n)
     }
 
-    /// True when some document has `text` in `field`.
+    /// True when some document has `text` in `field` (or the index cannot say: the
+    /// clause stays, and the search reports the error).
     pub fn has(&self, field: Field, text: &str) -> bool {
-        self.doc_freq(&Term::from_field_text(field, text)) > 0
+        self.doc_freq(&Term::from_field_text(field, text)).map_or(true, |n| n > 0)
     }
 
     /// The provider BM25 uses for documents of one kind (`docs` of them).
@@ -68,8 +73,8 @@ pub struct KindStats<'a> {
 impl Bm25StatisticsProvider for KindStats<'_> {
     fn total_num_tokens(&self, field: Field) -> tantivy::Result<u64> {
         match self.stats.tokens.get(field.field_id() as usize) {
-            Some(&n) => Ok(n),
-            None => self.stats.searcher.total_num_tokens(field),
+            Some(&Some(n)) => Ok(n),
+            _ => self.stats.searcher.total_num_tokens(field),
         }
     }
 
@@ -78,6 +83,35 @@ impl Bm25StatisticsProvider for KindStats<'_> {
     }
 
     fn doc_freq(&self, term: &Term) -> tantivy::Result<u64> {
-        Ok(self.stats.doc_freq(term))
+        self.stats.doc_freq(term)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use tantivy::schema::{STORED, Schema, TEXT};
+    use tantivy::{Index, doc};
+
+    use super::*;
+
+    #[test]
+    fn totals_only_for_indexed_fields_and_frequencies_remembered() {
+        let mut schema = Schema::builder();
+        let (body, note) = (schema.add_text_field("body", TEXT), schema.add_text_field("note", STORED));
+        let index = Index::create_in_ram(schema.build());
+        let mut writer: tantivy::IndexWriter = index.writer_with_num_threads(1, 15_000_000).unwrap();
+        writer.add_document(doc!(body => "proxy settings proxy", note => "stored only")).unwrap();
+        writer.commit().unwrap();
+        let searcher = index.reader().unwrap().searcher();
+        let tokens = field_tokens(&searcher);
+        assert_eq!(tokens, vec![Some(3), None], "a stored-only field is never asked about");
+        let stats = TermStats::new(&searcher, &tokens);
+        assert!(stats.has(body, "proxy") && !stats.has(body, "printer"));
+        assert_eq!(stats.freqs.borrow().len(), 2, "each lookup remembered");
+        assert!(stats.has(body, "proxy"));
+        assert_eq!(stats.freqs.borrow().len(), 2);
+        let kind = stats.for_kind(1);
+        assert_eq!(kind.total_num_tokens(body).unwrap(), 3);
+        assert_eq!(kind.doc_freq(&Term::from_field_text(body, "settings")).unwrap(), 1);
     }
 }
