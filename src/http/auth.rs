@@ -196,7 +196,7 @@ fn session_valid(state: &AppState, id: &str) -> bool {
 pub fn start_session(state: &AppState) -> Option<String> {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes).ok()?;
-    let id: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let id = crate::searchlog::event::hex(&bytes);
     let mut sessions = state.sessions().lock().ok()?;
     sessions.retain(|_, created| created.elapsed() < SESSION_TTL);
     if sessions.len() >= MAX_SESSIONS

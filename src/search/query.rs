@@ -673,6 +673,19 @@ mod tests {
     }
 
     #[test]
+    fn an_alternative_with_the_same_terms_is_added_once() {
+        let mut unit = plan("extensi", &[]).remove(0);
+        for word in ["extension", "extensions", "extensible", "extensi"] {
+            unit.add_alternative(query_groups(word));
+        }
+        let texts: Vec<Vec<&str>> =
+            unit.alternatives.iter().map(|alt| alt.iter().flat_map(|g| texts(g)).collect()).collect();
+        assert_eq!(texts, vec![vec!["extens"]], "one stem, and never the typed form again");
+        unit.add_alternative(Vec::new());
+        assert_eq!(unit.alternatives.len(), 1, "nothing to add");
+    }
+
+    #[test]
     fn stop_words_are_optional_unless_alone() {
         let units = plan("how do i reset my password", &[]);
         let stops: Vec<bool> = units.iter().map(|u| u.stop).collect();

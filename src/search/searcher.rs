@@ -537,10 +537,13 @@ impl Searcher {
                 }
             }
         }
-        let answer = if offset == 0 { self.answer(&ranked, &units) } else { None };
+        // The page's passages, read once: the top one is also the quick answer's.
+        let passages =
+            ranked.iter().skip(offset).take(limit).map(|r| self.passage(r)).collect::<Result<Vec<_>, _>>()?;
+        let answer =
+            if offset == 0 { self.answer(&ranked, passages.first().and_then(Option::as_ref), &units) } else { None };
         let needles = Needles::from_units(&units);
-        let hits =
-            ranked.into_iter().skip(offset).take(limit).map(|r| self.hit(r, &needles)).collect::<Result<_, _>>()?;
+        let hits = ranked.into_iter().skip(offset).zip(passages).map(|(r, p)| self.hit(r, p, &needles)).collect();
         let mut categories: Vec<CategoryCount> =
             counts.into_iter().map(|(category, count)| CategoryCount { category, count }).collect();
         categories.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.category.cmp(&b.category)));
@@ -648,27 +651,32 @@ impl Searcher {
         Ok(())
     }
 
-    /// The stored fields of a section passage: (anchor, path, text, answer).
-    fn section(&self, address: DocAddress) -> Result<(String, String, String, String), SearchError> {
+    /// The stored fields of a hit's best passage, if it has one.
+    fn passage(&self, ranked: &Ranked) -> Result<Option<Passage>, SearchError> {
+        let Some((_, address)) = ranked.section else { return Ok(None) };
         let f = self.fields;
         let doc: TantivyDocument = self.searcher.doc(address)?;
         let get = |field| doc.get_first(field).and_then(|v| v.as_str()).unwrap_or_default().to_owned();
-        Ok((get(f.section_anchor), get(f.section_path), get(f.section_text), get(f.section_answer)))
+        Ok(Some(Passage {
+            anchor: get(f.section_anchor),
+            path: get(f.section_path),
+            text: get(f.section_text),
+            answer: get(f.section_answer),
+        }))
     }
 
-    fn hit(&self, ranked: Ranked, needles: &Needles) -> Result<Hit, SearchError> {
+    fn hit(&self, ranked: Ranked, passage: Option<Passage>, needles: &Needles) -> Hit {
         let a = &ranked.article;
         let url = a.url();
-        let (snippet_html, section) = match ranked.section {
-            Some((_, address)) => {
-                let (anchor, path, text, _) = self.section(address)?;
+        let (snippet_html, section) = match passage {
+            Some(Passage { anchor, path, text, .. }) => {
                 let link = (!anchor.is_empty()).then(|| SectionLink { title: path, url: format!("{url}#{anchor}") });
                 (snippet(&text, needles), link)
             }
             None => (String::new(), None),
         };
         let snippet_html = if snippet_html.is_empty() { escape_html(&a.description) } else { snippet_html };
-        Ok(Hit {
+        Hit {
             slug: a.slug.clone(),
             title: a.title.clone(),
             category: a.category.clone(),
@@ -678,29 +686,38 @@ impl Searcher {
             draft: a.draft,
             score: ranked.score,
             url,
-        })
+        }
     }
 
     /// The quick answer: the top hit's best passage, when it scores at least
     /// [`ANSWER_MARGIN`] times every other hit's best passage and its answer says what was
     /// asked (every required word of the query, in the answer or its heading).
-    fn answer(&self, ranked: &[Ranked], units: &[Unit]) -> Option<Answer> {
+    /// `passage` is the top hit's, already read.
+    fn answer(&self, ranked: &[Ranked], passage: Option<&Passage>, units: &[Unit]) -> Option<Answer> {
         let top = ranked.first()?;
-        let (best, address) = top.section?;
+        let (best, _) = top.section?;
         let runner_up = ranked[1..].iter().filter_map(|r| r.section.map(|(s, _)| s)).fold(0.0f32, f32::max);
         if best < ANSWER_MARGIN * runner_up {
             return None;
         }
-        let (anchor, path, _, html) = self.section(address).ok()?;
+        let Passage { anchor, path, answer: html, .. } = passage?;
         // The answer itself (with its heading) must say what was asked.
-        if html.is_empty() || !covers(&format!("{path} {}", strip_tags(&html)), units) {
+        if html.is_empty() || !covers(&format!("{path} {}", strip_tags(html)), units) {
             return None;
         }
         let url = if anchor.is_empty() { top.article.url() } else { format!("{}#{anchor}", top.article.url()) };
         let title =
             if path.is_empty() { top.article.title.clone() } else { format!("{} › {path}", top.article.title) };
-        Some(Answer { title, url, html, slug: top.article.slug.clone() })
+        Some(Answer { title, url, html: html.clone(), slug: top.article.slug.clone() })
     }
+}
+
+/// The stored fields of a section passage.
+struct Passage {
+    anchor: String,
+    path: String,
+    text: String,
+    answer: String,
 }
 
 /// A matched article with its score and best passage (score, address).

@@ -529,13 +529,8 @@ impl LocaleIndex {
             touched.clear();
             for &(id, quality) in &words {
                 for &(article, bits) in &self.postings[id as usize] {
-                    let w = place_weight(bits) * quality;
-                    let a = article as usize;
-                    if best[a] == 0.0 {
-                        touched.push(article);
-                    }
-                    best[a] = best[a].max(w);
-                    places[a] |= bits;
+                    note(best, touched, article, place_weight(bits) * quality);
+                    places[article as usize] |= bits;
                 }
             }
             let articles = touched
@@ -802,6 +797,16 @@ thread_local! {
     static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::default();
 }
 
+/// Keeps `w` as `article`'s best weight for the term at hand (`touched` lists the articles
+/// with one; every weight is positive, so 0 means none yet).
+fn note(best: &mut [f32], touched: &mut Vec<u32>, article: u32, w: f32) {
+    let slot = &mut best[article as usize];
+    if *slot == 0.0 {
+        touched.push(article);
+    }
+    *slot = slot.max(w);
+}
+
 /// Scores, ranks and shows the articles matching `terms` (see [`SuggestIndex::suggest`]).
 fn rank(
     index: &LocaleIndex,
@@ -817,17 +822,8 @@ fn rank(
         let found = index.term_matches(term, scratch);
         let Scratch { matched, score, best, headed, word_terms, marked, touched, candidates, .. } = &mut *scratch;
         touched.clear();
-        let mut note = |article: u32, w: f32| {
-            let slot = &mut best[article as usize];
-            if *slot == 0.0 {
-                touched.push(article);
-            }
-            if w > *slot {
-                *slot = w;
-            }
-        };
         for &(article, w, places) in &found.articles {
-            note(article, w);
+            note(best, touched, article, w);
             if places & HEADING != 0 {
                 headed[article as usize] |= 1 << t;
             }
@@ -836,7 +832,7 @@ fn rank(
         if term.cjk {
             for entry in index.containing(&term.text) {
                 let place = index.entries[entry as usize].place;
-                note(index.article_of(entry), place_weight(place));
+                note(best, touched, index.article_of(entry), place_weight(place));
                 inside.push(entry);
             }
         }

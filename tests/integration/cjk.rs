@@ -84,19 +84,24 @@ async fn top(site: &Site, q: &str, locale: &str) -> Vec<String> {
     site.search_slugs(q, locale).await
 }
 
+/// The first hit's slug.
+async fn first(site: &Site, q: &str, locale: &str) -> Option<String> {
+    top(site, q, locale).await.into_iter().next()
+}
+
 #[tokio::test]
 async fn korean_particles_and_endings_do_not_hide_a_word() {
     let site = Site::with(articles);
     // `창` only occurs as `창을`: bigrams alone could never find it.
-    assert_eq!(top(&site, "창", "ko").await.first().map(String::as_str), Some("close-window"));
-    assert_eq!(top(&site, "창을 닫고 싶어요", "ko").await.first().map(String::as_str), Some("close-window"));
+    assert_eq!(first(&site, "창", "ko").await.as_deref(), Some("close-window"));
+    assert_eq!(first(&site, "창을 닫고 싶어요", "ko").await.as_deref(), Some("close-window"));
 }
 
 #[tokio::test]
 async fn spaced_and_unspaced_korean_compounds_meet() {
     let site = Site::with(articles);
-    assert_eq!(top(&site, "탭대상", "ko").await.first().map(String::as_str), Some("tap-targets"), "doc: `탭 대상`");
-    assert_eq!(top(&site, "웹 폰트", "ko").await.first().map(String::as_str), Some("web-fonts"), "doc: `웹폰트`");
+    assert_eq!(first(&site, "탭대상", "ko").await.as_deref(), Some("tap-targets"), "doc: `탭 대상`");
+    assert_eq!(first(&site, "웹 폰트", "ko").await.as_deref(), Some("web-fonts"), "doc: `웹폰트`");
 }
 
 #[tokio::test]
@@ -137,7 +142,7 @@ async fn aligned_headings_of_a_translation_give_a_pair() {
 #[tokio::test]
 async fn an_unknown_loanword_is_guessed_by_sound() {
     let site = Site::with(articles);
-    assert_eq!(top(&site, "웹트랜스포트", "ko").await.first().map(String::as_str), Some("webtransport"));
+    assert_eq!(first(&site, "웹트랜스포트", "ko").await.as_deref(), Some("webtransport"));
     // Native words are never guessed at: no Latin alternative is planned, nothing unrelated
     // matches.
     let searcher = site.state.searcher();
@@ -153,23 +158,23 @@ async fn another_spelling_of_a_loanword_meets_through_its_original() {
     // The translation borrows another form of the original: `리디렉션` for `redirects`.
     assert!(pairs.iter().any(|p| p.locale == "ko" && p.cjk == "리디렉션" && p.latin == "redirects"), "{pairs:?}");
     // `리다이렉트` is in no article: it sounds like `redirect`, whose stem the pair shares.
-    assert_eq!(top(&site, "리다이렉트", "ko").await.first().map(String::as_str), Some("redirects"));
-    assert_eq!(top(&site, "리다이렉트 여러 번 느려짐", "ko").await.first().map(String::as_str), Some("redirects"));
+    assert_eq!(first(&site, "리다이렉트", "ko").await.as_deref(), Some("redirects"));
+    assert_eq!(first(&site, "리다이렉트 여러 번 느려짐", "ko").await.as_deref(), Some("redirects"));
 }
 
 #[tokio::test]
 async fn a_one_syllable_predicate_stem_meets_its_other_endings() {
     let site = Site::with(articles);
     // `작아요` and the article's `작으면` share only the stem `작`.
-    assert_eq!(top(&site, "작아요", "ko").await.first().map(String::as_str), Some("tap-targets"));
-    assert_eq!(top(&site, "버튼 작다고", "ko").await.first().map(String::as_str), Some("tap-targets"));
+    assert_eq!(first(&site, "작아요", "ko").await.as_deref(), Some("tap-targets"));
+    assert_eq!(first(&site, "버튼 작다고", "ko").await.as_deref(), Some("tap-targets"));
 }
 
 #[tokio::test]
 async fn a_two_syllable_compound_meets_its_spaced_form() {
     let site = Site::with(articles);
     // The article writes `웹 앱`; the query glues the two and adds a particle.
-    assert_eq!(top(&site, "웹앱으로 파일 열기", "ko").await.first().map(String::as_str), Some("install-app"));
+    assert_eq!(first(&site, "웹앱으로 파일 열기", "ko").await.as_deref(), Some("install-app"));
     // The pieces count only side by side: `내 계정에 … 안 될 때` is no `안내`.
     assert_eq!(top(&site, "안내", "ko").await, vec!["guide"]);
 }
@@ -178,8 +183,8 @@ async fn a_two_syllable_compound_meets_its_spaced_form() {
 async fn a_nominal_ending_meets_the_conjugated_predicate() {
     let site = Site::with(articles);
     // `바꾸기` and `느려짐` name what the articles conjugate (`바꾸려면`, `느려지면`).
-    assert_eq!(top(&site, "언어 바꾸기", "ko").await.first().map(String::as_str), Some("change-language"));
-    assert_eq!(top(&site, "화면 느려짐", "ko").await.first().map(String::as_str), Some("slow-screen"));
+    assert_eq!(first(&site, "언어 바꾸기", "ko").await.as_deref(), Some("change-language"));
+    assert_eq!(first(&site, "화면 느려짐", "ko").await.as_deref(), Some("slow-screen"));
 }
 
 #[tokio::test]
@@ -198,7 +203,7 @@ async fn korean_function_words_are_never_required() {
 #[tokio::test]
 async fn hiragana_and_long_vowel_variants_match() {
     let site = Site::with(articles);
-    assert_eq!(top(&site, "ぱすわーど", "ja").await.first().map(String::as_str), Some("reset-password"));
-    assert_eq!(top(&site, "サーバ 状態", "ja").await.first().map(String::as_str), Some("server-status"));
-    assert_eq!(top(&site, "ｻｰﾊﾞｰ", "ja").await.first().map(String::as_str), Some("server-status"));
+    assert_eq!(first(&site, "ぱすわーど", "ja").await.as_deref(), Some("reset-password"));
+    assert_eq!(first(&site, "サーバ 状態", "ja").await.as_deref(), Some("server-status"));
+    assert_eq!(first(&site, "ｻｰﾊﾞｰ", "ja").await.as_deref(), Some("server-status"));
 }

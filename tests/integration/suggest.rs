@@ -36,6 +36,9 @@ async fn articles_match_titles_keywords_and_headings_with_a_prefix() {
     // A keyword ("locked out") and a heading ("Recovery codes" → #recovery-codes).
     assert_eq!(urls(&suggest(&site, "locked o", "en").await)[0], "/en/articles/reset-password");
     assert_eq!(urls(&suggest(&site, "recovery co", "en").await)[0], "/en/articles/two-factor#recovery-codes");
+    // Typed again, from the remembered term matches: the same answer.
+    let again = suggest(&site, "recovery co", "en").await;
+    assert_eq!(urls(&again)[0], "/en/articles/two-factor#recovery-codes", "remembered matches");
     // Body text answers too (whole words, the last one a prefix).
     assert_eq!(urls(&suggest(&site, "annual pla", "en").await)[0], "/en/articles/refunds", "body words");
     assert_eq!(urls(&suggest(&site, "business da", "en").await)[0], "/en/articles/refunds", "a section body");
