@@ -31,30 +31,14 @@ impl DocFilter {
         Ok(Self { segments: Arc::new(segments) })
     }
 
-    /// The documents whose u64 `field` holds one of `values` (read straight from the
-    /// postings: a few short lists, no query).
-    pub fn from_u64_terms(
-        searcher: &tantivy::Searcher,
-        field: tantivy::schema::Field,
-        values: &[u64],
-    ) -> tantivy::Result<Self> {
-        use tantivy::DocSet;
-        let mut segments = HashMap::new();
-        for reader in searcher.segment_readers() {
-            let inverted = reader.inverted_index(field)?;
-            let mut set = BitSet::with_max_value(reader.max_doc());
-            for &value in values {
-                let term = tantivy::Term::from_field_u64(field, value);
-                if let Some(mut postings) = inverted.read_postings(&term, tantivy::schema::IndexRecordOption::Basic)? {
-                    while postings.doc() != tantivy::TERMINATED {
-                        set.insert(postings.doc());
-                        postings.advance();
-                    }
-                }
-            }
-            segments.insert(reader.segment_id(), set);
+    /// The given documents (`(segment ordinal, doc)`, any order) of `searcher`.
+    pub fn from_docs(searcher: &tantivy::Searcher, docs: impl IntoIterator<Item = (u32, DocId)>) -> Self {
+        let mut segments: HashMap<SegmentId, BitSet> = HashMap::new();
+        for (ordinal, doc) in docs {
+            let reader = searcher.segment_reader(ordinal);
+            segments.entry(reader.segment_id()).or_insert_with(|| BitSet::with_max_value(reader.max_doc())).insert(doc);
         }
-        Ok(Self { segments: Arc::new(segments) })
+        Self { segments: Arc::new(segments) }
     }
 
     /// True when it holds no document.
@@ -85,5 +69,45 @@ impl Weight for DocFilter {
         } else {
             Err(TantivyError::InvalidArgument(format!("document {doc} is not in the set")))
         }
+    }
+}
+
+/// Each article's section passages (by `article_key`), read once per index version: the
+/// section pass of a search scores only its candidates' passages, and finding them here
+/// costs a map lookup per candidate instead of a term lookup and a postings list per
+/// candidate per segment.
+#[derive(Debug, Default)]
+pub struct SectionDocs {
+    by_key: rustc_hash::FxHashMap<u64, Vec<(u32, DocId)>>,
+}
+
+impl SectionDocs {
+    /// The section documents of `searcher` (`kind` = `section`), by their `article_key`.
+    pub fn read(searcher: &tantivy::Searcher, kind: tantivy::schema::Field, section: u64) -> tantivy::Result<Self> {
+        use tantivy::DocSet;
+        let mut by_key: rustc_hash::FxHashMap<u64, Vec<(u32, DocId)>> = Default::default();
+        let term = tantivy::Term::from_field_u64(kind, section);
+        for (ordinal, reader) in searcher.segment_readers().iter().enumerate() {
+            let Some(keys) = reader.fast_fields().u64("article_key").ok() else { continue };
+            let inverted = reader.inverted_index(kind)?;
+            let Some(mut postings) = inverted.read_postings(&term, tantivy::schema::IndexRecordOption::Basic)? else {
+                continue;
+            };
+            while postings.doc() != tantivy::TERMINATED {
+                let doc = postings.doc();
+                if !reader.is_deleted(doc)
+                    && let Some(key) = keys.first(doc)
+                {
+                    by_key.entry(key).or_default().push((ordinal as u32, doc));
+                }
+                postings.advance();
+            }
+        }
+        Ok(Self { by_key })
+    }
+
+    /// The section documents of the articles with these keys.
+    pub fn of<'a>(&'a self, keys: &'a [u64]) -> impl Iterator<Item = (u32, DocId)> + 'a {
+        keys.iter().filter_map(|k| self.by_key.get(k)).flatten().copied()
     }
 }

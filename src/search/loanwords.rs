@@ -21,7 +21,7 @@ use super::vocabulary::Vocabulary;
 use crate::article::Library;
 use crate::text::analyze::{cjk_words, is_cjk, is_hangul_syllable, normalize_text};
 use crate::text::translit::{MIN_KEY, lengths_fit, loan_shaped, similar, sound_key};
-use crate::text::typo::{Dfa, builders};
+use crate::text::typo::Typos;
 
 /// Where a mined pair was found.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -92,8 +92,8 @@ impl KeyIndex {
     /// out.
     fn near(&self, key: &str, fits: impl Fn(&str) -> bool, limit: usize) -> Vec<String> {
         let Some(keys) = &self.keys else { return Vec::new() };
-        let dfa = builders()[0].build_dfa(key);
-        let mut stream = keys.search(Dfa(&dfa)).into_stream();
+        let typos = Typos::new(key, 1);
+        let mut stream = keys.search(&typos).into_stream();
         let mut found: Vec<(u64, &str)> = Vec::new();
         while let Some((candidate, list)) = stream.next() {
             let Ok(candidate) = std::str::from_utf8(candidate) else { continue };

@@ -159,6 +159,8 @@ pub struct Searcher {
     translated_keys: Arc<HashMap<String, Vec<u64>>>,
     /// Documents of each kind (articles, section passages), for BM25 statistics.
     kinds: [u64; 2],
+    /// Each article's section passages in this index version.
+    sections: Arc<super::docs::SectionDocs>,
     /// Tokens per indexed field id, for BM25 statistics.
     tokens: Arc<Vec<Option<u64>>>,
     /// Published article documents in this commit.
@@ -183,8 +185,14 @@ impl Searcher {
         let kinds = [count(&*is(kind, KIND_ARTICLE)), count(&*is(kind, super::schema::KIND_SECTION))];
         let public_docs =
             count(&tantivy::query::BooleanQuery::intersection(vec![is(kind, KIND_ARTICLE), is(draft, 0)]));
+        // Unreadable postings leave the section pass without candidates' passages (results
+        // without sections), not the search down.
+        let sections = super::docs::SectionDocs::read(&searcher, kind, super::schema::KIND_SECTION)
+            .inspect_err(|e| tracing::warn!(error = %e, "cannot read the section passages"))
+            .unwrap_or_default();
         Self {
             kinds,
+            sections: Arc::new(sections),
             tokens: Arc::new(super::term_stats::field_tokens(&searcher)),
             public_docs,
             searcher,
@@ -251,6 +259,7 @@ impl Searcher {
         let mut next = Self {
             searcher: fresh.searcher,
             kinds: fresh.kinds,
+            sections: fresh.sections,
             tokens: fresh.tokens,
             public_docs: fresh.public_docs,
             ..self.clone()
@@ -411,8 +420,9 @@ impl Searcher {
             Some((from, _)) => self.correct(&text[..from]).map(|fixed| format!("{fixed}{}", &text[from..])),
             None => self.correct(text),
         };
+        // A correction keeps the open last word as typed, so it is still the one to complete.
         let mut results =
-            self.search_exact(&SearchRequest { query: corrected.as_deref().unwrap_or(text), ..req.clone() })?;
+            self.run(&SearchRequest { query: corrected.as_deref().unwrap_or(text), ..req.clone() }, open)?;
         results.corrected = corrected;
         Ok(results)
     }
@@ -483,10 +493,14 @@ impl Searcher {
 
     /// Runs a search for exactly the words given (no typo correction).
     pub fn search_exact(&self, req: &SearchRequest<'_>) -> Result<SearchResults, SearchError> {
+        self.run(req, self.open_last_word(req.query))
+    }
+
+    /// [`Self::search_exact`] with the query's open last word already found.
+    fn run(&self, req: &SearchRequest<'_>, open: Option<(usize, String)>) -> Result<SearchResults, SearchError> {
         let fields = self.fields;
         let mut units = query::plan(req.query, self.synonyms.rules(req.locale));
         self.add_loanwords(req.query, req.locale, &mut units);
-        let open = self.open_last_word(req.query);
         self.complete_last_word(open.as_ref(), &mut units);
         let stats = TermStats::new(&self.searcher, &self.tokens);
         let articles = Target::articles(&fields, &self.weights).with_stats(&stats);
@@ -594,7 +608,7 @@ impl Searcher {
         // The candidates' passages as a bitset: the intersection is driven by these few
         // documents, so only they are scored.
         let keys: Vec<u64> = ranked.iter().map(|r| r.key).collect();
-        let within = super::docs::DocFilter::from_u64_terms(&self.searcher, fields.article_key, &keys)?;
+        let within = super::docs::DocFilter::from_docs(&self.searcher, self.sections.of(&keys));
         let sections = query::filtered(&fields, section_text, locale, req.category, req.include_drafts, None);
         let sections = tantivy::query::BooleanQuery::new(vec![
             (tantivy::query::Occur::Must, sections),

@@ -28,7 +28,7 @@ use tantivy_fst::{IntoStreamer, Map, Streamer};
 use super::escape_html;
 use crate::article::Library;
 use crate::text::analyze::{is_cjk, normalize_text, surface_words};
-use crate::text::typo::{Dfa, ONE_TYPO_FROM, TWO_TYPOS_FROM, builders};
+use crate::text::typo::{ONE_TYPO_FROM, TWO_TYPOS_FROM, Typos};
 
 /// Most words one prefix may expand to (the most used of them).
 const MAX_PREFIX_WORDS: usize = 48;
@@ -132,7 +132,7 @@ struct LocaleIndex {
     grams: HashMap<String, Vec<u32>>,
     /// Recent typo-tolerant lookups ((prefix?, term) → word ids): a visitor's earlier words
     /// are looked up again on every keystroke after them, and a misspelled one costs a
-    /// Levenshtein automaton and a walk of the dictionary each time. Bounded (emptied when
+    /// walk of the dictionary each time. Bounded (emptied when
     /// full); it lives as long as this snapshot of the articles.
     typos: super::memo::Memo<(bool, String), Vec<u64>>,
     /// Recent terms' matches ((prefix?, CJK?, term) → [`TermMatches`]), bounded by size.
@@ -589,7 +589,7 @@ impl LocaleIndex {
         if out.is_empty() && term.cjk {
             self.sounding_like(term, &mut out);
         }
-        // Typos only where the word as typed matches nothing (a Levenshtein automaton costs
+        // Typos only where the word as typed matches nothing (a walk of the dictionary costs
         // more than the rest of a keystroke).
         let len = term.text.chars().count();
         if term.cjk || len < ONE_TYPO_FROM || !out.is_empty() {
@@ -597,9 +597,8 @@ impl LocaleIndex {
         }
         let ids = self.typos.get_or_compute(&(term.prefix, term.text.clone()), || {
             let budget = if len >= TWO_TYPOS_FROM { 2 } else { 1 };
-            let builder = &builders()[budget - 1];
-            let dfa = if term.prefix { builder.build_prefix_dfa(&term.text) } else { builder.build_dfa(&term.text) };
-            let mut stream = self.words.search(Dfa(&dfa)).into_stream();
+            let typos = if term.prefix { Typos::prefix(&term.text, budget) } else { Typos::new(&term.text, budget) };
+            let mut stream = self.words.search(&typos).into_stream();
             let mut ids = Vec::new();
             while let Some((_, id)) = stream.next() {
                 if ids.len() >= MAX_PREFIX_WORDS {

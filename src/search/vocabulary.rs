@@ -1,8 +1,8 @@
 //! The vocabulary of the published articles (surface words with how many articles use
 //! them) in an FST, for typo correction: a word the index does not know is corrected to the
 //! closest known word, Meilisearch style (1 typo from 5 characters, 2 from 9, a transposition
-//! counts as one), using a Levenshtein automaton intersected with the FST, so a correction
-//! costs microseconds and a correctly spelled query costs one lookup.
+//! counts as one), by a walk of the FST that keeps the edit distance a row per character
+//! ([`Typos`]), so a correction costs microseconds and a correctly spelled query one lookup.
 
 use std::collections::BTreeMap;
 
@@ -10,7 +10,7 @@ use tantivy_fst::{IntoStreamer, Map, Streamer};
 
 use super::memo::Memo;
 pub use crate::text::typo::ONE_TYPO_FROM;
-use crate::text::typo::{Dfa, TWO_TYPOS_FROM, builders, distance};
+use crate::text::typo::{TWO_TYPOS_FROM, Typos};
 
 /// Most corrections remembered (the memory is cleared when full).
 const CORRECTIONS: usize = 4096;
@@ -19,7 +19,7 @@ const CORRECTIONS: usize = 4096;
 pub struct Vocabulary {
     map: Map<Vec<u8>>,
     /// Corrections already worked out: the words of queries repeat far more than the
-    /// queries do, and each miss walks a Levenshtein automaton over the whole FST.
+    /// queries do, and each miss walks the FST.
     corrections: Memo<String, Option<String>>,
 }
 
@@ -154,11 +154,11 @@ impl Vocabulary {
 
     fn closest(&self, word: &str, len: usize) -> Option<String> {
         let budget = if len >= TWO_TYPOS_FROM { 2 } else { 1 };
-        let dfa = builders()[budget - 1].build_dfa(word);
-        let mut stream = self.map.search(Dfa(&dfa)).into_stream();
+        let typos = Typos::new(word, budget);
+        let mut stream = self.map.search(&typos).into_stream();
         let mut best: Option<(u8, u64, Vec<u8>)> = None;
         while let Some((key, freq)) = stream.next() {
-            let Some(d) = distance(&dfa, key) else { continue };
+            let Some(d) = typos.distance(key) else { continue };
             let better = match &best {
                 None => true,
                 Some((bd, bf, _)) => d < *bd || (d == *bd && freq > *bf),
