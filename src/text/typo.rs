@@ -43,7 +43,7 @@ pub struct Typos {
     budget: u8,
     prefix: bool,
     /// A word with no Han, kana or Hangul never has a typo that is one: those keys are not
-    /// walked (a two-typo walk would otherwise visit every two-character CJK prefix of the
+    /// walked (as a prefix, past a prefix that already matched, they still are) (a two-typo walk would otherwise visit every two-character CJK prefix of the
     /// dictionary, the bulk of its nodes, for no useful correction).
     latin: bool,
 }
@@ -62,7 +62,8 @@ pub struct Walk {
     pending: u8,
     /// As a prefix: the least distance of any prefix read so far.
     best: u8,
-    /// A Latin word's walk read a CJK letter: nothing from here on is within the budget.
+    /// A Latin word's walk read a CJK letter: no row from here on is within the budget (a
+    /// prefix that matched before still counts).
     blocked: bool,
 }
 
@@ -209,6 +210,10 @@ pub fn within_typos(a: &str, b: &str, budget: usize) -> bool {
     if budget == 0 {
         return a == b;
     }
+    // Either way round: a Latin word is never a typo of a CJK one.
+    if a.chars().any(is_cjk) != b.chars().any(is_cjk) {
+        return false;
+    }
     Typos::new(a, budget).distance(b.as_bytes()).is_some()
 }
 
@@ -267,7 +272,9 @@ mod tests {
                     let expected = reference(&dfa, a, b, false);
                     assert_eq!(exact.distance(b.as_bytes()), expected, "{a} / {b} ({budget})");
                     assert_eq!(prefix.distance(b.as_bytes()), reference(&dfa, a, b, true), "{a} / {b}… ({budget})");
-                    assert_eq!(within_typos(a, b, budget.into()), expected.is_some(), "{a} / {b}");
+                    let same_script = a.chars().any(is_cjk) == b.chars().any(is_cjk);
+                    assert_eq!(within_typos(a, b, budget.into()), expected.is_some() && same_script, "{a} / {b}");
+                    assert_eq!(within_typos(a, b, budget.into()), within_typos(b, a, budget.into()), "{a} / {b}");
                 }
             }
         }
