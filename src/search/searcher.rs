@@ -421,8 +421,8 @@ impl Searcher {
             None => self.correct(text),
         };
         // A correction keeps the open last word as typed, so it is still the one to complete.
-        let mut results =
-            self.run(&SearchRequest { query: corrected.as_deref().unwrap_or(text), ..req.clone() }, open)?;
+        let mut results = self
+            .run(&SearchRequest { query: corrected.as_deref().unwrap_or(text), ..req.clone() }, open.map(|(_, w)| w))?;
         results.corrected = corrected;
         Ok(results)
     }
@@ -442,9 +442,9 @@ impl Searcher {
     }
 
     /// Adds the known words the last word begins, as alternatives of its unit.
-    fn complete_last_word(&self, open: Option<&(usize, String)>, units: &mut [Unit]) {
+    fn complete_last_word(&self, open: Option<&str>, units: &mut [Unit]) {
         const EXPANSIONS: usize = 12;
-        let Some((_, word)) = open else { return };
+        let Some(word) = open else { return };
         let Some(last) = units.last_mut().filter(|u| u.groups.len() == 1 && u.groups[0].len() == 1) else { return };
         for completion in self.vocabulary.completions(word, EXPANSIONS) {
             let groups = query::query_groups(&completion);
@@ -493,15 +493,16 @@ impl Searcher {
 
     /// Runs a search for exactly the words given (no typo correction).
     pub fn search_exact(&self, req: &SearchRequest<'_>) -> Result<SearchResults, SearchError> {
-        self.run(req, self.open_last_word(req.query))
+        self.run(req, self.open_last_word(req.query).map(|(_, w)| w))
     }
 
-    /// [`Self::search_exact`] with the query's open last word already found.
-    fn run(&self, req: &SearchRequest<'_>, open: Option<(usize, String)>) -> Result<SearchResults, SearchError> {
+    /// [`Self::search_exact`] with the query's open last word (as typed, lowercased) already
+    /// found.
+    fn run(&self, req: &SearchRequest<'_>, open: Option<String>) -> Result<SearchResults, SearchError> {
         let fields = self.fields;
         let mut units = query::plan(req.query, self.synonyms.rules(req.locale));
         self.add_loanwords(req.query, req.locale, &mut units);
-        self.complete_last_word(open.as_ref(), &mut units);
+        self.complete_last_word(open.as_deref(), &mut units);
         let stats = TermStats::new(&self.searcher, &self.tokens);
         let articles = Target::articles(&fields, &self.weights).with_stats(&stats);
         let Some(text_query) = query::text_query(&articles, &units) else {
@@ -527,7 +528,7 @@ impl Searcher {
         if req.locale != self.default_locale {
             let mut fallback_units = query::plan(req.query, self.synonyms.rules(&self.default_locale));
             self.add_loanwords(req.query, req.locale, &mut fallback_units);
-            self.complete_last_word(open.as_ref(), &mut fallback_units);
+            self.complete_last_word(open.as_deref(), &mut fallback_units);
             if let Some(fallback_text) = query::text_query(&articles, &fallback_units) {
                 let except = self.translated.get(req.locale);
                 let fallback = query::filtered(
@@ -905,7 +906,7 @@ impl Searcher {
         for hit in &results.hits {
             let mut units = query::plan(&text, self.synonyms.rules(&hit.locale));
             self.add_loanwords(&text, req.locale, &mut units);
-            self.complete_last_word(self.open_last_word(&text).as_ref(), &mut units);
+            self.complete_last_word(self.open_last_word(&text).map(|(_, w)| w).as_deref(), &mut units);
             if plan.is_empty() {
                 plan = super::explain::describe_plan(&units);
             }
