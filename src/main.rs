@@ -14,18 +14,8 @@ use helpcenter::config::Config;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-/// mimalloc's `mi_option_purge_delay` (its number in libmimalloc-sys 0.1.49, pinned).
-const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
-
 fn main() -> ExitCode {
-    // Freed memory goes back to the system at once: the threads that parse and index at
-    // start then sit idle and would otherwise keep it (RSS after start 230 → 176 MB at 11k
-    // articles), at no cost measured under search load.
-    // An operator's MIMALLOC_PURGE_DELAY wins.
-    if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
-        // SAFETY: sets a process-wide option before any other thread exists.
-        unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 0) };
-    }
+    cmd::memory::loading();
     let cli = Cli::parse();
     tracing_subscriber::fmt()
         .with_env_filter(

@@ -2,6 +2,7 @@
 
 pub mod check;
 pub mod index;
+pub mod memory;
 pub mod new;
 pub mod report;
 pub mod search;

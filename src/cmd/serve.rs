@@ -31,21 +31,9 @@ pub fn prepare(config: Config) -> anyhow::Result<Prepared> {
     let public = &snapshot.catalog.public;
     info!(articles = public.len(), drafts = public.drafts, locales = ?public.locales(), "articles loaded");
     let searchlog = start_searchlog(&config)?;
-    release_freed_memory();
+    super::memory::loaded();
     let state = AppState::new(config, published, searchlog);
     Ok(Prepared { state, reloader: Arc::new(Mutex::new(reloader)) })
-}
-
-/// Gives the memory that loading used and freed back to the system: glibc keeps freed
-/// heap pages otherwise, and the resident size after start would be the loading peak.
-/// (The `helpcenter` binary runs on mimalloc, told in `main.rs` to return freed memory at
-/// once; this is for a glibc-allocated embedding.)
-fn release_freed_memory() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: malloc_trim only releases free heap memory; it touches no live allocation.
-    unsafe {
-        libc::malloc_trim(0);
-    }
 }
 
 /// Opens the search log named in the config (on the current runtime), or `None` when off.
@@ -110,7 +98,7 @@ pub fn run(config: Config) -> anyhow::Result<ExitCode> {
                 if let Err(e) = reloader.compact_now() {
                     warn!(error = %e, "merging the index failed; searches stay a little slower");
                 }
-                release_freed_memory();
+                super::memory::loaded();
             })
             .context("cannot start the index merge thread")?;
         let listener = TcpListener::bind(&addr).await.with_context(|| format!("cannot listen on {addr}"))?;

@@ -188,7 +188,7 @@ struct SuggestResponse<'a> {
     query: &'a str,
     /// Id of the typeahead search, for a `suggestion` click event.
     search_id: Option<String>,
-    suggestions: Vec<crate::search::suggest::Suggestion>,
+    suggestions: Vec<crate::search::suggest::Suggestion<'a>>,
 }
 
 /// `GET /api/suggest?q=&locale=&limit=`: typeahead suggestions (articles, then popular
@@ -203,14 +203,14 @@ pub async fn suggest(
     let query = query_param(raw, "q").unwrap_or_default();
     let query: String = query.chars().take(100).collect();
     let locale = query_param(raw, "locale").unwrap_or_else(|| state.config().default_locale.clone());
-    if !state.public_library().has_locale(&locale) {
+    let snapshot = state.snapshot();
+    if !snapshot.catalog.public.has_locale(&locale) {
         return bad_request(format!("unknown locale `{}`", locale.chars().take(20).collect::<String>()));
     }
     let limit = match number(raw, "limit", 8, 20) {
         Ok(l) => l,
         Err(message) => return bad_request(message),
     };
-    let snapshot = state.snapshot();
     let popular = snapshot.completions.get(&locale).map_or(&[][..], Vec::as_slice);
     let suggestions = snapshot.suggest.suggest(&locale, &query, limit, popular);
     // A query ending in a bare Hangul letter is a syllable still being composed (from an

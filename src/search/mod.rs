@@ -49,35 +49,45 @@ pub fn open_searcher(
 /// Appends `text` to `out` as HTML with the byte ranges `marks` (sorted; an overlapping
 /// range is skipped) in `<mark>`, each piece passed through `escape`: how snippets and
 /// suggestion highlights are written.
-pub(crate) fn push_marked(out: &mut String, text: &str, marks: &[(usize, usize)], escape: impl Fn(&str) -> String) {
+pub(crate) fn push_marked(out: &mut String, text: &str, marks: &[(usize, usize)], escape: impl Fn(&mut String, &str)) {
     let mut at = 0;
     for &(s, e) in marks {
         if s < at {
             continue;
         }
-        out.push_str(&escape(&text[at..s]));
+        escape(out, &text[at..s]);
         out.push_str("<mark>");
-        out.push_str(&escape(&text[s..e]));
+        escape(out, &text[s..e]);
         out.push_str("</mark>");
         at = e;
     }
-    out.push_str(&escape(&text[at..]));
+    escape(out, &text[at..]);
 }
 
 /// Escapes text for HTML (snippets and suggestion highlights are built as HTML).
 pub(crate) fn escape_html(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
+    push_escaped(&mut out, text);
     out
+}
+
+/// Appends `text` to `out`, escaped for HTML.
+pub(crate) fn push_escaped(out: &mut String, text: &str) {
+    let mut at = 0;
+    for (i, b) in text.bytes().enumerate() {
+        let entity = match b {
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'&' => "&amp;",
+            b'"' => "&quot;",
+            b'\'' => "&#39;",
+            _ => continue,
+        };
+        out.push_str(&text[at..i]);
+        out.push_str(entity);
+        at = i + 1;
+    }
+    out.push_str(&text[at..]);
 }
 
 /// Errors from the search layer.

@@ -7,7 +7,6 @@
 
 use std::collections::HashSet;
 
-use super::escape_html;
 use super::query::Unit;
 use crate::text::analyze::{RawToken, is_cjk, normalize_text, tokenize};
 
@@ -201,7 +200,14 @@ pub fn snippet(text: &str, needles: &Needles) -> String {
     marks.sort_unstable();
     let mut html = String::with_capacity(part.len() + 32);
     // Line breaks between paragraphs read as spaces in one snippet line.
-    let escape = |t: &str| escape_html(t).replace('\n', " ");
+    let escape = |out: &mut String, t: &str| {
+        for (i, line) in t.split('\n').enumerate() {
+            if i > 0 {
+                out.push(' ');
+            }
+            super::push_escaped(out, line);
+        }
+    };
     if cut_before {
         html.push('…');
     }

@@ -19,6 +19,7 @@
 //! Query completions (popular searches that found answers) are passed in: they change on
 //! their own schedule, not with the articles.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
@@ -41,27 +42,28 @@ const MAX_TERMS: usize = 8;
 /// Best-scoring articles whose shown line is then compared.
 const RERANKED: usize = 64;
 
-/// One suggestion.
+/// One suggestion, borrowing from the index it came from (and the completions list): a
+/// keystroke's answer copies nothing but its highlighted line and an anchored URL.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "kind", rename_all = "lowercase")]
-pub enum Suggestion {
+pub enum Suggestion<'a> {
     /// An article that matches what was typed.
     Article {
         /// Article title.
-        title: String,
+        title: &'a str,
         /// Article slug (click events name it).
-        slug: String,
+        slug: &'a str,
         /// Where to go (with `#anchor` when a heading matched best).
-        url: String,
+        url: Cow<'a, str>,
         /// Category folder.
-        category: String,
+        category: &'a str,
         /// The matching title or heading, HTML-escaped, matches in `<mark>`.
         highlight: String,
     },
     /// A popular search that found answers.
     Query {
         /// The query.
-        text: String,
+        text: &'a str,
     },
 }
 
@@ -151,6 +153,43 @@ const MATCH_BUDGET: usize = 1 << 19;
 struct TermMatches {
     words: Vec<(u64, f32)>,
     articles: Vec<(u32, f32, u8)>,
+    /// The best articles (ranked, with their places) when this term is the whole query,
+    /// as [`rank`] would order them: the first word typed is most keystrokes' only term,
+    /// and ranking thousands of articles for each of them would repeat the same work.
+    alone: std::sync::OnceLock<Vec<(Scored, u8)>>,
+}
+
+impl TermMatches {
+    /// [`TermMatches::alone`], ranked on first use.
+    fn alone(&self, articles_in_locale: usize) -> &[(Scored, u8)] {
+        self.alone.get_or_init(|| {
+            let idf = idf(articles_in_locale, self.articles.len());
+            let mut ranked: Vec<Scored> =
+                self.articles.iter().map(|&(article, w, _)| Scored { article, matched: 1, score: w * idf }).collect();
+            keep_best(&mut ranked);
+            let places: HashMap<u32, u8> = self.articles.iter().map(|&(a, _, p)| (a, p)).collect();
+            ranked.into_iter().map(|s| (s, places.get(&s.article).copied().unwrap_or_default())).collect()
+        })
+    }
+}
+
+/// A term's weight: rarer terms count more (`found_in` articles of `articles`).
+fn idf(articles: usize, found_in: usize) -> f32 {
+    (1.0 + articles as f32 / (found_in.max(1) as f32)).ln()
+}
+
+/// Most terms matched first, then the score.
+fn by_match(a: &Scored, b: &Scored) -> std::cmp::Ordering {
+    b.matched.cmp(&a.matched).then(b.score.total_cmp(&a.score))
+}
+
+/// Keeps the [`RERANKED`] best of `ranked`, in order.
+fn keep_best(ranked: &mut Vec<Scored>) {
+    if ranked.len() > RERANKED {
+        ranked.select_nth_unstable_by(RERANKED - 1, by_match);
+        ranked.truncate(RERANKED);
+    }
+    ranked.sort_by(by_match);
 }
 
 /// Suggestions for every locale.
@@ -538,7 +577,7 @@ impl LocaleIndex {
                 .map(|&a| (a, std::mem::take(&mut best[a as usize]), std::mem::take(&mut places[a as usize])))
                 .collect();
             touched.clear();
-            Arc::new(TermMatches { words, articles })
+            Arc::new(TermMatches { words, articles, alone: std::sync::OnceLock::new() })
         })
     }
 
@@ -683,14 +722,14 @@ fn terms(query: &str) -> Vec<Term> {
 }
 
 /// `display` with the byte ranges of `lower` (same length as `display`) in `<mark>`.
-fn highlight(display: &str, lower: &str, needles: &[String]) -> String {
+fn highlight(display: &str, lower: &str, needles: &[&str]) -> String {
     if display.len() != lower.len() {
         return escape_html(display);
     }
     let mut marks: Vec<(usize, usize)> = Vec::new();
     for n in needles.iter().filter(|n| !n.is_empty()) {
         let mut from = 0;
-        while let Some(pos) = lower[from..].find(n.as_str()) {
+        while let Some(pos) = lower[from..].find(*n) {
             let start = from + pos;
             let at_word_start = lower[..start].chars().last().is_none_or(|c| !c.is_alphanumeric() || is_cjk(c))
                 || n.chars().next().is_some_and(is_cjk);
@@ -702,7 +741,7 @@ fn highlight(display: &str, lower: &str, needles: &[String]) -> String {
     }
     marks.sort_unstable();
     let mut out = String::with_capacity(display.len() + 16);
-    super::push_marked(&mut out, display, &marks, escape_html);
+    super::push_marked(&mut out, display, &marks, super::push_escaped);
     out
 }
 
@@ -726,7 +765,13 @@ impl SuggestIndex {
 
     /// Up to `limit` suggestions: articles first, then up to 3 of `completions` (the
     /// locale's popular queries, most searched first) that extend what was typed.
-    pub fn suggest(&self, locale: &str, query: &str, limit: usize, completions: &[(String, u64)]) -> Vec<Suggestion> {
+    pub fn suggest<'a>(
+        &'a self,
+        locale: &str,
+        query: &str,
+        limit: usize,
+        completions: &'a [(String, u64)],
+    ) -> Vec<Suggestion<'a>> {
         let Some(index) = self.locales.get(locale) else { return Vec::new() };
         let query: String = query.chars().take(MAX_QUERY_CHARS).collect();
         let terms = terms(&query);
@@ -807,17 +852,36 @@ fn note(best: &mut [f32], touched: &mut Vec<u32>, article: u32, w: f32) {
 }
 
 /// Scores, ranks and shows the articles matching `terms` (see [`SuggestIndex::suggest`]).
-fn rank(
-    index: &LocaleIndex,
+fn rank<'a>(
+    index: &'a LocaleIndex,
     terms: &[Term],
     scratch: &mut Scratch,
     limit: usize,
-    completions: &[(String, u64)],
+    completions: &'a [(String, u64)],
     query: &str,
-) -> Vec<Suggestion> {
+) -> Vec<Suggestion<'a>> {
     let n = index.articles.len();
     let mut term_entries: Vec<Vec<u32>> = Vec::with_capacity(terms.len());
-    for (t, term) in terms.iter().enumerate() {
+    let one_word = matches!(terms, [term] if !term.cjk);
+    if one_word {
+        let term = &terms[0];
+        // One word: its ranking is remembered with its matches.
+        let found = index.term_matches(term, scratch);
+        let Scratch { headed, word_terms, marked, candidates, ranked, .. } = &mut *scratch;
+        for &(s, places) in found.alone(n) {
+            if places & HEADING != 0 {
+                headed[s.article as usize] |= 1;
+            }
+            candidates.push(s.article);
+            ranked.push(s);
+        }
+        for (id, _) in &found.words {
+            word_terms[*id as usize] |= 1;
+            marked.push(*id);
+        }
+        term_entries.push(Vec::new());
+    }
+    for (t, term) in terms.iter().enumerate().filter(|_| !one_word) {
         let found = index.term_matches(term, scratch);
         let Scratch { matched, score, best, headed, word_terms, marked, touched, candidates, .. } = &mut *scratch;
         touched.clear();
@@ -841,7 +905,7 @@ fn rank(
             marked.push(*id);
         }
         term_entries.push(inside);
-        let idf = (1.0 + n as f32 / (touched.len().max(1) as f32)).ln();
+        let idf = idf(n, touched.len());
         for &article in touched.iter() {
             let a = article as usize;
             if matched[a] == 0 {
@@ -853,17 +917,14 @@ fn rank(
         }
     }
     let Scratch { matched, score, headed, word_terms, candidates, ranked, .. } = scratch;
-    ranked.extend(candidates.iter().map(|&article| Scored {
-        article,
-        matched: matched[article as usize] as usize,
-        score: score[article as usize],
-    }));
-    let order = |a: &Scored, b: &Scored| b.matched.cmp(&a.matched).then(b.score.total_cmp(&a.score));
-    if ranked.len() > RERANKED {
-        ranked.select_nth_unstable_by(RERANKED - 1, order);
-        ranked.truncate(RERANKED);
+    if ranked.is_empty() {
+        ranked.extend(candidates.iter().map(|&article| Scored {
+            article,
+            matched: matched[article as usize] as usize,
+            score: score[article as usize],
+        }));
+        keep_best(ranked);
     }
-    ranked.sort_by(order);
     // The line shown for each: the title, or the heading that shows more of what was
     // typed (the word being typed first: a line without it reads as no completion).
     let typed = normalize_text(query.trim());
@@ -927,38 +988,32 @@ fn rank(
     });
     // What to mark in a line: what was typed, and the matched words the line has (a
     // typo's or a sound-alike's correction; not all 48 completions of a prefix).
-    let needles_of = |shown: &Entry| -> Vec<String> {
-        let mut out: Vec<String> = terms.iter().map(|t| t.text.clone()).collect();
-        out.extend(
-            shown.words.iter().filter(|w| word_terms[**w as usize] != 0).map(|w| index.word(u64::from(*w)).to_owned()),
-        );
-        out
-    };
-    let mut out: Vec<Suggestion> = lines
-        .into_iter()
-        .take(limit)
-        .map(|(s, shown, _, _)| {
-            let a = &index.articles[s.article as usize];
-            let url = match &shown.anchor {
-                Some(anchor) => format!("{}#{anchor}", a.url),
-                None => a.url.clone(),
-            };
-            Suggestion::Article {
-                title: a.title.clone(),
-                slug: a.slug.clone(),
-                url,
-                category: a.category.clone(),
-                highlight: highlight(&shown.display, &shown.lower, &needles_of(shown)),
-            }
-        })
-        .collect();
+    let mut needles: Vec<&str> = Vec::new();
+    let mut out: Vec<Suggestion> = Vec::with_capacity(limit.min(lines.len()) + 3);
+    for (s, shown, _, _) in lines.into_iter().take(limit) {
+        let a = &index.articles[s.article as usize];
+        let url = match &shown.anchor {
+            Some(anchor) => Cow::Owned(format!("{}#{anchor}", a.url)),
+            None => Cow::Borrowed(a.url.as_str()),
+        };
+        needles.clear();
+        needles.extend(terms.iter().map(|t| t.text.as_str()));
+        needles.extend(shown.words.iter().filter(|w| word_terms[**w as usize] != 0).map(|w| index.word(u64::from(*w))));
+        out.push(Suggestion::Article {
+            title: &a.title,
+            slug: &a.slug,
+            url,
+            category: &a.category,
+            highlight: highlight(&shown.display, &shown.lower, &needles),
+        });
+    }
     let room = limit.saturating_sub(out.len()).min(3);
     out.extend(
         completions
             .iter()
             .filter(|(text, _)| text.starts_with(&typed) && *text != typed)
             .take(room)
-            .map(|(text, _)| Suggestion::Query { text: text.clone() }),
+            .map(|(text, _)| Suggestion::Query { text }),
     );
     out
 }
@@ -1026,11 +1081,11 @@ mod tests {
     #[test]
     fn highlight_escapes_and_marks() {
         assert_eq!(
-            highlight("Reset <your> password", "reset <your> password", &["pass".into()]),
+            highlight("Reset <your> password", "reset <your> password", &["pass"]),
             "Reset &lt;your&gt; <mark>pass</mark>word"
         );
         assert_eq!(
-            highlight("パスワードを再設定", "パスワードを再設定", &["パスワ".into()]),
+            highlight("パスワードを再設定", "パスワードを再設定", &["パスワ"]),
             "<mark>パスワ</mark>ードを再設定"
         );
     }
