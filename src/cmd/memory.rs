@@ -3,11 +3,12 @@
 //! small buffers all the time.
 //!
 //! - While loading, freed pages are kept for reuse ([`LOADING_PURGE_DELAY`]): returned at
-//!   once, each was faulted in and zeroed again by the kernel moments later (a sixth of the
-//!   CPU of a cold start at 11k articles; 6.0 → 5.0 s).
-//! - Once loaded, everything freed is returned ([`loaded`]) and later frees go back at
-//!   once: the threads that parsed and indexed sit idle and would otherwise keep it (RSS
-//!   after start 230 → 176 MB at 11k articles), at no cost measured under search load.
+//!   once, each was faulted in and zeroed again by the kernel moments later (cold start at
+//!   11k articles 6.25–7.17 → 5.46–5.66 s).
+//! - Once loaded, the free ranges scheduled meanwhile are returned ([`loaded`]) and later
+//!   frees go back at once: the threads that parsed and indexed sit idle and would
+//!   otherwise keep them (RSS after start at 11k articles 198 MB; 230–270 MB with
+//!   mimalloc's 1 s default), at no cost measured under search load.
 //!
 //! An operator's `MIMALLOC_PURGE_DELAY` wins over both.
 
@@ -24,7 +25,7 @@ fn operator_chose() -> bool {
 /// Keeps freed memory for reuse while the articles load. Call first thing in `main`.
 pub fn loading() {
     if !operator_chose() {
-        // SAFETY: sets a process-wide option; mimalloc reads it as a plain word.
+        // SAFETY: called first thing in `main`, before any other thread exists.
         unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, LOADING_PURGE_DELAY) };
     }
 }
@@ -33,13 +34,15 @@ pub fn loading() {
 /// snapshot and after the index merge). Also trims glibc's heap, for an embedding that
 /// does not run on mimalloc.
 pub fn loaded() {
-    // SAFETY: a forced collection returns the free pages of every arena to the system (it
-    // purges only while a delay is set: before the delay goes to 0); it touches no live
-    // allocation.
+    // SAFETY: a forced collection purges the free ranges every arena has scheduled (only
+    // while a delay is set, hence before the delay goes to 0) and the calling thread's empty
+    // pages; it touches no live allocation. A range another thread frees between this and
+    // the switch below stays scheduled and is kept until reused: microseconds of frees.
     unsafe { libmimalloc_sys::mi_collect(true) };
     if !operator_chose() {
-        // SAFETY: as in `loading`; mimalloc's options are meant to be set at run time
-        // (a racing reader sees the old or the new delay, either is valid).
+        // SAFETY: mimalloc keeps options as plain words read without atomics, so a reader
+        // on another thread racing this store sees the old or the new delay (formally a C
+        // data race, harmless for an aligned word); either delay is valid.
         unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 0) };
     }
     #[cfg(all(target_os = "linux", target_env = "gnu"))]

@@ -144,7 +144,8 @@ struct LocaleIndex {
 /// Typo lookups remembered per locale.
 const TYPO_CACHE: usize = 4096;
 /// Terms' matches remembered per locale, and the (article, word) entries they may hold in
-/// all (12–16 bytes each: 6–8 MB per locale).
+/// all (12–16 bytes each, a one-word ranking counted as 2 × [`RERANKED`] of them: 6–8 MB
+/// per locale).
 const MATCH_CACHE: usize = 8192;
 const MATCH_BUDGET: usize = 1 << 19;
 
@@ -493,7 +494,9 @@ impl LocaleIndex {
             sounds,
             grams,
             typos: super::memo::Memo::new(TYPO_CACHE),
-            matched: super::memo::Memo::sized(MATCH_CACHE, MATCH_BUDGET, |m| m.words.len() + m.articles.len()),
+            matched: super::memo::Memo::sized(MATCH_CACHE, MATCH_BUDGET, |m| {
+                m.words.len() + m.articles.len() + 2 * RERANKED
+            }),
         }
     }
 
@@ -917,7 +920,7 @@ fn rank<'a>(
         }
     }
     let Scratch { matched, score, headed, word_terms, candidates, ranked, .. } = scratch;
-    if ranked.is_empty() {
+    if !one_word {
         ranked.extend(candidates.iter().map(|&article| Scored {
             article,
             matched: matched[article as usize] as usize,
