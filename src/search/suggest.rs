@@ -165,11 +165,13 @@ impl TermMatches {
     fn alone(&self, articles_in_locale: usize) -> &[(Scored, u8)] {
         self.alone.get_or_init(|| {
             let idf = idf(articles_in_locale, self.articles.len());
-            let mut ranked: Vec<Scored> =
-                self.articles.iter().map(|&(article, w, _)| Scored { article, matched: 1, score: w * idf }).collect();
-            keep_best(&mut ranked);
-            let places: HashMap<u32, u8> = self.articles.iter().map(|&(a, _, p)| (a, p)).collect();
-            ranked.into_iter().map(|s| (s, places.get(&s.article).copied().unwrap_or_default())).collect()
+            let mut ranked: Vec<(Scored, u8)> = self
+                .articles
+                .iter()
+                .map(|&(article, w, places)| (Scored { article, matched: 1, score: w * idf }, places))
+                .collect();
+            keep_best(&mut ranked, |(s, _)| s);
+            ranked
         })
     }
 }
@@ -184,13 +186,14 @@ fn by_match(a: &Scored, b: &Scored) -> std::cmp::Ordering {
     b.matched.cmp(&a.matched).then(b.score.total_cmp(&a.score))
 }
 
-/// Keeps the [`RERANKED`] best of `ranked`, in order.
-fn keep_best(ranked: &mut Vec<Scored>) {
+/// Keeps the [`RERANKED`] best of `ranked` (scored by `scored`), in order.
+fn keep_best<T>(ranked: &mut Vec<T>, scored: impl Fn(&T) -> &Scored) {
+    let order = |a: &T, b: &T| by_match(scored(a), scored(b));
     if ranked.len() > RERANKED {
-        ranked.select_nth_unstable_by(RERANKED - 1, by_match);
+        ranked.select_nth_unstable_by(RERANKED - 1, order);
         ranked.truncate(RERANKED);
     }
-    ranked.sort_by(by_match);
+    ranked.sort_by(order);
 }
 
 /// Suggestions for every locale.
@@ -854,37 +857,31 @@ fn note(best: &mut [f32], touched: &mut Vec<u32>, article: u32, w: f32) {
     *slot = slot.max(w);
 }
 
-/// Scores, ranks and shows the articles matching `terms` (see [`SuggestIndex::suggest`]).
-fn rank<'a>(
-    index: &'a LocaleIndex,
-    terms: &[Term],
-    scratch: &mut Scratch,
-    limit: usize,
-    completions: &'a [(String, u64)],
-    query: &str,
-) -> Vec<Suggestion<'a>> {
+/// One word: its ranking, remembered with its matches, into `scratch.ranked` (the
+/// articles' heading bits and the word ids marked as [`accumulated`] leaves them).
+fn remembered(index: &LocaleIndex, term: &Term, scratch: &mut Scratch) -> Vec<Vec<u32>> {
+    let found = index.term_matches(term, scratch);
+    let Scratch { headed, word_terms, marked, candidates, ranked, .. } = scratch;
+    for &(s, places) in found.alone(index.articles.len()) {
+        if places & HEADING != 0 {
+            headed[s.article as usize] |= 1;
+        }
+        candidates.push(s.article);
+        ranked.push(s);
+    }
+    for (id, _) in &found.words {
+        word_terms[*id as usize] |= 1;
+        marked.push(*id);
+    }
+    vec![Vec::new()]
+}
+
+/// Every term's matches summed per article, the best [`RERANKED`] into `scratch.ranked`;
+/// returns, per term, the entries a CJK run was found inside (sorted).
+fn accumulated(index: &LocaleIndex, terms: &[Term], scratch: &mut Scratch) -> Vec<Vec<u32>> {
     let n = index.articles.len();
     let mut term_entries: Vec<Vec<u32>> = Vec::with_capacity(terms.len());
-    let one_word = matches!(terms, [term] if !term.cjk);
-    if one_word {
-        let term = &terms[0];
-        // One word: its ranking is remembered with its matches.
-        let found = index.term_matches(term, scratch);
-        let Scratch { headed, word_terms, marked, candidates, ranked, .. } = &mut *scratch;
-        for &(s, places) in found.alone(n) {
-            if places & HEADING != 0 {
-                headed[s.article as usize] |= 1;
-            }
-            candidates.push(s.article);
-            ranked.push(s);
-        }
-        for (id, _) in &found.words {
-            word_terms[*id as usize] |= 1;
-            marked.push(*id);
-        }
-        term_entries.push(Vec::new());
-    }
-    for (t, term) in terms.iter().enumerate().filter(|_| !one_word) {
+    for (t, term) in terms.iter().enumerate() {
         let found = index.term_matches(term, scratch);
         let Scratch { matched, score, best, headed, word_terms, marked, touched, candidates, .. } = &mut *scratch;
         touched.clear();
@@ -919,15 +916,30 @@ fn rank<'a>(
             best[a] = 0.0;
         }
     }
-    let Scratch { matched, score, headed, word_terms, candidates, ranked, .. } = scratch;
-    if !one_word {
-        ranked.extend(candidates.iter().map(|&article| Scored {
-            article,
-            matched: matched[article as usize] as usize,
-            score: score[article as usize],
-        }));
-        keep_best(ranked);
-    }
+    let Scratch { matched, score, candidates, ranked, .. } = scratch;
+    ranked.extend(candidates.iter().map(|&article| Scored {
+        article,
+        matched: matched[article as usize] as usize,
+        score: score[article as usize],
+    }));
+    keep_best(ranked, |s| s);
+    term_entries
+}
+
+/// Scores, ranks and shows the articles matching `terms` (see [`SuggestIndex::suggest`]).
+fn rank<'a>(
+    index: &'a LocaleIndex,
+    terms: &[Term],
+    scratch: &mut Scratch,
+    limit: usize,
+    completions: &'a [(String, u64)],
+    query: &str,
+) -> Vec<Suggestion<'a>> {
+    let term_entries = match terms {
+        [term] if !term.cjk => remembered(index, term, scratch),
+        _ => accumulated(index, terms, scratch),
+    };
+    let Scratch { headed, word_terms, ranked, .. } = scratch;
     // The line shown for each: the title, or the heading that shows more of what was
     // typed (the word being typed first: a line without it reads as no completion).
     let typed = normalize_text(query.trim());
@@ -1079,6 +1091,48 @@ mod tests {
         assert!(jamo("점수").starts_with(&jamo("점ㅅ")));
         assert_eq!(jamo("닭"), "ㄷㅏㄹㄱ");
         assert_eq!(jamo(&normalize_text("워ㅋ")), jamo("워ㅋ"), "a bare letter after normalisation");
+    }
+
+    #[test]
+    fn a_remembered_one_word_ranking_equals_the_accumulated_one() {
+        let articles = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("articles");
+        let (library, _) = crate::article::load_library(&articles, &Default::default()).expect("sample articles");
+        let mut scratch = Scratch::default();
+        let mut compared = 0;
+        for locale in library.locales() {
+            let index = LocaleIndex::build(&library, locale, &[]);
+            scratch.fit(index.articles.len(), index.names.len());
+            let words: std::collections::BTreeSet<&str> = index.names.iter().map(String::as_str).collect();
+            for word in words {
+                for end in (1..=word.len()).filter(|&e| word.is_char_boundary(e)) {
+                    let terms = terms(&word[..end]);
+                    let [term] = terms.as_slice() else { continue };
+                    if term.cjk {
+                        continue;
+                    }
+                    let seen = |scratch: &Scratch| -> Vec<(u32, usize, u32, u8)> {
+                        scratch
+                            .ranked
+                            .iter()
+                            .map(|s| (s.article, s.matched, s.score.to_bits(), scratch.headed[s.article as usize]))
+                            .collect()
+                    };
+                    accumulated(&index, &terms, &mut scratch);
+                    let (general, general_words) = (seen(&scratch), scratch.marked.clone());
+                    scratch.reset();
+                    // Twice: ranked on first use, then as remembered.
+                    for _ in 0..2 {
+                        remembered(&index, term, &mut scratch);
+                        assert_eq!(seen(&scratch), general, "{locale} {:?}", &word[..end]);
+                        assert_eq!(scratch.marked, general_words);
+                        scratch.reset();
+                    }
+                    assert!(scratch.headed.iter().all(|&h| h == 0) && scratch.word_terms.iter().all(|&w| w == 0));
+                    compared += usize::from(!general.is_empty());
+                }
+            }
+        }
+        assert!(compared > 100, "only {compared} rankings compared");
     }
 
     #[test]
