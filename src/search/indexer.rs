@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 
-use tantivy::{IndexWriter, TantivyDocument, Term, doc};
+use tantivy::{IndexWriter, TantivyDocument, Term};
 use tracing::{info, warn};
 
 use super::SearchError;
@@ -70,25 +70,29 @@ impl Indexer {
         }
         let headings: Vec<&str> = a.headings.iter().map(|h| h.text.as_str()).collect();
         let id = a.id();
-        let key = super::schema::article_key(&id);
-        let draft = u64::from(a.draft);
-        let mut doc = doc!(
-            f.article => id.clone(),
-            f.article_key => key,
-            f.kind => KIND_ARTICLE,
-            f.locale => a.locale.clone(),
-            f.slug => a.slug.clone(),
-            f.category => a.category.clone(),
-            f.draft => draft,
-            f.title => a.title.clone(),
-            f.keywords => keywords,
-            f.headings => headings.join("\n"),
-            f.body => body.text.clone(),
-            f.description => a.description.clone(),
-            f.updated => a.updated_iso(),
-            f.hash => a.hash,
-            f.source => body.source.clone(),
-        );
+        // What both kinds of document carry: the article they belong to and its filters.
+        // Fields are added by reference: a document copies what it is given into its own
+        // buffer, so a cloned body (all of the corpus, at a cold start) would be copied twice.
+        let shared = |kind: u64| {
+            let mut doc = TantivyDocument::default();
+            doc.add_text(f.article, &id);
+            doc.add_u64(f.article_key, super::schema::article_key(&id));
+            doc.add_u64(f.kind, kind);
+            doc.add_text(f.locale, &a.locale);
+            doc.add_text(f.category, &a.category);
+            doc.add_u64(f.draft, u64::from(a.draft));
+            doc
+        };
+        let mut doc = shared(KIND_ARTICLE);
+        doc.add_text(f.slug, &a.slug);
+        doc.add_text(f.title, &a.title);
+        doc.add_text(f.keywords, &keywords);
+        doc.add_text(f.headings, headings.join("\n"));
+        doc.add_text(f.body, &body.text);
+        doc.add_text(f.description, &a.description);
+        doc.add_text(f.updated, a.updated_iso());
+        doc.add_u64(f.hash, a.hash);
+        doc.add_text(f.source, &body.source);
         if !a.draft {
             for word in &body.words {
                 doc.add_text(f.words, word);
@@ -100,22 +104,17 @@ impl Indexer {
         // description, so it still has a passage to rank by.
         let intro = (body.sections.first().is_none_or(|s| s.anchor.is_some()))
             .then(|| crate::article::Section { text: a.description.clone(), ..Default::default() });
-        for section in intro.iter().chain(&body.sections) {
+        for (order, section) in intro.iter().chain(&body.sections).enumerate() {
             let heading = if section.anchor.is_none() { &a.title } else { &section.heading };
             let text = if section.anchor.is_none() && section.text.is_empty() { &a.description } else { &section.text };
-            self.writer.add_document(doc!(
-                f.article => id.clone(),
-                f.article_key => key,
-                f.kind => KIND_SECTION,
-                f.locale => a.locale.clone(),
-                f.category => a.category.clone(),
-                f.draft => draft,
-                f.section_heading => heading.clone(),
-                f.section_text => text.clone(),
-                f.section_anchor => section.anchor.clone().unwrap_or_default(),
-                f.section_path => section.path.clone(),
-                f.section_answer => section.answer.clone(),
-            ))?;
+            let mut doc = shared(KIND_SECTION);
+            doc.add_text(f.section_heading, heading);
+            doc.add_text(f.section_text, text);
+            doc.add_text(f.section_anchor, section.anchor.as_deref().unwrap_or_default());
+            doc.add_text(f.section_path, &section.path);
+            doc.add_text(f.section_answer, &section.answer);
+            doc.add_u64(f.section_order, order as u64);
+            self.writer.add_document(doc)?;
         }
         Ok(())
     }

@@ -16,7 +16,7 @@ use super::analyzer::{HelpTokenizer, TOKENIZER_NAME};
 const STORE_CACHE_BLOCKS: usize = 2048;
 
 /// Bump when fields change: an index with another version is rebuilt.
-pub const SCHEMA_VERSION: &str = "helpcenter-schema-9";
+pub const SCHEMA_VERSION: &str = "helpcenter-schema-10";
 
 /// The version written next to the index: the fields' version and the analyzer's
 /// fingerprint (its rules, pinned crates and output), so either changing rebuilds it.
@@ -76,6 +76,10 @@ pub struct Fields {
     pub section_path: Field,
     /// The section's quick-answer HTML.
     pub section_answer: Field,
+    /// The passage's place in its article (0: the intro; fast field): of two passages that
+    /// score the same, the earlier one is the best, whatever order the index writer's
+    /// threads stored them in.
+    pub section_order: Field,
 }
 
 /// The `article_key` of article `id` (`locale/slug`).
@@ -140,6 +144,7 @@ fn build_schema() -> (Schema, Fields) {
         section_anchor: b.add_text_field("section_anchor", STORED),
         section_path: b.add_text_field("section_path", STORED),
         section_answer: b.add_text_field("section_answer", STORED),
+        section_order: b.add_u64_field("section_order", FAST),
     };
     (b.build(), fields)
 }

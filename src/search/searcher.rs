@@ -622,7 +622,7 @@ impl Searcher {
             &BestSections { keys: keys.into_iter().collect() },
         )?;
         for r in &mut ranked {
-            if let Some(&(score, address)) = best.get(&r.key) {
+            if let Some(&BestPassage { score, address, .. }) = best.get(&r.key) {
                 r.score += self.weights.section * score;
                 r.section = Some((score, address));
             }
@@ -773,25 +773,56 @@ fn covers(text: &str, units: &[Unit]) -> bool {
         .all(|u| u.groups.iter().all(has_group) || u.alternatives.iter().any(|alt| alt.iter().all(has_group)))
 }
 
-/// The best-scoring passage per candidate article (by the `article_key` fast field).
+/// The best-scoring passage per candidate article (by the `article_key` fast field); of
+/// passages that score the same, the earlier in the article.
 struct BestSections {
     keys: rustc_hash::FxHashSet<u64>,
 }
 
+/// A candidate's best passage so far.
+#[derive(Debug, Clone, Copy)]
+struct BestPassage {
+    score: Score,
+    /// Its place in the article (`section_order`).
+    order: u64,
+    address: DocAddress,
+}
+
+impl BestPassage {
+    fn beats(&self, other: &BestPassage) -> bool {
+        self.score > other.score || (self.score == other.score && self.order < other.order)
+    }
+}
+
+/// Keeps `candidate` for `key` if it beats what `best` holds.
+fn keep_better(best: &mut HashMap<u64, BestPassage>, key: u64, candidate: BestPassage) {
+    let slot = best.entry(key).or_insert(candidate);
+    if candidate.beats(slot) {
+        *slot = candidate;
+    }
+}
+
 struct BestSegment {
     ordinal: SegmentOrdinal,
-    column: Option<tantivy::columnar::Column<u64>>,
+    keys_column: Option<tantivy::columnar::Column<u64>>,
+    order_column: Option<tantivy::columnar::Column<u64>>,
     keys: rustc_hash::FxHashSet<u64>,
-    best: HashMap<u64, (Score, DocAddress)>,
+    best: HashMap<u64, BestPassage>,
 }
 
 impl Collector for BestSections {
-    type Fruit = HashMap<u64, (Score, DocAddress)>;
+    type Fruit = HashMap<u64, BestPassage>;
     type Child = BestSegment;
 
     fn for_segment(&self, ordinal: SegmentOrdinal, segment: &SegmentReader) -> tantivy::Result<BestSegment> {
-        let column = segment.fast_fields().u64("article_key").ok();
-        Ok(BestSegment { ordinal, column, keys: self.keys.clone(), best: HashMap::new() })
+        let fast = segment.fast_fields();
+        Ok(BestSegment {
+            ordinal,
+            keys_column: fast.u64("article_key").ok(),
+            order_column: fast.u64("section_order").ok(),
+            keys: self.keys.clone(),
+            best: HashMap::new(),
+        })
     }
 
     fn requires_scoring(&self) -> bool {
@@ -801,11 +832,8 @@ impl Collector for BestSections {
     fn merge_fruits(&self, fruits: Vec<Self::Fruit>) -> tantivy::Result<Self::Fruit> {
         let mut all: Self::Fruit = HashMap::new();
         for fruit in fruits {
-            for (k, v) in fruit {
-                let slot = all.entry(k).or_insert(v);
-                if v.0 > slot.0 {
-                    *slot = v;
-                }
+            for (key, candidate) in fruit {
+                keep_better(&mut all, key, candidate);
             }
         }
         Ok(all)
@@ -813,15 +841,12 @@ impl Collector for BestSections {
 }
 
 impl SegmentCollector for BestSegment {
-    type Fruit = HashMap<u64, (Score, DocAddress)>;
+    type Fruit = HashMap<u64, BestPassage>;
 
     fn collect(&mut self, doc: DocId, score: Score) {
-        if let Some(key) = self.column.as_ref().and_then(|c| c.first(doc)).filter(|k| self.keys.contains(k)) {
-            let address = DocAddress::new(self.ordinal, doc);
-            let slot = self.best.entry(key).or_insert((score, address));
-            if score > slot.0 {
-                *slot = (score, address);
-            }
+        if let Some(key) = self.keys_column.as_ref().and_then(|c| c.first(doc)).filter(|k| self.keys.contains(k)) {
+            let order = self.order_column.as_ref().and_then(|c| c.first(doc)).unwrap_or(u64::MAX);
+            keep_better(&mut self.best, key, BestPassage { score, order, address: DocAddress::new(self.ordinal, doc) });
         }
     }
 
@@ -953,5 +978,28 @@ impl Searcher {
             reasons.push((article, section));
         }
         Ok(Explained { plan, results, reasons })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Of two passages that score the same, the earlier in the article is the best, in
+    /// whichever order the segments (the index writer's threads) hand them over.
+    #[test]
+    fn a_tie_goes_to_the_earlier_passage_whatever_the_arrival_order() {
+        let passage = |score, order, doc| BestPassage { score, order, address: DocAddress::new(0, doc) };
+        for arrivals in [[(1.5, 3, 7), (1.5, 1, 9)], [(1.5, 1, 9), (1.5, 3, 7)]] {
+            let mut best = HashMap::new();
+            for (score, order, doc) in arrivals {
+                keep_better(&mut best, 42, passage(score, order, doc));
+            }
+            assert_eq!(best[&42].order, 1, "{arrivals:?}");
+        }
+        let mut best = HashMap::new();
+        keep_better(&mut best, 42, passage(1.0, 0, 1));
+        keep_better(&mut best, 42, passage(2.0, 5, 2));
+        assert_eq!(best[&42].order, 5, "a higher score wins whatever its place");
     }
 }

@@ -960,8 +960,13 @@ fn rank<'a>(
     let covers = |e: &Entry| coverage(bits_of(e));
     // No heading shows more than every word with the last one: the search stops there.
     let full = (true, terms.len());
+    // Words matched is the first sort key and `ranked` is in that order: a candidate
+    // matching fewer than the `limit`-th is never shown, so its line is never chosen.
+    let shown_at_all = |s: &&Scored| index.articles[s.article as usize].count > 0;
+    let floor = ranked.iter().filter(shown_at_all).nth(limit.saturating_sub(1)).map_or(0, |s| s.matched);
     let mut lines: Vec<(Scored, &Entry, (bool, usize), bool)> = ranked
         .iter()
+        .take_while(|s| s.matched >= floor)
         .filter_map(|&s| {
             let a = &index.articles[s.article as usize];
             let entries = &index.entries[a.first as usize..(a.first + a.count) as usize];
