@@ -860,7 +860,9 @@ struct CategoryCounts;
 
 struct CategorySegment {
     column: Option<StrColumn>,
-    counts: HashMap<u64, usize>,
+    /// Matches per category term ordinal (a segment has a few dozen categories at most:
+    /// an array index per matching document instead of a hash).
+    counts: Vec<usize>,
 }
 
 impl Collector for CategoryCounts {
@@ -868,7 +870,9 @@ impl Collector for CategoryCounts {
     type Child = CategorySegment;
 
     fn for_segment(&self, _: SegmentOrdinal, segment: &SegmentReader) -> tantivy::Result<CategorySegment> {
-        Ok(CategorySegment { column: segment.fast_fields().str("category")?, counts: HashMap::new() })
+        let column = segment.fast_fields().str("category")?;
+        let counts = vec![0; column.as_ref().map_or(0, |c| c.num_terms())];
+        Ok(CategorySegment { column, counts })
     }
 
     fn requires_scoring(&self) -> bool {
@@ -890,17 +894,19 @@ impl SegmentCollector for CategorySegment {
     type Fruit = HashMap<String, usize>;
 
     fn collect(&mut self, doc: DocId, _: Score) {
-        if let Some(ord) = self.column.as_ref().and_then(|c| c.ords().first(doc)) {
-            *self.counts.entry(ord).or_default() += 1;
+        if let Some(n) =
+            self.column.as_ref().and_then(|c| c.ords().first(doc)).and_then(|o| self.counts.get_mut(o as usize))
+        {
+            *n += 1;
         }
     }
 
     fn harvest(self) -> HashMap<String, usize> {
         let mut out = HashMap::new();
         if let Some(column) = &self.column {
-            for (ord, n) in self.counts {
+            for (ord, n) in self.counts.into_iter().enumerate().filter(|&(_, n)| n > 0) {
                 let mut name = String::new();
-                if column.ord_to_str(ord, &mut name).unwrap_or(false) {
+                if column.ord_to_str(ord as u64, &mut name).unwrap_or(false) {
                     out.insert(name, n);
                 }
             }
