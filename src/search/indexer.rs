@@ -70,13 +70,14 @@ impl Indexer {
         }
         let headings: Vec<&str> = a.headings.iter().map(|h| h.text.as_str()).collect();
         let id = a.id();
+        let key = super::schema::article_key(&id);
         // What both kinds of document carry: the article they belong to and its filters.
         // Fields are added by reference: a document copies what it is given into its own
         // buffer, so a cloned body (all of the corpus, at a cold start) would be copied twice.
         let shared = |kind: u64| {
             let mut doc = TantivyDocument::default();
             doc.add_text(f.article, &id);
-            doc.add_u64(f.article_key, super::schema::article_key(&id));
+            doc.add_u64(f.article_key, key);
             doc.add_u64(f.kind, kind);
             doc.add_text(f.locale, &a.locale);
             doc.add_text(f.category, &a.category);

@@ -1008,4 +1008,90 @@ mod tests {
         keep_better(&mut best, 42, passage(2.0, 5, 2));
         assert_eq!(best[&42].order, 5, "a higher score wins whatever its place");
     }
+
+    /// The same through a real index: two passages of one article with the same text, each
+    /// committed as its own segment, the later one first or second. Segments reach the
+    /// collector in no fixed order, so without the tie-break some rounds pick the later one.
+    #[test]
+    fn the_section_pass_picks_the_earlier_of_two_tied_passages_across_segments() {
+        use tantivy::query::TermQuery;
+        use tantivy::schema::IndexRecordOption;
+        for round in 0..8 {
+            for later_first in [true, false] {
+                let dir = tempfile::tempdir().expect("tempdir");
+                let (index, _) = super::super::open_or_create(dir.path()).expect("index");
+                let f = index.fields;
+                let key = super::super::schema::article_key("en/refunds");
+                let mut writer: tantivy::IndexWriter =
+                    index.index.writer_with_num_threads(1, 15_000_000).expect("writer");
+                let orders = if later_first { [3u64, 1] } else { [1, 3] };
+                for order in orders {
+                    let mut doc = TantivyDocument::default();
+                    doc.add_u64(f.article_key, key);
+                    doc.add_u64(f.kind, super::super::schema::KIND_SECTION);
+                    doc.add_text(f.section_text, "refunds arrive within ten days");
+                    doc.add_u64(f.section_order, order);
+                    writer.add_document(doc).expect("add");
+                    writer.commit().expect("commit");
+                }
+                index.reader.reload().expect("reload");
+                let searcher = index.reader.searcher();
+                assert_eq!(searcher.segment_readers().len(), 2, "one segment per passage");
+                let query =
+                    TermQuery::new(tantivy::Term::from_field_text(f.section_text, "ten"), IndexRecordOption::WithFreqs);
+                let best =
+                    searcher.search(&query, &BestSections { keys: [key].into_iter().collect() }).expect("search");
+                assert_eq!(best[&key].order, 1, "round {round}, later passage committed first: {later_first}");
+            }
+        }
+    }
+
+    /// The indexer numbers each article's passages from its intro (0) on, in the order
+    /// the article has them.
+    #[test]
+    fn the_indexer_numbers_passages_in_article_order() {
+        let articles = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("articles");
+        let (library, bodies) = crate::article::load_library(&articles, &Default::default()).expect("sample articles");
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (index, _) = super::super::open_or_create(dir.path()).expect("index");
+        super::super::Indexer::new(index.clone()).expect("writer").rebuild(&library, &bodies, |_| {}).expect("rebuild");
+        let f = index.fields;
+        let searcher = index.reader.searcher();
+        // article key → (order, anchor) of each passage
+        let mut passages: HashMap<u64, Vec<(u64, String)>> = HashMap::new();
+        for (ordinal, reader) in searcher.segment_readers().iter().enumerate() {
+            let fast = reader.fast_fields();
+            let (kinds, keys, orders) = (
+                fast.u64("kind").expect("kind"),
+                fast.u64("article_key").expect("key"),
+                fast.u64("section_order").expect("order"),
+            );
+            for doc in 0..reader.max_doc() {
+                if kinds.first(doc) != Some(super::super::schema::KIND_SECTION) {
+                    continue;
+                }
+                let stored: TantivyDocument = searcher.doc(DocAddress::new(ordinal as u32, doc)).expect("stored");
+                let anchor = stored.get_first(f.section_anchor).and_then(|v| v.as_str()).unwrap_or_default().to_owned();
+                passages
+                    .entry(keys.first(doc).expect("key"))
+                    .or_default()
+                    .push((orders.first(doc).expect("order"), anchor));
+            }
+        }
+        assert!(passages.len() >= library.articles().count(), "every article has passages");
+        for article in library.articles() {
+            let mut got = passages.remove(&super::super::schema::article_key(&article.id())).expect("passages");
+            got.sort();
+            let body = &bodies[&article.path];
+            let mut expected: Vec<String> =
+                body.sections.iter().map(|s| s.anchor.clone().unwrap_or_default()).collect();
+            if body.sections.first().is_none_or(|s| s.anchor.is_some()) {
+                expected.insert(0, String::new());
+            }
+            let orders: Vec<u64> = got.iter().map(|(o, _)| *o).collect();
+            assert_eq!(orders, (0..expected.len() as u64).collect::<Vec<_>>(), "{}", article.id());
+            let anchors: Vec<String> = got.into_iter().map(|(_, a)| a).collect();
+            assert_eq!(anchors, expected, "{}", article.id());
+        }
+    }
 }
