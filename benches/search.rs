@@ -94,10 +94,12 @@ fn report_latency(label: &str, searcher: &Searcher, queries: &[(String, String)]
     }
     let mut times = Vec::with_capacity(queries.len() * runs);
     let mut with_hits = 0;
+    let mut slowest: Vec<(Duration, &(String, String))> = Vec::new();
     for q in queries {
         for _ in 0..runs {
             let (t, n) = run(q);
             times.push(t);
+            slowest.push((t, q));
             with_hits += usize::from(n > 0);
         }
     }
@@ -111,6 +113,12 @@ fn report_latency(label: &str, searcher: &Searcher, queries: &[(String, String)]
         total.as_secs_f64() * 1e3 / times.len() as f64,
         100.0 * with_hits as f64 / times.len() as f64,
     );
+    // `HELPCENTER_BENCH_SLOWEST=N`: the N slowest searches of the set, to see what the tail is.
+    let show: usize = std::env::var("HELPCENTER_BENCH_SLOWEST").ok().and_then(|n| n.parse().ok()).unwrap_or(0);
+    slowest.sort_by(|a, b| b.0.cmp(&a.0));
+    for (t, (locale, q)) in slowest.into_iter().take(show) {
+        println!("    {:>8.3} ms  {locale}  {q}", t.as_secs_f64() * 1e3);
+    }
 }
 
 fn bench_set(name: &str, source: PathBuf, load: impl FnOnce() -> (Library, Bodies, usize, usize)) {
