@@ -115,7 +115,7 @@ fn report_latency(label: &str, searcher: &Searcher, queries: &[(String, String)]
     );
     // `HELPCENTER_BENCH_SLOWEST=N`: the N slowest searches of the set, to see what the tail is.
     let show: usize = std::env::var("HELPCENTER_BENCH_SLOWEST").ok().and_then(|n| n.parse().ok()).unwrap_or(0);
-    slowest.sort_by(|a, b| b.0.cmp(&a.0));
+    slowest.sort_by_key(|s| std::cmp::Reverse(s.0));
     for (t, (locale, q)) in slowest.into_iter().take(show) {
         println!("    {:>8.3} ms  {locale}  {q}", t.as_secs_f64() * 1e3);
     }
