@@ -14,6 +14,8 @@ set -eu
 cd "$(dirname "$0")/.."
 command -v wrk >/dev/null || { echo "needs wrk (apt-get install wrk)"; exit 2; }
 D=${SECONDS_EACH:-10}; C=${CONNECTIONS:-16}
+# wrk threads; the Lua script splits the inputs between them.
+export THREADS=2
 T=$(mktemp -d); PID=""; trap '[ -n "$PID" ] && kill $PID 2>/dev/null; rm -rf "$T"' EXIT
 cargo build --release -q
 ARTICLES=${1:-}
@@ -97,7 +99,7 @@ function init(args)
   n = #reqs
   -- Each thread starts its own share of the inputs: threads that overlap would send the
   -- same keystrokes twice, which per-snapshot memos then answer for free.
-  i = math.floor(tid * n / tonumber(os.getenv("THREADS") or "2"))
+  i = math.floor(tid * n / tonumber(os.getenv("THREADS")))
 end
 function request()
   i = i + 1
@@ -106,7 +108,7 @@ end
 EOF
 
 rps() { grep -oE 'Requests/sec: +[0-9.]+' | grep -oE '[0-9.]+$'; }
-run() { wrk -t2 -c"$C" -d"${D}s" "$@" 2>&1; }
+run() { wrk -t"$THREADS" -c"$C" -d"${D}s" "$@" 2>&1; }
 H=$(run "$BASE/healthz" | rps)
 S=$(PATHS=$T/search.paths run -s "$T/paths.lua" "$BASE" | rps)
 G=$(PATHS=$T/suggest.paths run -s "$T/paths.lua" "$BASE" | rps)
@@ -115,7 +117,7 @@ echo "healthz      $H req/s (again after: $H2)"
 echo "api/search   $S req/s   ratio to healthz $(python3 -c "print(round($S/(($H+$H2)/2), 3))")"
 echo "api/suggest  $G req/s   ratio to healthz $(python3 -c "print(round($G/(($H+$H2)/2), 3))")"
 # /healthz latency while searches saturate both cores (32 connections of searches).
-PATHS=$T/search.paths wrk -t2 -c32 -d"$((D + 2))s" -s "$T/paths.lua" "$BASE" >"$T/busy.txt" 2>&1 &
+PATHS=$T/search.paths wrk -t"$THREADS" -c32 -d"$((D + 2))s" -s "$T/paths.lua" "$BASE" >"$T/busy.txt" 2>&1 &
 sleep 1
 wrk -t1 -c1 -d"${D}s" --latency "$BASE/healthz" >"$T/lat.txt" 2>&1
 wait $!

@@ -92,18 +92,18 @@ fn report_latency(label: &str, searcher: &Searcher, queries: &[(String, String)]
             run(q); // warm-up
         }
     }
-    let mut times = Vec::with_capacity(queries.len() * runs);
+    // Each time with its query: the percentiles read the times, the slowest list the queries.
+    let mut timed: Vec<(Duration, &(String, String))> = Vec::with_capacity(queries.len() * runs);
     let mut with_hits = 0;
-    let mut slowest: Vec<(Duration, &(String, String))> = Vec::new();
     for q in queries {
         for _ in 0..runs {
             let (t, n) = run(q);
-            times.push(t);
-            slowest.push((t, q));
+            timed.push((t, q));
             with_hits += usize::from(n > 0);
         }
     }
-    times.sort();
+    timed.sort_by_key(|&(t, _)| t);
+    let times: Vec<Duration> = timed.iter().map(|&(t, _)| t).collect();
     let total: Duration = times.iter().sum();
     println!(
         "  search {label:<14} {:>4} queries  p50 {:>8.3} ms  p99 {:>8.3} ms  mean {:>7.3} ms  ({:.0}% with hits)",
@@ -115,8 +115,7 @@ fn report_latency(label: &str, searcher: &Searcher, queries: &[(String, String)]
     );
     // `HELPCENTER_BENCH_SLOWEST=N`: the N slowest searches of the set, to see what the tail is.
     let show: usize = std::env::var("HELPCENTER_BENCH_SLOWEST").ok().and_then(|n| n.parse().ok()).unwrap_or(0);
-    slowest.sort_by_key(|s| std::cmp::Reverse(s.0));
-    for (t, (locale, q)) in slowest.into_iter().take(show) {
+    for &(t, (locale, q)) in timed.iter().rev().take(show) {
         println!("    {:>8.3} ms  {locale}  {q}", t.as_secs_f64() * 1e3);
     }
 }
