@@ -85,6 +85,10 @@ pub struct Unit {
     /// A form guessed from the word's ending (`바꾸기` → `바꾸`): weaker than a synonym, since
     /// nouns may end the same way (`공유기` is no `공유`).
     pub guessed: Option<Vec<Vec<RawToken>>>,
+    /// A whole CJK run kept beside its content words: only its exact phrase adds score (its
+    /// bigrams are the content words' again, and as a bag they cost a clause per field and
+    /// bigram for a bonus the phrase already gives).
+    pub exact: bool,
 }
 
 impl Unit {
@@ -247,7 +251,7 @@ fn cjk_units(group: &[RawToken]) -> Option<Vec<Unit>> {
         return None;
     }
     let id = group[0].group;
-    let whole = Unit { groups: vec![group.to_vec()], stop: true, ..Unit::default() };
+    let whole = Unit { groups: vec![group.to_vec()], stop: true, exact: true, ..Unit::default() };
     if kinds.iter().all(|k| *k == Kind::Hangul) {
         let mut word: String = chars.iter().collect();
         // A function word stays one whatever its stem (`없이` is no `없`).
@@ -491,6 +495,18 @@ fn phrase(field: Field, tokens: &[&RawToken], slop: u32) -> PhraseQuery {
     PhraseQuery::new_with_offset_and_slop(terms, slop)
 }
 
+/// A CJK run as an exact phrase in each of the target's phrase fields it can be in,
+/// weighted by `share` (see [`group_clause`]).
+fn run_phrases(target: &Target, group: &[RawToken], share: f32) -> Vec<Box<dyn Query>> {
+    let tokens: Vec<&RawToken> = group.iter().collect();
+    target
+        .phrases
+        .iter()
+        .filter(|&&(field, _)| target.has_all(field, &tokens))
+        .map(|&(field, w)| Box::new(BoostQuery::new(Box::new(phrase(field, &tokens, 0)), w * share)) as Box<dyn Query>)
+        .collect()
+}
+
 /// The clause for one group: a term, or a CJK run's bigrams with minimum-should-match.
 fn group_clause(target: &Target, group: &[RawToken]) -> Box<dyn Query> {
     if group.len() == 1 {
@@ -513,13 +529,7 @@ fn group_clause(target: &Target, group: &[RawToken]) -> Box<dyn Query> {
         _ => n.div_ceil(2),
     };
     let bigrams = BooleanQuery::with_minimum_required_clauses(clauses, required);
-    let tokens: Vec<&RawToken> = group.iter().collect();
-    let phrases: Vec<Box<dyn Query>> = target
-        .phrases
-        .iter()
-        .filter(|&&(field, _)| target.has_all(field, &tokens))
-        .map(|&(field, w)| Box::new(BoostQuery::new(Box::new(phrase(field, &tokens, 0)), w * share)) as Box<dyn Query>)
-        .collect();
+    let phrases = run_phrases(target, group, share);
     if phrases.is_empty() {
         return Box::new(bigrams);
     }
@@ -574,6 +584,18 @@ pub fn unit_clause(target: &Target, unit: &Unit) -> Box<dyn Query> {
     Box::new(AnyOf::new(options, 0.2))
 }
 
+/// An exact unit's phrase in the target's phrase fields (the best counts), weighted as
+/// [`group_clause`] weights a run's phrase; `None` where no field can have it.
+fn exact_clause(target: &Target, unit: &Unit) -> Option<Box<dyn Query>> {
+    let [group] = unit.groups.as_slice() else { return Some(unit_clause(target, unit)) };
+    if group.len() < 2 {
+        return Some(unit_clause(target, unit));
+    }
+    let share = (group.len() as f32).sqrt().recip();
+    let phrases = run_phrases(target, group, share);
+    (!phrases.is_empty()).then(|| Box::new(AnyOf::new(phrases, 1.0)) as Box<dyn Query>)
+}
+
 /// The scored text part of the query, or `None` when nothing is searchable.
 pub fn text_query(target: &Target, units: &[Unit]) -> Option<Box<dyn Query>> {
     if units.is_empty() {
@@ -597,7 +619,10 @@ pub fn text_query(target: &Target, units: &[Unit]) -> Option<Box<dyn Query>> {
     }
     let any: Box<dyn Query> = Box::new(AnyOf::new(required, 1.0));
     for unit in units.iter().filter(|u| u.stop) {
-        optional.push(Box::new(BoostQuery::new(unit_clause(target, unit), STOP_WEIGHT)));
+        let clause = if unit.exact { exact_clause(target, unit) } else { Some(unit_clause(target, unit)) };
+        if let Some(clause) = clause {
+            optional.push(Box::new(BoostQuery::new(clause, STOP_WEIGHT)));
+        }
     }
     // Proximity: typed Latin words close together, in order.
     let words: Vec<&RawToken> = units
@@ -700,6 +725,24 @@ mod tests {
             units.iter().filter(|u| !u.stop).map(|u| u.groups[0].iter().map(|t| t.text.clone()).collect()).collect();
         assert_eq!(required, vec![vec!["解約"], vec!["デー", "ータ"], vec!["消エ"]]);
         assert!(units.iter().any(|u| u.stop && u.groups[0].len() == 13), "whole run kept as a bonus");
+    }
+
+    #[test]
+    fn a_whole_japanese_run_adds_only_its_phrase() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (index, _) = crate::search::open_or_create(dir.path()).expect("index");
+        let f = index.fields;
+        let units = plan("解約したらデータは消えますか", &[]);
+        let mut terms: Vec<(Field, String)> = Vec::new();
+        let query = text_query(&Target::articles(&f, &FieldWeights::default()), &units).expect("a query");
+        query.query_terms(&mut |t, _| terms.push((t.field(), t.value().as_str().unwrap_or_default().to_owned())));
+        // `約シ` spans the content word 解約 and the particle したら: only the whole run has it.
+        let fields_with =
+            |bigram: &str| terms.iter().filter(|(_, t)| t == bigram).map(|(field, _)| *field).collect::<Vec<_>>();
+        let spanning = fields_with("約シ");
+        assert!(spanning.contains(&f.title) && spanning.contains(&f.body), "the run's phrase, where positions are");
+        assert!(!spanning.contains(&f.headings) && !spanning.contains(&f.keywords), "no bag of the run's bigrams");
+        assert!(fields_with("解約").contains(&f.headings), "content words still match every field");
     }
 
     #[test]

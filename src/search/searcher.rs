@@ -540,16 +540,21 @@ impl Searcher {
                     except,
                 );
                 let room = wanted.saturating_sub(ranked.len());
-                let page = TopDocs::with_limit(room.max(1)).order_by_score();
-                let (top, fallback_total, fallback_counts) =
-                    self.scored(&stats, KIND_ARTICLE, &*fallback, &(page, Count, CategoryCounts))?;
+                let (fallback_total, fallback_counts) = if room > 0 {
+                    let page = TopDocs::with_limit(room).order_by_score();
+                    let (top, fallback_total, fallback_counts) =
+                        self.scored(&stats, KIND_ARTICLE, &*fallback, &(page, Count, CategoryCounts))?;
+                    ranked.extend(self.rerank(&stats, &fallback_units, &self.default_locale, req, top)?);
+                    (fallback_total, fallback_counts)
+                } else {
+                    // The own locale's articles fill every candidate place: the fallback only
+                    // adds to the counts, and counting needs no scores.
+                    self.searcher.search(&*fallback, &(Count, CategoryCounts))?
+                };
                 for (category, n) in fallback_counts {
                     *counts.entry(category).or_default() += n;
                 }
                 total += fallback_total;
-                if room > 0 {
-                    ranked.extend(self.rerank(&stats, &fallback_units, &self.default_locale, req, top)?);
-                }
             }
         }
         // The page's passages, read once: the top one is also the quick answer's.

@@ -142,6 +142,34 @@ async fn a_locales_own_articles_come_before_the_default_locale_fallback() {
     assert!(page.contains("badge-language") && page.contains("English"), "fallback marked with its language");
 }
 
+/// With more matching articles of its own than a page of candidates, a locale's search
+/// still counts the matching English originals it has no translation of (in the total and
+/// the category chips): the fallback's counting pass then runs without scores.
+#[tokio::test]
+async fn the_fallback_still_counts_when_the_own_locale_fills_every_candidate() {
+    let site = Site::with(|a| {
+        for i in 0..40 {
+            let dir = a.join("ja/guides");
+            std::fs::create_dir_all(&dir).expect("dir");
+            let body = format!("---\ntitle: 請求書の設定 {i}\n---\n\n請求書の送付先を変更します。\n");
+            std::fs::write(dir.join(format!("invoice-{i}.md")), body).expect("write ja");
+        }
+        for i in 0..5 {
+            let dir = a.join("en/billing");
+            std::fs::create_dir_all(&dir).expect("dir");
+            let body = format!("---\ntitle: Invoice settings {i}\n---\n\n請求書 is invoice in Japanese.\n");
+            std::fs::write(dir.join(format!("en-invoice-{i}.md")), body).expect("write en");
+        }
+    });
+    let json = api(&site, "請求書", "ja").await;
+    assert_eq!(json["total"], 45, "40 own articles and 5 untranslated originals: {json}");
+    let categories = json["categories"].as_array().expect("categories");
+    let count = |name: &str| categories.iter().find(|c| c["category"] == name).map(|c| c["count"].clone());
+    assert_eq!(count("guides"), Some(40.into()), "{json}");
+    assert_eq!(count("billing"), Some(5.into()), "{json}");
+    assert!(json["hits"].as_array().expect("hits").iter().all(|h| h["locale"] == "ja"), "own articles first: {json}");
+}
+
 #[tokio::test]
 async fn field_weights_from_the_config_are_applied() {
     let weights =
