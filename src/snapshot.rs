@@ -42,9 +42,7 @@ pub struct Snapshot {
 impl Snapshot {
     /// A snapshot of `catalog` searched by `searcher` (the typeahead index is built here).
     pub fn new(catalog: Catalog, searcher: Searcher) -> Self {
-        let started = Instant::now();
-        let suggest = Arc::new(SuggestIndex::build(&catalog.public, &searcher.words_with_articles()));
-        tracing::debug!(ms = started.elapsed().as_millis() as u64, "typeahead index built");
+        let suggest = typeahead(&catalog, &searcher.words_with_articles());
         Self { catalog, searcher, suggest, completions: Arc::default(), generation: 0 }
     }
 
@@ -295,20 +293,38 @@ fn build(
     previous: Option<&Arc<Synonyms>>,
     generation: u64,
 ) -> Snapshot {
-    let started = Instant::now();
-    let (searcher, problem) = crate::search::open_searcher(
-        index,
-        options.weights,
-        &options.default_locale,
-        &options.articles,
-        &catalog.preview,
-        previous,
+    // The searcher and the typeahead index read the same commit (only this reloader
+    // reloads the reader) and nothing of each other: built side by side.
+    let commit = index.reader.searcher();
+    let ((searcher, problem), suggest) = rayon::join(
+        || {
+            let started = Instant::now();
+            let opened = crate::search::open_searcher(
+                index,
+                options.weights,
+                &options.default_locale,
+                &options.articles,
+                &catalog.preview,
+                previous,
+            );
+            tracing::debug!(ms = started.elapsed().as_millis() as u64, "searcher opened");
+            opened
+        },
+        || typeahead(&catalog, &crate::search::words_with_articles(&commit, &index.fields)),
     );
-    tracing::debug!(ms = started.elapsed().as_millis() as u64, "searcher opened");
+    debug_assert_eq!(commit.generation().generation_id(), searcher.index().generation().generation_id());
     if let Some(problem) = problem {
         note_synonyms_problem(&mut catalog, problem, previous.is_some());
     }
-    Snapshot { generation, ..Snapshot::new(catalog, searcher) }
+    Snapshot { catalog, searcher, suggest, completions: Arc::default(), generation }
+}
+
+/// The typeahead index of the published articles, from the index's words.
+fn typeahead(catalog: &Catalog, words: &[(String, Vec<u64>)]) -> Arc<SuggestIndex> {
+    let started = Instant::now();
+    let suggest = Arc::new(SuggestIndex::build(&catalog.public, words));
+    tracing::debug!(ms = started.elapsed().as_millis() as u64, "typeahead index built");
+    suggest
 }
 
 fn note_synonyms_problem(catalog: &mut Catalog, mut problem: ArticleError, kept_previous: bool) {

@@ -21,7 +21,9 @@ pub mod vocabulary;
 
 pub use indexer::{Indexer, SyncStats};
 pub use schema::{SearchIndex, open_or_create};
-pub use searcher::{Answer, CategoryCount, Hit, SearchRequest, SearchResults, Searcher, SectionLink};
+pub use searcher::{
+    Answer, CategoryCount, Hit, SearchRequest, SearchResults, Searcher, SectionLink, words_with_articles,
+};
 
 use std::sync::Arc;
 

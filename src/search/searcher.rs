@@ -319,50 +319,9 @@ impl Searcher {
         self.public_docs
     }
 
-    /// Every word of published articles (the index's `words` field: surface words of
-    /// titles, keywords, headings and bodies), in byte order, each with the sorted
-    /// `article_key`s of the articles that use it: what typeahead builds from. One string
-    /// per distinct word, not one per article and word.
+    /// [`words_with_articles`] of this searcher's commit.
     pub fn words_with_articles(&self) -> Vec<(String, Vec<u64>)> {
-        use tantivy::DocSet;
-        let mut merged: BTreeMap<String, Vec<u64>> = BTreeMap::new();
-        for reader in self.searcher.segment_readers() {
-            let (Ok(inverted), Ok(keys)) =
-                (reader.inverted_index(self.fields.words), reader.fast_fields().u64("article_key"))
-            else {
-                continue;
-            };
-            let alive = reader.alive_bitset();
-            let Ok(mut terms) = inverted.terms().stream() else { continue };
-            while terms.advance() {
-                let Ok(word) = std::str::from_utf8(terms.key()) else { continue };
-                let Ok(mut postings) = inverted.read_postings_from_terminfo(terms.value(), IndexRecordOption::Basic)
-                else {
-                    continue;
-                };
-                let list = match merged.get_mut(word) {
-                    Some(list) => list,
-                    None => merged.entry(word.to_owned()).or_default(),
-                };
-                while postings.doc() != tantivy::TERMINATED {
-                    let doc = postings.doc();
-                    if alive.is_none_or(|a| a.is_alive(doc))
-                        && let Some(key) = keys.first(doc)
-                    {
-                        list.push(key);
-                    }
-                    postings.advance();
-                }
-            }
-        }
-        merged
-            .into_iter()
-            .filter_map(|(word, mut keys)| {
-                keys.sort_unstable();
-                keys.dedup();
-                (!keys.is_empty()).then_some((word, keys))
-            })
-            .collect()
+        words_with_articles(&self.searcher, &self.fields)
     }
 
     /// The Markdown body the index holds for article `id` (`locale/slug`).
@@ -990,6 +949,50 @@ impl Searcher {
         }
         Ok(Explained { plan, results, reasons })
     }
+}
+
+/// Every word of published articles (the index's `words` field: surface words of
+/// titles, keywords, headings and bodies), in byte order, each with the sorted
+/// `article_key`s of the articles that use it: what typeahead builds from. One string
+/// per distinct word, not one per article and word.
+pub fn words_with_articles(searcher: &tantivy::Searcher, fields: &super::schema::Fields) -> Vec<(String, Vec<u64>)> {
+    use tantivy::DocSet;
+    let mut merged: BTreeMap<String, Vec<u64>> = BTreeMap::new();
+    for reader in searcher.segment_readers() {
+        let (Ok(inverted), Ok(keys)) = (reader.inverted_index(fields.words), reader.fast_fields().u64("article_key"))
+        else {
+            continue;
+        };
+        let alive = reader.alive_bitset();
+        let Ok(mut terms) = inverted.terms().stream() else { continue };
+        while terms.advance() {
+            let Ok(word) = std::str::from_utf8(terms.key()) else { continue };
+            let Ok(mut postings) = inverted.read_postings_from_terminfo(terms.value(), IndexRecordOption::Basic) else {
+                continue;
+            };
+            let list = match merged.get_mut(word) {
+                Some(list) => list,
+                None => merged.entry(word.to_owned()).or_default(),
+            };
+            while postings.doc() != tantivy::TERMINATED {
+                let doc = postings.doc();
+                if alive.is_none_or(|a| a.is_alive(doc))
+                    && let Some(key) = keys.first(doc)
+                {
+                    list.push(key);
+                }
+                postings.advance();
+            }
+        }
+    }
+    merged
+        .into_iter()
+        .filter_map(|(word, mut keys)| {
+            keys.sort_unstable();
+            keys.dedup();
+            (!keys.is_empty()).then_some((word, keys))
+        })
+        .collect()
 }
 
 #[cfg(test)]
