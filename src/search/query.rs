@@ -369,7 +369,27 @@ pub fn plan(text: &str, rules: &[Rule]) -> Vec<Unit> {
             u.stop = false;
         }
     }
-    join_korean_syllables(units)
+    dedup_units(join_korean_syllables(units))
+}
+
+/// Drops a unit that repeats an earlier one (`プライバシーサンドボックスのデモ` typed twice in one
+/// query, or a content word of two runs), keeping its alternatives: the same word twice adds
+/// nothing but cost, as [`query_groups`] says of adjacent words.
+fn dedup_units(units: Vec<Unit>) -> Vec<Unit> {
+    let same = |a: &Unit, b: &Unit| {
+        a.stop == b.stop
+            && a.exact == b.exact
+            && a.groups.len() == b.groups.len()
+            && a.groups.iter().zip(&b.groups).all(|(x, y)| texts(x).eq(texts(y)))
+    };
+    let mut kept: Vec<Unit> = Vec::with_capacity(units.len());
+    for unit in units {
+        match kept.iter_mut().find(|k| same(k, &unit)) {
+            Some(earlier) => unit.alternatives.into_iter().for_each(|alt| earlier.add_alternative(alt)),
+            None => kept.push(unit),
+        }
+    }
+    kept
 }
 
 /// `웹 폰트` may be written `웹폰트`: a one-syllable Korean word and its neighbour each get
@@ -495,15 +515,40 @@ fn phrase(field: Field, tokens: &[&RawToken], slop: u32) -> PhraseQuery {
     PhraseQuery::new_with_offset_and_slop(terms, slop)
 }
 
-/// A CJK run as an exact phrase in each of the target's phrase fields it can be in,
-/// weighted by `share` (see [`group_clause`]).
-fn run_phrases(target: &Target, group: &[RawToken], share: f32) -> Vec<Box<dyn Query>> {
-    let tokens: Vec<&RawToken> = group.iter().collect();
+/// Runs of at least this many bigrams are searched by a sample of them.
+const SAMPLED_FROM: usize = 5;
+
+/// The bigrams of a CJK run a query uses, with their positions in the run, and the weight
+/// each carries. A long run's bigrams overlap: every other one (and the last) still covers
+/// every character, in half the clauses, and a phrase of them at their positions matches
+/// exactly where the whole run does. The weight keeps the run's total what `n` bigrams at
+/// `1/√n` gave: without a share, one long word (`자바스크립트`, 5 bigrams) outweighs three
+/// short ones, and the square root keeps some of the specificity a long word does carry.
+fn run_bigrams(group: &[RawToken]) -> (Vec<(usize, &RawToken)>, f32) {
+    let n = group.len();
+    let picked: Vec<(usize, &RawToken)> = if n < SAMPLED_FROM {
+        group.iter().enumerate().collect()
+    } else {
+        group.iter().enumerate().filter(|&(i, _)| i % 2 == 0 || i + 1 == n).collect()
+    };
+    let share = (n as f32).sqrt() / picked.len() as f32;
+    (picked, share)
+}
+
+/// A CJK run as an exact phrase of its [`run_bigrams`] in each of the target's phrase
+/// fields it can be in.
+fn run_phrases(target: &Target, group: &[RawToken]) -> Vec<Box<dyn Query>> {
+    let (picked, share) = run_bigrams(group);
+    let tokens: Vec<&RawToken> = picked.iter().map(|&(_, t)| t).collect();
     target
         .phrases
         .iter()
         .filter(|&&(field, _)| target.has_all(field, &tokens))
-        .map(|&(field, w)| Box::new(BoostQuery::new(Box::new(phrase(field, &tokens, 0)), w * share)) as Box<dyn Query>)
+        .map(|&(field, w)| {
+            let terms = picked.iter().map(|&(i, t)| (i, Term::from_field_text(field, &t.text))).collect();
+            let phrase = PhraseQuery::new_with_offset_and_slop(terms, 0);
+            Box::new(BoostQuery::new(Box::new(phrase), w * share)) as Box<dyn Query>
+        })
         .collect()
 }
 
@@ -512,24 +557,22 @@ fn group_clause(target: &Target, group: &[RawToken]) -> Box<dyn Query> {
     if group.len() == 1 {
         return term_clause(target, &group[0].text);
     }
-    // A word of n bigrams is n terms to BM25 (and its phrase sums n idfs): without a
-    // share, one long word (`자바스크립트`, 5 bigrams) outweighs three short ones. The
-    // square root keeps some of the specificity a long word does carry.
-    let share = (group.len() as f32).sqrt().recip();
-    let clauses: Vec<(Occur, Box<dyn Query>)> = group
+    let (picked, share) = run_bigrams(group);
+    let clauses: Vec<(Occur, Box<dyn Query>)> = picked
         .iter()
-        .map(|t| (Occur::Should, Box::new(BoostQuery::new(term_clause(target, &t.text), share)) as Box<dyn Query>))
+        .map(|(_, t)| (Occur::Should, Box::new(BoostQuery::new(term_clause(target, &t.text), share)) as Box<dyn Query>))
         .collect();
     // Enough bigrams to mean the same word, few enough that a particle or a spacing variant
-    // (`パスワードの再設定方法`, `환경변수`) still matches: all of 2, n-1 of 3–4, half of longer runs.
-    let n = group.len();
-    let required = match n {
+    // (`パスワードの再設定方法`, `환경변수`) still matches: all of 2, n-1 of 3–4, half of the
+    // sample of longer runs.
+    let n = clauses.len();
+    let required = match group.len() {
         0..=2 => n,
         3..=4 => n - 1,
         _ => n.div_ceil(2),
     };
     let bigrams = BooleanQuery::with_minimum_required_clauses(clauses, required);
-    let phrases = run_phrases(target, group, share);
+    let phrases = run_phrases(target, group);
     if phrases.is_empty() {
         return Box::new(bigrams);
     }
@@ -591,8 +634,7 @@ fn exact_clause(target: &Target, unit: &Unit) -> Option<Box<dyn Query>> {
     if group.len() < 2 {
         return Some(unit_clause(target, unit));
     }
-    let share = (group.len() as f32).sqrt().recip();
-    let phrases = run_phrases(target, group, share);
+    let phrases = run_phrases(target, group);
     (!phrases.is_empty()).then(|| Box::new(AnyOf::new(phrases, 1.0)) as Box<dyn Query>)
 }
 
@@ -736,13 +778,48 @@ mod tests {
         let mut terms: Vec<(Field, String)> = Vec::new();
         let query = text_query(&Target::articles(&f, &FieldWeights::default()), &units).expect("a query");
         query.query_terms(&mut |t, _| terms.push((t.field(), t.value().as_str().unwrap_or_default().to_owned())));
-        // `約シ` spans the content word 解約 and the particle したら: only the whole run has it.
+        // `ラデ` spans the particle したら and the content word データ: only the whole run has it.
         let fields_with =
             |bigram: &str| terms.iter().filter(|(_, t)| t == bigram).map(|(field, _)| *field).collect::<Vec<_>>();
-        let spanning = fields_with("約シ");
+        let spanning = fields_with("ラデ");
         assert!(spanning.contains(&f.title) && spanning.contains(&f.body), "the run's phrase, where positions are");
         assert!(!spanning.contains(&f.headings) && !spanning.contains(&f.keywords), "no bag of the run's bigrams");
         assert!(fields_with("解約").contains(&f.headings), "content words still match every field");
+    }
+
+    #[test]
+    fn a_long_run_is_searched_by_every_other_bigram_and_the_last() {
+        let run = |text: &str| {
+            let units = plan(text, &[]);
+            let group = units[0].groups[0].clone();
+            let (picked, share) = run_bigrams(&group);
+            let picked: Vec<(usize, String)> = picked.into_iter().map(|(i, t)| (i, t.text.clone())).collect();
+            (group.len(), picked, share)
+        };
+        // Four bigrams: all of them, at 1/√4 each.
+        let (n, picked, share) = run("ログイン");
+        assert_eq!((n, picked.len()), (3, 3));
+        assert!((share - 1.0 / 3f32.sqrt()).abs() < 1e-6);
+        // Twelve: positions 0, 2, … 10 and the last, 11, which together cover every character.
+        let (n, picked, share) = run("プライバシーサンドボックス");
+        assert_eq!(n, 12);
+        let positions: Vec<usize> = picked.iter().map(|(i, _)| *i).collect();
+        assert_eq!(positions, [0, 2, 4, 6, 8, 10, 11]);
+        assert_eq!(picked[0].1, "プラ");
+        assert_eq!(picked[6].1, "クス");
+        // The run's total weight stays that of twelve bigrams at 1/√12.
+        assert!((share * 7.0 - 12f32.sqrt()).abs() < 1e-5);
+    }
+
+    #[test]
+    fn a_word_typed_twice_is_one_unit() {
+        let units = plan("プライバシーサンドボックスのデモ プライバシーサンドボックスの広告", &[]);
+        let words: Vec<String> =
+            units.iter().filter(|u| !u.stop && !u.exact).map(|u| group_text(&u.groups[0])).collect();
+        assert_eq!(words.iter().filter(|w| *w == "プライバシーサンドボックス").count(), 1, "{words:?}");
+        assert!(words.contains(&"デモ".to_owned()) && words.contains(&"広告".to_owned()), "{words:?}");
+        let units = plan("reset password then reset", &[]);
+        assert_eq!(units.iter().filter(|u| u.groups[0][0].text == "reset").count(), 1);
     }
 
     #[test]
