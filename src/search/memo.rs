@@ -52,13 +52,25 @@ impl<K: Hash + Eq, V: Clone> Memo<K, V> {
         K: Borrow<Q>,
         Q: Hash + Eq + ToOwned<Owned = K> + ?Sized,
     {
-        if let Some(known) = self.lock().map.get(key) {
-            return known.clone();
+        match self.get_or_try_compute(key, || Ok::<V, std::convert::Infallible>(compute())) {
+            Ok(value) => value,
         }
-        let value = compute();
+    }
+
+    /// [`Self::get_or_compute`] for a computation that may fail: a failure is returned and
+    /// not remembered.
+    pub fn get_or_try_compute<Q, E>(&self, key: &Q, compute: impl FnOnce() -> Result<V, E>) -> Result<V, E>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ToOwned<Owned = K> + ?Sized,
+    {
+        if let Some(known) = self.lock().map.get(key) {
+            return Ok(known.clone());
+        }
+        let value = compute()?;
         let size = (self.size)(&value);
         if size > self.budget {
-            return value;
+            return Ok(value);
         }
         let mut entries = self.lock();
         if entries.map.len() >= self.capacity || entries.used + size > self.budget {
@@ -69,7 +81,7 @@ impl<K: Hash + Eq, V: Clone> Memo<K, V> {
             entries.used -= (self.size)(&old).min(entries.used);
         }
         entries.used += size;
-        value
+        Ok(value)
     }
 
     /// The remembered answer for `key`, if any.
@@ -92,6 +104,15 @@ impl<K: Hash + Eq, V: Clone> Memo<K, V> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_failure_is_returned_and_not_remembered() {
+        let memo: Memo<String, usize> = Memo::new(3);
+        assert_eq!(memo.get_or_try_compute("a", || Err::<usize, &str>("down")), Err("down"));
+        assert_eq!(memo.len(), 0);
+        assert_eq!(memo.get_or_try_compute("a", || Ok::<usize, &str>(7)), Ok(7));
+        assert_eq!(memo.get_or_try_compute("a", || Err::<usize, &str>("not asked")), Ok(7));
+    }
 
     #[test]
     fn remembers_and_stays_bounded() {

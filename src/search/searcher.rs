@@ -19,6 +19,7 @@ use tantivy::schema::IndexRecordOption;
 use tantivy::schema::Value;
 use tantivy::{DocAddress, DocId, Score, SegmentOrdinal, SegmentReader, TantivyDocument, Term};
 
+use super::memo::Memo;
 use super::query::{self, FieldWeights, Target, Unit, is_stop_word};
 use super::schema::{Fields, KIND_ARTICLE, SearchIndex, article_key};
 use super::snippet::{Needles, snippet};
@@ -170,6 +171,20 @@ pub struct Searcher {
     /// Locales written mostly in Han, kana or Hangul (Latin query words there also look
     /// for their Hangul or katakana form).
     cjk_locales: Arc<std::collections::HashSet<String>>,
+    /// Passages read from the document store for this index version: the same sections
+    /// answer many different searches, and reading one (a block decompressed, then every
+    /// stored field copied out) was a tenth of a search.
+    passages: Arc<Memo<DocAddress, Arc<Passage>>>,
+}
+
+/// Most passages remembered per snapshot, and the most text (bytes) they may hold.
+const PASSAGE_MEMO: usize = 1 << 13;
+const PASSAGE_BUDGET: usize = 8 << 20;
+
+fn passage_memo() -> Arc<Memo<DocAddress, Arc<Passage>>> {
+    Arc::new(Memo::sized(PASSAGE_MEMO, PASSAGE_BUDGET, |p| {
+        p.anchor.len() + p.path.len() + p.text.len() + p.answer.len()
+    }))
 }
 
 impl Searcher {
@@ -206,6 +221,7 @@ impl Searcher {
             translated_keys: Arc::default(),
             loanwords: Arc::default(),
             cjk_locales: Arc::default(),
+            passages: passage_memo(),
         }
     }
 
@@ -262,6 +278,7 @@ impl Searcher {
             sections: fresh.sections,
             tokens: fresh.tokens,
             public_docs: fresh.public_docs,
+            passages: fresh.passages,
             ..self.clone()
         };
         next.translated = Arc::new(next.translated_filters());
@@ -520,7 +537,7 @@ impl Searcher {
         let passages =
             ranked.iter().skip(offset).take(limit).map(|r| self.passage(r)).collect::<Result<Vec<_>, _>>()?;
         let answer =
-            if offset == 0 { self.answer(&ranked, passages.first().and_then(Option::as_ref), &units) } else { None };
+            if offset == 0 { self.answer(&ranked, passages.first().and_then(Option::as_deref), &units) } else { None };
         let needles = Needles::from_units(&units);
         let hits = ranked.into_iter().skip(offset).zip(passages).map(|(r, p)| self.hit(r, p, &needles)).collect();
         let mut categories: Vec<CategoryCount> =
@@ -631,26 +648,30 @@ impl Searcher {
     }
 
     /// The stored fields of a hit's best passage, if it has one.
-    fn passage(&self, ranked: &Ranked) -> Result<Option<Passage>, SearchError> {
+    fn passage(&self, ranked: &Ranked) -> Result<Option<Arc<Passage>>, SearchError> {
         let Some((_, address)) = ranked.section else { return Ok(None) };
         let f = self.fields;
-        let doc: TantivyDocument = self.searcher.doc(address)?;
-        let get = |field| doc.get_first(field).and_then(|v| v.as_str()).unwrap_or_default().to_owned();
-        Ok(Some(Passage {
-            anchor: get(f.section_anchor),
-            path: get(f.section_path),
-            text: get(f.section_text),
-            answer: get(f.section_answer),
-        }))
+        let read = || -> Result<Arc<Passage>, SearchError> {
+            let doc: TantivyDocument = self.searcher.doc(address)?;
+            let get = |field| doc.get_first(field).and_then(|v| v.as_str()).unwrap_or_default().to_owned();
+            Ok(Arc::new(Passage {
+                anchor: get(f.section_anchor),
+                path: get(f.section_path),
+                text: get(f.section_text),
+                answer: get(f.section_answer),
+            }))
+        };
+        self.passages.get_or_try_compute(&address, read).map(Some)
     }
 
-    fn hit(&self, ranked: Ranked, passage: Option<Passage>, needles: &Needles) -> Hit {
+    fn hit(&self, ranked: Ranked, passage: Option<Arc<Passage>>, needles: &Needles) -> Hit {
         let a = &ranked.article;
         let url = a.url();
-        let (snippet_html, section) = match passage {
+        let (snippet_html, section) = match passage.as_deref() {
             Some(Passage { anchor, path, text, .. }) => {
-                let link = (!anchor.is_empty()).then(|| SectionLink { title: path, url: format!("{url}#{anchor}") });
-                (snippet(&text, needles), link)
+                let link =
+                    (!anchor.is_empty()).then(|| SectionLink { title: path.clone(), url: format!("{url}#{anchor}") });
+                (snippet(text, needles), link)
             }
             None => (String::new(), None),
         };

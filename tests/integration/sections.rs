@@ -75,6 +75,23 @@ async fn a_query_answered_by_the_third_section_links_to_it() {
 }
 
 #[tokio::test]
+async fn an_edited_section_is_what_the_next_search_quotes() {
+    let site = site();
+    let before = search(&site, "download kumquat archive", "en").await;
+    assert!(before["hits"][0]["snippet"].as_str().expect("snippet").contains("arrives by e-mail"), "{before}");
+    // Passages are remembered per index version: a reload must not quote the old text.
+    let path = site.articles().join("en/billing/workspace-settings.md");
+    let text = std::fs::read_to_string(&path).expect("read");
+    std::fs::write(&path, text.replace("arrives by e-mail within an hour", "appears under Downloads at once"))
+        .expect("write");
+    site.reload();
+    let after = search(&site, "download kumquat archive", "en").await;
+    let snippet = after["hits"][0]["snippet"].as_str().expect("snippet");
+    assert!(snippet.contains("appears under") && !snippet.contains("e-mail"), "{snippet}");
+    assert_eq!(after["hits"][0]["section"]["url"], "/en/articles/workspace-settings#kumquat-archives");
+}
+
+#[tokio::test]
 async fn japanese_snippets_mark_whole_words_only() {
     let site = site();
     let json = search(&site, "パスワード", "ja").await;
