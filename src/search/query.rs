@@ -96,14 +96,19 @@ impl Unit {
     /// an alternative already there (`extension`, `extensions` and `extensible` are one
     /// stem: three copies would cost three clauses and add score for the same match).
     pub fn add_alternative(&mut self, groups: Vec<Vec<RawToken>>) {
-        let same = |a: &[Vec<RawToken>], b: &[Vec<RawToken>]| {
-            a.len() == b.len() && a.iter().zip(b).all(|(x, y)| texts(x).eq(texts(y)))
-        };
-        if groups.is_empty() || same(&self.groups, &groups) || self.alternatives.iter().any(|alt| same(alt, &groups)) {
+        if groups.is_empty()
+            || same_terms(&self.groups, &groups)
+            || self.alternatives.iter().any(|alt| same_terms(alt, &groups))
+        {
             return;
         }
         self.alternatives.push(groups);
     }
+}
+
+/// True when two sequences of groups are the same terms in the same order.
+fn same_terms(a: &[Vec<RawToken>], b: &[Vec<RawToken>]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| texts(x).eq(texts(y)))
 }
 
 fn texts(group: &[RawToken]) -> impl Iterator<Item = &str> {
@@ -376,12 +381,7 @@ pub fn plan(text: &str, rules: &[Rule]) -> Vec<Unit> {
 /// query, or a content word of two runs), keeping its alternatives: the same word twice adds
 /// nothing but cost, as [`query_groups`] says of adjacent words.
 fn dedup_units(units: Vec<Unit>) -> Vec<Unit> {
-    let same = |a: &Unit, b: &Unit| {
-        a.stop == b.stop
-            && a.exact == b.exact
-            && a.groups.len() == b.groups.len()
-            && a.groups.iter().zip(&b.groups).all(|(x, y)| texts(x).eq(texts(y)))
-    };
+    let same = |a: &Unit, b: &Unit| a.stop == b.stop && a.exact == b.exact && same_terms(&a.groups, &b.groups);
     let mut kept: Vec<Unit> = Vec::with_capacity(units.len());
     for unit in units {
         match kept.iter_mut().find(|k| same(k, &unit)) {
@@ -511,7 +511,12 @@ fn term_clause(target: &Target, text: &str) -> Box<dyn Query> {
 }
 
 fn phrase(field: Field, tokens: &[&RawToken], slop: u32) -> PhraseQuery {
-    let terms = tokens.iter().enumerate().map(|(i, t)| (i, Term::from_field_text(field, &t.text))).collect();
+    phrase_at(field, tokens.iter().copied().enumerate(), slop)
+}
+
+/// A phrase of tokens at the given positions (gaps allowed).
+fn phrase_at<'t>(field: Field, tokens: impl Iterator<Item = (usize, &'t RawToken)>, slop: u32) -> PhraseQuery {
+    let terms = tokens.map(|(i, t)| (i, Term::from_field_text(field, &t.text))).collect();
     PhraseQuery::new_with_offset_and_slop(terms, slop)
 }
 
@@ -535,18 +540,16 @@ fn run_bigrams(group: &[RawToken]) -> (Vec<(usize, &RawToken)>, f32) {
     (picked, share)
 }
 
-/// A CJK run as an exact phrase of its [`run_bigrams`] in each of the target's phrase
-/// fields it can be in.
-fn run_phrases(target: &Target, group: &[RawToken]) -> Vec<Box<dyn Query>> {
-    let (picked, share) = run_bigrams(group);
+/// A CJK run as an exact phrase of its [`run_bigrams`] (`picked`, each weighted `share`) in
+/// each of the target's phrase fields it can be in.
+fn run_phrases(target: &Target, picked: &[(usize, &RawToken)], share: f32) -> Vec<Box<dyn Query>> {
     let tokens: Vec<&RawToken> = picked.iter().map(|&(_, t)| t).collect();
     target
         .phrases
         .iter()
         .filter(|&&(field, _)| target.has_all(field, &tokens))
         .map(|&(field, w)| {
-            let terms = picked.iter().map(|&(i, t)| (i, Term::from_field_text(field, &t.text))).collect();
-            let phrase = PhraseQuery::new_with_offset_and_slop(terms, 0);
+            let phrase = phrase_at(field, picked.iter().copied(), 0);
             Box::new(BoostQuery::new(Box::new(phrase), w * share)) as Box<dyn Query>
         })
         .collect()
@@ -572,7 +575,7 @@ fn group_clause(target: &Target, group: &[RawToken]) -> Box<dyn Query> {
         _ => n.div_ceil(2),
     };
     let bigrams = BooleanQuery::with_minimum_required_clauses(clauses, required);
-    let phrases = run_phrases(target, group);
+    let phrases = run_phrases(target, &picked, share);
     if phrases.is_empty() {
         return Box::new(bigrams);
     }
@@ -634,7 +637,8 @@ fn exact_clause(target: &Target, unit: &Unit) -> Option<Box<dyn Query>> {
     if group.len() < 2 {
         return Some(unit_clause(target, unit));
     }
-    let phrases = run_phrases(target, group);
+    let (picked, share) = run_bigrams(group);
+    let phrases = run_phrases(target, &picked, share);
     (!phrases.is_empty()).then(|| Box::new(AnyOf::new(phrases, 1.0)) as Box<dyn Query>)
 }
 

@@ -207,3 +207,26 @@ async fn hiragana_and_long_vowel_variants_match() {
     assert_eq!(first(&site, "サーバ 状態", "ja").await.as_deref(), Some("server-status"));
     assert_eq!(first(&site, "ｻｰﾊﾞｰ", "ja").await.as_deref(), Some("server-status"));
 }
+
+#[tokio::test]
+async fn a_long_word_searched_by_a_sample_of_its_bigrams_still_rewards_the_whole_word() {
+    // `プライバシーサンドボックス` is searched by every other bigram and its last, which leave out
+    // `ーサ`, where its two halves meet: only the phrase at their positions tells the whole
+    // word from its halves written apart, in a shorter article that BM25 would prefer.
+    let site = Site::with(|a| {
+        copy_dir(&repo().join("tests/fixtures/articles"), a);
+        write(
+            a,
+            "ja/ads/measurement-proposals.md",
+            &article(
+                "広告の計測",
+                "プライバシーサンドボックスの提案では、広告の計測方法が変わります。サイトの運営者は新しい API を試し、結果を比べてから移行の時期を決めてください。",
+            ),
+        );
+        write(a, "ja/ads/settings-guide.md", &article("設定の案内", "プライバシーの設定。サンドボックスの環境。"));
+    });
+    assert_eq!(
+        top(&site, "プライバシーサンドボックス", "ja").await.first().map(String::as_str),
+        Some("measurement-proposals")
+    );
+}
