@@ -8,6 +8,10 @@
 //! ```text
 //! cargo bench --bench suggest [-- CORPUS_PATH]
 //! ```
+//!
+//! With `HELPCENTER_BENCH_KEYSTROKES=FILE` (lines `locale<TAB>what was typed`, in typing
+//! order, e.g. the keystrokes `benches/load.sh` sends) it also times those once each, in
+//! file order, against the corpus: the in-process figure on the HTTP benchmark's inputs.
 
 mod corpus;
 
@@ -110,6 +114,10 @@ async fn bench(name: &str, library: Library, bodies: helpcenter::article::Bodies
         );
     }
 
+    if let Some(file) = std::env::var_os("HELPCENTER_BENCH_KEYSTROKES").filter(|_| name != "sample (articles/)") {
+        keystrokes(&index, Path::new(&file));
+    }
+
     // Loopback: the real router and server, search log on.
     let store =
         helpcenter::searchlog::Store::connect_lazy(&format!("sqlite://{}", dir.path().join("log.db").display()))
@@ -135,6 +143,34 @@ async fn bench(name: &str, library: Library, bodies: helpcenter::article::Bodies
     let rps = http_load::load(&addr, &paths, 8, Duration::from_secs(4)).await;
     println!("  /api/suggest over loopback (8 keep-alive connections, logging on): {rps:.0} req/s");
     server.abort();
+}
+
+/// Times each keystroke of `file` once, in order, overall and per locale.
+fn keystrokes(index: &SuggestIndex, file: &Path) {
+    let text = std::fs::read_to_string(file).expect("keystrokes file");
+    let mut by_locale: std::collections::BTreeMap<&str, Vec<Duration>> = Default::default();
+    let mut all = Vec::new();
+    for (locale, q) in text.lines().filter_map(|l| l.split_once('\t')) {
+        let t = Instant::now();
+        std::hint::black_box(index.suggest(locale, q, 8, &[]));
+        let took = t.elapsed();
+        all.push(took);
+        by_locale.entry(locale).or_default().push(took);
+    }
+    let line = |label: &str, list: &mut Vec<Duration>| {
+        list.sort();
+        let mean = list.iter().sum::<Duration>().as_secs_f64() * 1e3 / list.len().max(1) as f64;
+        println!(
+            "  {label}: {} keystrokes, p50 {:.3} ms, p99 {:.3} ms, mean {mean:.3} ms",
+            list.len(),
+            percentile(list, 0.5),
+            percentile(list, 0.99)
+        );
+    };
+    line(&format!("keystrokes of {}", file.display()), &mut all);
+    for (locale, list) in &mut by_locale {
+        line(&format!("  {locale}"), list);
+    }
 }
 
 fn main() {

@@ -89,6 +89,10 @@ pub struct Unit {
     /// bigrams are the content words' again, and as a bag they cost a clause per field and
     /// bigram for a bonus the phrase already gives).
     pub exact: bool,
+    /// The word is still being typed: its alternatives are the known words it begins (the
+    /// most used first), and one of them, not the typed letters, is what stands next to
+    /// the words before it.
+    pub open: bool,
 }
 
 impl Unit {
@@ -683,10 +687,37 @@ pub fn text_query(target: &Target, units: &[Unit]) -> Option<Box<dyn Query>> {
             optional.push(Box::new(BoostQuery::new(Box::new(phrase(field, &words, PROXIMITY_SLOP)), w)));
         }
     }
+    if let Some(clause) = open_proximity(target, units, &words) {
+        optional.push(clause);
+    }
     if optional.is_empty() {
         return Some(any);
     }
     Some(Box::new(BooleanQuery::new(vec![(Occur::Must, any), (Occur::Should, Box::new(AnyOf::new(optional, 1.0)))])))
+}
+
+/// Completions of an open last word tried in the proximity phrase.
+const OPEN_COMPLETIONS: usize = 4;
+
+/// Proximity for a query whose last word is still being typed (`chrome.stor`,
+/// `lighthouse sc`): the typed letters are in no document, so the phrase of `words` never
+/// matches; the words before it next to one of its most used completions do (the best
+/// one counts).
+fn open_proximity(target: &Target, units: &[Unit], words: &[&RawToken]) -> Option<Box<dyn Query>> {
+    let last = units.iter().rfind(|u| !u.stop).filter(|u| u.open)?;
+    let (_, before) = words.split_last().filter(|(typed, before)| {
+        !before.is_empty() && last.groups.first().and_then(|g| g.first()).is_some_and(|t| t.text == typed.text)
+    })?;
+    let mut phrases: Vec<Box<dyn Query>> = Vec::new();
+    for alt in last.alternatives.iter().take(OPEN_COMPLETIONS) {
+        let [group] = alt.as_slice() else { continue };
+        let [completion] = group.as_slice() else { continue };
+        let tokens: Vec<&RawToken> = before.iter().copied().chain(std::iter::once(completion)).collect();
+        for &(field, w) in target.phrases.iter().filter(|&&(field, _)| target.has_all(field, &tokens)) {
+            phrases.push(Box::new(BoostQuery::new(Box::new(phrase(field, &tokens, PROXIMITY_SLOP)), w)));
+        }
+    }
+    (!phrases.is_empty()).then(|| Box::new(AnyOf::new(phrases, 0.0)) as Box<dyn Query>)
 }
 
 /// A filter clause: matches `value` in `field` and adds no score.

@@ -42,6 +42,9 @@ const CANDIDATES: usize = 30;
 pub const ANSWER_MARGIN: f32 = 1.5;
 /// A candidate's score is scaled from this (no required unit matched) to 1 (all of them).
 const COVERAGE_FLOOR: f32 = 0.5;
+/// How many times more the words a known last word begins must be used than the word
+/// itself for it to count as still being typed.
+const OPEN_RATIO: u64 = 10;
 
 /// What to search for.
 #[derive(Debug, Clone)]
@@ -404,17 +407,25 @@ impl Searcher {
     }
 
     /// The byte offset and lowercased text of the query's last word when it is still being
-    /// typed: Latin, not followed by a space, at least 2 letters, not a known word itself,
-    /// and the beginning of known words (`declarativeNetR`, `webhook sig`).
+    /// typed: Latin, not followed by a space, and the beginning of known words
+    /// (`declarativeNetR`, `webhook sig`): 2 letters or more when it is no word itself, 3
+    /// or more when it is one, but one the words it begins are used far more than
+    /// ([`OPEN_RATIO`] times: `pan` in `side pan` is a word of 13 articles, `panel` of
+    /// 310; a whole word such as `site` is used more than `sites`).
     fn open_last_word(&self, text: &str) -> Option<(usize, String)> {
         if text.ends_with(|c: char| !c.is_alphanumeric()) {
             return None;
         }
         let token = analyze(text).pop().filter(|t| !t.cjk)?;
         let word = text.get(token.from..token.to).and_then(surface_word)?;
-        let known = self.vocabulary.contains(&word);
-        let begins = word.chars().count() >= 2 && !self.vocabulary.completions(&word, 1).is_empty();
-        (!known && begins).then_some((token.from, word))
+        let letters = word.chars().count();
+        let used = self.vocabulary.count(&word);
+        // Two known letters begin too many words for a dozen completions to cover.
+        if letters < 2 || (used > 0 && letters < 3) {
+            return None;
+        }
+        let begun = self.vocabulary.counted_completions(&word, 1).first().map_or(0, |&(_, n)| n);
+        (begun > used.saturating_mul(OPEN_RATIO)).then_some((token.from, word))
     }
 
     /// Adds the known words the last word begins, as alternatives of its unit.
@@ -429,6 +440,7 @@ impl Searcher {
             }
         }
         last.stop = false;
+        last.open = true;
     }
 
     /// The mined loanword pairs of this snapshot.

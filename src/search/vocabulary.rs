@@ -90,6 +90,11 @@ impl Vocabulary {
         self.map.contains_key(word)
     }
 
+    /// How many articles use `word` (lowercase); 0 for an unknown word.
+    pub fn count(&self, word: &str) -> u64 {
+        self.map.get(word).unwrap_or(0)
+    }
+
     /// True when the articles (or synonyms) use every word of `text`: each Latin word as
     /// written, each CJK run as a known word, inside one (`パスワ`), or ending in particles
     /// after one (`비밀번호를`). What a popular query needs to become a completion.
@@ -125,6 +130,11 @@ impl Vocabulary {
     /// Up to `limit` known words that start with `prefix` (and are longer), the ones more
     /// articles use first. Looks at no more than a few thousand candidates.
     pub fn completions(&self, prefix: &str, limit: usize) -> Vec<String> {
+        self.counted_completions(prefix, limit).into_iter().map(|(w, _)| w).collect()
+    }
+
+    /// [`Self::completions`] with how many articles use each.
+    pub fn counted_completions(&self, prefix: &str, limit: usize) -> Vec<(String, u64)> {
         const LOOKED_AT: usize = 4096;
         let mut found: Vec<(u64, Vec<u8>)> = Vec::new();
         let mut stream = self.map.range().ge(prefix).into_stream();
@@ -139,7 +149,7 @@ impl Vocabulary {
             }
         }
         found.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
-        found.into_iter().take(limit).filter_map(|(_, w)| String::from_utf8(w).ok()).collect()
+        found.into_iter().take(limit).filter_map(|(n, w)| Some((String::from_utf8(w).ok()?, n))).collect()
     }
 
     /// The closest known word to an unknown `word`, within the typo budget for its length;

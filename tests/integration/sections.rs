@@ -126,3 +126,53 @@ async fn a_word_still_being_typed_finds_its_article() {
     let json = search(&site, "workspace sett", "en").await;
     assert_eq!(json["hits"][0]["slug"], "workspace-settings", "{json}");
 }
+
+/// Twelve articles about panels, one about a frying pan: `pan` is a word of one article
+/// and `panel` of twelve, so `side pan` is a word still being typed.
+fn panel_site() -> Site {
+    Site::with(|a| {
+        copy_dir(&repo().join("tests/fixtures/articles"), a);
+        write(
+            a,
+            "en/guides/side-panel.md",
+            "---\ntitle: Using the side panel while reading\n---\nOpen it from the toolbar to keep notes beside the page.\n",
+        );
+        write(
+            a,
+            "en/guides/panel-colors.md",
+            "---\ntitle: Side menus, their colors and every panel\n---\nEach panel has a colour. Menus sit at one side of the page or the other, or side by side.\n",
+        );
+        for n in 0..10 {
+            write(
+                a,
+                &format!("en/guides/panel-{n}.md"),
+                &format!("---\ntitle: Panel layout {n}\n---\nArrange the panel in layout {n}.\n"),
+            );
+        }
+        write(
+            a,
+            "en/guides/frying-pan.md",
+            "---\ntitle: Frying pan care\n---\nWash the pan by hand and dry it with a towel.\n",
+        );
+    })
+}
+
+#[tokio::test]
+async fn a_rare_word_that_begins_a_common_one_is_still_being_typed_and_stands_next_to_the_word_before() {
+    let site = panel_site();
+    // `pan` is a word, but one of one article where `panel` is of twelve: it is being
+    // typed, and `side panel` together in a title beats `side` and `panel` apart in a
+    // shorter one, as it does when the word is typed whole.
+    let json = search(&site, "side panel", "en").await;
+    assert_eq!(json["hits"][0]["slug"], "side-panel", "{json}");
+    let json = search(&site, "side pan", "en").await;
+    let slugs: Vec<&str> = json["hits"].as_array().expect("hits").iter().filter_map(|h| h["slug"].as_str()).collect();
+    assert_eq!(slugs.first(), Some(&"side-panel"), "{slugs:?}");
+    assert!(slugs.contains(&"frying-pan"), "the word as typed still matches: {slugs:?}");
+    // Followed by more words, it is a word again.
+    let json = search(&site, "pan side towel", "en").await;
+    assert_eq!(json["hits"][0]["slug"], "frying-pan", "{json}");
+    // An unknown beginning: completions next to the word before, too.
+    let json = search(&site, "side pane", "en").await;
+    assert_eq!(json["hits"][0]["slug"], "side-panel", "{json}");
+}
